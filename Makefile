@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# skybridge top-level Makefile.
+#
+#   make              build skybridge.ko and the userspace parts
+#   make deps         install everything a Debian 12 machine needs (as root)
+#   make check        host tests, then the in-guest suite on 1 and 2 vCPUs
+#   make demo         the main job: boot the emulated machine and run the suite
+#   make C=1          build the module under sparse (C=2: every file)
+#   make sparse       C=2 build that fails on any sparse warning
+#   make lab          the lab's own module build, against the guest's headers
+#
+# The module is built against the running kernel's build tree when it has one,
+# otherwise against the emulated machine's headers (override with KDIR=...).
+# The lab never uses the host's tree: it builds its own copy under build/lab/.
+
+SRC       := $(CURDIR)
+BUILD     := $(SRC)/build
+BIN       := $(BUILD)/bin
+
+GUEST_KVER := $(shell cat $(BUILD)/guest/kernel-version 2>/dev/null)
+GUEST_KDIR := $(if $(GUEST_KVER),/usr/src/linux-headers-$(GUEST_KVER))
+HOST_KDIR  := /lib/modules/$(shell uname -r)/build
+KDIR       ?= $(if $(wildcard $(HOST_KDIR)/Makefile),$(HOST_KDIR),$(GUEST_KDIR))
+
+CC        ?= cc
+CFLAGS    ?= -O2 -g
+CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -I$(SRC)
+CFLAGS    += -D_GNU_SOURCE
+
+# Kernel-side sources: anything here changes the module.
+KSRCS     := Kbuild $(wildcard kmod/*.[ch] hv/*.[ch] hv/*.S uapi/*.h)
+
+# Userspace programs that run inside the emulated machine (tests, tools).
+GUEST_PROGS := $(patsubst tests/vm/progs/%.c,$(BIN)/%,$(wildcard tests/vm/progs/*.c))
+
+.PHONY: all module user deps check host-check vm-check demo lab sparse clean help
+
+all: module user
+
+help:
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+
+define need_kdir
+	@if [ -z "$(1)" ] || [ ! -f "$(1)/Makefile" ]; then \
+		echo "skybridge: no kernel build tree (KDIR='$(1)'); run 'make deps' as root" >&2; \
+		exit 1; \
+	fi
+endef
+
+module:
+	$(call need_kdir,$(KDIR))
+	$(MAKE) -C $(KDIR) M=$(SRC) $(if $(C),C=$(C)) modules
+
+# Sparse over every module file; any warning fails.  The log is kept for reading.
+sparse:
+	$(call need_kdir,$(KDIR))
+	$(MAKE) -C $(KDIR) M=$(SRC) C=2 modules 2>&1 | tee $(BUILD)/sparse.log
+	@! grep -E '(warning|error):' $(BUILD)/sparse.log
+
+user: $(GUEST_PROGS)
+
+$(BIN)/%: tests/vm/progs/%.c uapi/skybridge.h | $(BIN)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+$(BIN):
+	mkdir -p $@
+
+# The lab's module: a private copy of the kernel sources, built against the
+# emulated machine's headers only.
+LAB_MOD := $(BUILD)/lab/module
+LAB_INITRAMFS := $(BUILD)/lab/base.cpio
+lab: $(LAB_INITRAMFS)
+
+$(LAB_INITRAMFS): $(LAB_MOD)/skybridge.ko $(GUEST_PROGS) tests/vm/init tests/vm/lib.sh \
+		scripts/mkinitramfs.sh $(BUILD)/guest/kernel-version
+	sh scripts/mkinitramfs.sh $@ $(LAB_MOD)/skybridge.ko $(BIN) $(BUILD)/guest/root $(GUEST_KVER)
+
+$(LAB_MOD)/skybridge.ko: $(KSRCS)
+	$(call need_kdir,$(GUEST_KDIR))
+	@mkdir -p $(LAB_MOD)
+	@rm -rf $(LAB_MOD)/kmod $(LAB_MOD)/hv $(LAB_MOD)/uapi
+	cp -pR Kbuild kmod uapi $(wildcard hv) $(LAB_MOD)/
+	$(MAKE) -C $(GUEST_KDIR) M=$(LAB_MOD) modules
+
+deps:
+	@sh scripts/install-deps.sh $(BUILD)
+
+check: deps
+	@sh scripts/check.sh
+
+host-check: deps
+	@sh tests/host/run
+
+vm-check: deps
+	@sh tests/vm/suite
+
+demo: deps
+	@sh scripts/demo.sh
+
+clean:
+	-$(if $(wildcard $(KDIR)/Makefile),$(MAKE) -C $(KDIR) M=$(SRC) clean)
+	rm -rf $(BUILD)/bin $(BUILD)/lab $(BUILD)/vm $(BUILD)/sparse.log

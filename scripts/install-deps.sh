@@ -1,0 +1,105 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# install-deps.sh - install everything skybridge needs on Debian 12, as root.
+#
+# Idempotent and quiet when everything is present.  Installs the host
+# toolchain, the emulator (Bochs with VMX/EPT/VMFUNC), the boot tools, the
+# userspace libraries, and the Debian cloud kernel headers for the emulated
+# machine.  The guest kernel *image* is never installed as the host's kernel:
+# it is downloaded and unpacked under build/guest/ (see fetch_guest_kernel).
+#
+# Usage: scripts/install-deps.sh [BUILD_DIR]
+set -eu
+
+BUILD_DIR=${1:-$(dirname "$0")/../build}
+GUEST_DIR=$BUILD_DIR/guest
+
+die() { echo "install-deps: $*" >&2; exit 1; }
+
+HOST_PKGS="build-essential bc kmod flex bison pkg-config
+	libelf-dev liburcu-dev libzydis-dev sparse
+	bochs bochsbios vgabios
+	busybox-static isolinux syslinux-common xorriso cpio
+	gnuplot-nox"
+
+missing_pkgs() {
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+			grep -q '^install ok installed$' || echo "$p"
+	done
+}
+
+need_root() {
+	[ "$(id -u)" = 0 ] || die "missing packages ($*); run as root: make deps"
+}
+
+apt_updated=
+apt_update_once() {
+	[ -n "$apt_updated" ] && return
+	apt-get update -qq >/dev/null || die "apt-get update failed"
+	apt_updated=1
+}
+
+apt_install() {
+	need_root "$@"
+	apt_update_once
+	echo "install-deps: installing $*"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null ||
+		die "apt-get install $* failed"
+}
+
+# The guest kernel: the ABI that Debian's cloud-amd64 meta-package points at,
+# recorded in build/guest/kernel-version so that headers and image always match.
+resolve_guest_abi() {
+	if [ -s "$GUEST_DIR/kernel-version" ]; then
+		cat "$GUEST_DIR/kernel-version"
+		return
+	fi
+	abi=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: linux-image-\(.*-cloud-amd64\)$/\1/p' | head -n1)
+	if [ -z "$abi" ]; then
+		apt_update_once
+		abi=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+			sed -n 's/^ *Depends: linux-image-\(.*-cloud-amd64\)$/\1/p' | head -n1)
+	fi
+	[ -n "$abi" ] || die "cannot resolve the linux-image-cloud-amd64 version"
+	echo "$abi"
+}
+
+fetch_guest_kernel() {
+	abi=$1
+	root=$GUEST_DIR/root
+	if [ -f "$root/boot/vmlinuz-$abi" ] && [ -d "$root/lib/modules/$abi" ]; then
+		return
+	fi
+	need_root "linux-image-$abi"
+	apt_update_once
+	echo "install-deps: unpacking guest kernel linux-image-$abi into $GUEST_DIR"
+	tmp=$(mktemp -d)
+	chmod 755 "$tmp"	# apt-get download runs as _apt
+	(cd "$tmp" && apt-get download -qq "linux-image-$abi" >/dev/null) ||
+		die "apt-get download linux-image-$abi failed"
+	rm -rf "$root"
+	mkdir -p "$root"
+	dpkg-deb -x "$tmp"/linux-image-"$abi"_*.deb "$root" ||
+		die "unpacking linux-image-$abi failed"
+	rm -rf "$tmp"
+	[ -f "$root/boot/vmlinuz-$abi" ] || die "no vmlinuz in linux-image-$abi"
+}
+
+main() {
+	# shellcheck disable=SC2086
+	set -- $(missing_pkgs $HOST_PKGS)
+	[ $# -eq 0 ] || apt_install "$@"
+
+	mkdir -p "$GUEST_DIR"
+	abi=$(resolve_guest_abi)
+	set -- $(missing_pkgs "linux-headers-$abi")
+	[ $# -eq 0 ] || apt_install "$@"
+	fetch_guest_kernel "$abi"
+	echo "$abi" >"$GUEST_DIR/kernel-version.tmp"
+	mv "$GUEST_DIR/kernel-version.tmp" "$GUEST_DIR/kernel-version"
+}
+
+main

@@ -1,0 +1,68 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# mkinitramfs.sh - build the lab guest's base initramfs (uncompressed newc
+# cpio: faster to unpack in the emulator than gzip).
+#
+# Usage: scripts/mkinitramfs.sh OUT.cpio MODULE.ko BINDIR GUEST_ROOT KVER
+#
+# Contents: busybox (static), /init, /lab/lib.sh, /lab/skybridge.ko, the
+# project's binaries in /lab/bin with the shared libraries they need (a real
+# glibc, so dynamically linked programs run as on any distribution), and the
+# guest kernel's own kvm modules for the second-hypervisor tests.
+set -eu
+
+die() { echo "mkinitramfs: $*" >&2; exit 1; }
+
+[ $# -eq 5 ] || die "usage: mkinitramfs.sh OUT.cpio MODULE.ko BINDIR GUEST_ROOT KVER"
+out=$1 module=$2 bindir=$3 groot=$4 kver=$5
+src=$(cd "$(dirname "$0")/.." && pwd)
+
+busybox=/bin/busybox
+[ -x "$busybox" ] || die "no $busybox: install busybox-static"
+! ldd "$busybox" >/dev/null 2>&1 || die "$busybox is dynamic: install busybox-static"
+[ -f "$module" ] || die "no module at $module"
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+
+mkdir -p "$stage/bin" "$stage/sbin" "$stage/lab/bin" "$stage/lab/run" \
+	"$stage/proc" "$stage/sys" "$stage/dev" "$stage/tmp" "$stage/etc" \
+	"$stage/root" "$stage/usr/bin" "$stage/usr/sbin"
+cp "$busybox" "$stage/bin/busybox"
+cp "$src/tests/vm/init" "$stage/init"
+chmod 755 "$stage/init"
+cp "$src/tests/vm/lib.sh" "$stage/lab/lib.sh"
+cp "$module" "$stage/lab/skybridge.ko"
+echo "root:x:0:0:root:/root:/bin/sh" >"$stage/etc/passwd"
+echo "nobody:x:65534:65534:nobody:/nonexistent:/bin/sh" >>"$stage/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$stage/etc/group"
+
+# Copy a shared library dependency closure, keeping the host's paths.
+copy_libs() {
+	ldd "$1" 2>/dev/null | awk '/=> \//{print $3} /^\t\/[^ ]+ \(/{print $1}' |
+	while read -r lib; do
+		[ -e "$stage$lib" ] && continue
+		mkdir -p "$stage$(dirname "$lib")"
+		cp -L "$lib" "$stage$lib"
+	done
+}
+
+for prog in "$bindir"/*; do
+	[ -f "$prog" ] && [ -x "$prog" ] || continue
+	cp "$prog" "$stage/lab/bin/"
+	copy_libs "$prog"
+done
+
+# The guest kernel's kvm modules (a competing hypervisor for the tests).
+mdir=lib/modules/$kver
+for m in kernel/arch/x86/kvm/kvm-intel.ko kernel/arch/x86/kvm/kvm.ko \
+	 kernel/virt/lib/irqbypass.ko; do
+	if [ -f "$groot/$mdir/$m" ]; then
+		mkdir -p "$stage/$mdir/$(dirname "$m")"
+		cp "$groot/$mdir/$m" "$stage/$mdir/$m"
+	fi
+done
+
+(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$out.tmp"
+mv "$out.tmp" "$out"

@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# lib.sh - helpers for in-guest scenarios: ". /lab/lib.sh".
+#
+# Every check prints "ok - NAME" or "not ok - NAME: why"; the suite driver on
+# the host counts those lines.  A scenario ends with "lab_done", which exits
+# non-zero if any check failed.
+
+LAB_FAILED=0
+MODULE=/lab/skybridge.ko
+
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; LAB_FAILED=$((LAB_FAILED + 1)); }
+
+# check NAME CMD...: run CMD, pass if it exits 0; show its output on failure.
+check() {
+	name=$1
+	shift
+	if out=$("$@" 2>&1); then
+		ok "$name"
+	else
+		not_ok "$name: '$*' failed: $(echo "$out" | tail -n 3 | tr '\n' ' ')"
+	fi
+}
+
+# check_fails NAME CMD...: pass if CMD exits non-zero.
+check_fails() {
+	name=$1
+	shift
+	if out=$("$@" 2>&1); then
+		not_ok "$name: '$*' unexpectedly succeeded: $out"
+	else
+		ok "$name"
+	fi
+}
+
+# Kernel log lines that always mean a bug: the standards' list.
+dmesg_bad_lines() {
+	dmesg | grep -E 'BUG:|WARNING:|Oops|general protection|Kernel panic|kfence|KASAN|UBSAN'
+}
+
+# check_dmesg NAME: the kernel log has no oops, warning, BUG or GP fault.
+check_dmesg() {
+	bad=$(dmesg_bad_lines)
+	if [ -z "$bad" ]; then
+		ok "$1: dmesg clean"
+	else
+		not_ok "$1: dmesg has: $(echo "$bad" | head -n 3 | tr '\n' ' ')"
+	fi
+}
+
+# Run a TAP-printing program: its "not ok" lines count as failures here.
+run_tap() {
+	out=$("$@" 2>&1)
+	rc=$?
+	echo "$out"
+	n=$(echo "$out" | grep -c '^not ok')
+	LAB_FAILED=$((LAB_FAILED + n))
+	if [ "$rc" -ne 0 ] && [ "$n" -eq 0 ]; then
+		not_ok "$*: exited $rc without reporting a failure"
+	fi
+}
+
+module_loaded() { grep -q '^skybridge ' /proc/modules; }
+
+lab_done() {
+	if [ "$LAB_FAILED" -ne 0 ]; then
+		echo "# $LAB_FAILED check(s) failed"
+		exit 1
+	fi
+	exit 0
+}
