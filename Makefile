@@ -32,9 +32,17 @@ CFLAGS    += -D_GNU_SOURCE
 KSRCS     := Kbuild $(wildcard kmod/*.[ch] hv/*.[ch] hv/*.S uapi/*.h)
 
 # Userspace programs that run inside the emulated machine (tests, tools).
+# Component makefiles append to GUEST_PROGS (copied into the lab's /lab/bin),
+# USER_TARGETS (built by "make"), and HOST_TESTS (programs that print
+# "ok - ..."/"not ok - ..." lines; tests/host/run runs each one).
 GUEST_PROGS := $(patsubst tests/vm/progs/%.c,$(BIN)/%,$(wildcard tests/vm/progs/*.c))
+USER_TARGETS :=
+HOST_TESTS :=
 
-.PHONY: all module user deps check host-check vm-check demo lab sparse clean help
+-include lib/lib.mk rewriter/rewriter.mk bench/bench.mk
+
+.PHONY: all module user deps check host-check vm-check demo lab sparse clean help \
+	host-tests print-host-tests
 
 all: module user
 
@@ -58,7 +66,12 @@ sparse:
 	$(MAKE) -C $(KDIR) M=$(SRC) C=2 modules 2>&1 | tee $(BUILD)/sparse.log
 	@! grep -E '(warning|error):' $(BUILD)/sparse.log
 
-user: $(GUEST_PROGS)
+user: $(GUEST_PROGS) $(USER_TARGETS)
+
+host-tests: $(HOST_TESTS)
+
+print-host-tests:
+	@for t in $(HOST_TESTS); do echo $$t; done
 
 $(BIN)/%: tests/vm/progs/%.c uapi/skybridge.h | $(BIN)
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
