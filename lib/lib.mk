@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# lib/lib.mk - libskybridge: static and shared library, pkg-config file,
+# host tests.  Included by the top-level Makefile (SRC, BUILD, BIN, CC,
+# CFLAGS come from there).
+#
+#   make lib          $(BUILD)/lib/libskybridge.{a,so} and skybridge.pc
+#   make lib-install  copy library, header, man pages and .pc under PREFIX
+#                     (default /usr/local; DESTDIR honoured)
+
+SB_VERSION   := 0.1.0
+SB_LIBDIR    := $(BUILD)/lib
+SB_LIB_A     := $(SB_LIBDIR)/libskybridge.a
+SB_LIB_SO    := $(SB_LIBDIR)/libskybridge.so
+SB_LIB_PC    := $(SB_LIBDIR)/skybridge.pc
+SB_LIB_SRCS  := $(wildcard lib/*.c)
+SB_LIB_OBJS  := $(patsubst lib/%.c,$(SB_LIBDIR)/%.o,$(SB_LIB_SRCS))
+SB_LIB_HDRS  := $(wildcard lib/*.h) uapi/skybridge.h
+PREFIX       ?= /usr/local
+
+# Programs link the library statically (liburcu too), so they run in the
+# emulated guest and anywhere else with only glibc.
+SB_CFLAGS    := $(CFLAGS) -I$(SRC)/lib
+SB_URCU_LIBS := -lurcu-cds -lurcu-mb -lurcu-common
+SB_LDLIBS    := $(SB_LIB_A) -Wl,-Bstatic $(SB_URCU_LIBS) -Wl,-Bdynamic -lpthread
+
+USER_TARGETS += $(SB_LIB_A) $(SB_LIB_SO) $(SB_LIB_PC)
+
+.PHONY: lib lib-install
+lib: $(SB_LIB_A) $(SB_LIB_SO) $(SB_LIB_PC)
+
+$(SB_LIBDIR)/%.o: lib/%.c $(SB_LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(SB_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(SB_LIB_A): $(SB_LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+$(SB_LIB_SO): $(SB_LIB_OBJS) lib/libskybridge.map
+	@mkdir -p $(@D)
+	$(CC) -shared -Wl,-soname,libskybridge.so.0 \
+		-Wl,--version-script=lib/libskybridge.map -Wl,-z,defs \
+		-o $@ $(SB_LIB_OBJS) $(SB_URCU_LIBS) -lpthread
+	ln -sf libskybridge.so $(SB_LIBDIR)/libskybridge.so.0
+
+$(SB_LIB_PC): lib/skybridge.pc.in lib/lib.mk
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(SB_VERSION)|' $< >$@
+
+lib-install: lib
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include \
+		$(DESTDIR)$(PREFIX)/share/man/man3
+	install -m 644 $(SB_LIB_A) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(SB_LIB_SO) $(DESTDIR)$(PREFIX)/lib/libskybridge.so.0
+	ln -sf libskybridge.so.0 $(DESTDIR)$(PREFIX)/lib/libskybridge.so
+	install -m 644 $(SB_LIB_PC) $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 644 lib/skybridge.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 lib/man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+
+# Host tests: each tests/host/lib/NAME.c is one program.
+SB_TEST_SRCS := $(wildcard tests/host/lib/test-*.c)
+SB_TESTS     := $(patsubst tests/host/lib/%.c,$(BUILD)/host-tests/lib-%,$(SB_TEST_SRCS))
+HOST_TESTS   += $(SB_TESTS)
+
+$(BUILD)/host-tests/lib-%: tests/host/lib/%.c tests/host/lib/tap.h $(SB_LIB_A) lib/skybridge.h
+	@mkdir -p $(@D)
+	$(CC) $(SB_CFLAGS) -o $@ $< $(SB_LDLIBS)
