@@ -435,6 +435,9 @@ static int slot_claim(struct fb_conn *c)
 
 	if (slot_try_claim(c))
 		return 0;
+	/* Off the fast path now: is "busy" really "gone"? */
+	if (server_gone(c))
+		return -ECONNRESET;
 	if (!c->pub.wait_ms) {
 		c->pub.stats.busy++;
 		c->page->busy++;
