@@ -8,7 +8,8 @@
  * used when the bytes themselves carry the pattern:
  *
  *  - base/index swap: [b + i*1 + d] == [i + b*1 + d], changes the SIB byte;
- *  - mov reg, imm  ->  mov reg, imm-k ; lea reg, [reg+k]   (lea keeps flags);
+ *  - mov reg, imm  ->  mov reg, imm-k ; lea reg, [reg+k]   (lea keeps flags),
+ *                     or mov reg, bswap(imm) ; bswap reg      (so does bswap);
  *  - lea r, [m+d]  ->  lea r, [m+d-k] ; lea r, [r+k].
  */
 #include "rewriter/emit.h"
@@ -98,6 +99,7 @@ int sbr_emit_substitute(const struct sbr_insn *in, uint8_t *out)
 /* Offsets k tried when splitting a constant c into (c - k) + k. */
 static const int32_t split_k[] = {
 	0x1000, 0x10000, 0x1000000, 0x100, 0x1, 0x7f, -0x1000, 0x12345, 0x3000000,
+	0x7fff0000, -0x7fff0000,
 };
 
 static bool gpr_dst(const struct sbr_insn *in, unsigned *reg, unsigned *width)
@@ -120,6 +122,7 @@ static int split_mov_imm(const struct sbr_insn *in, uint8_t *out)
 	const ZydisDecodedOperand *s = &in->ops[1];
 	unsigned reg, width, i;
 	uint64_t v;
+	size_t n;
 
 	if (in->zi.mnemonic != ZYDIS_MNEMONIC_MOV || !gpr_dst(in, &reg, &width) ||
 	    s->type != ZYDIS_OPERAND_TYPE_IMMEDIATE)
@@ -128,13 +131,16 @@ static int split_mov_imm(const struct sbr_insn *in, uint8_t *out)
 	if (width == 32)
 		v &= 0xffffffffu;
 	for (i = 0; i < sizeof(split_k) / sizeof(split_k[0]); i++) {
-		size_t n = sbr_enc_mov_imm(out, reg, width, v - (int64_t)split_k[i]);
-
+		n = sbr_enc_mov_imm(out, reg, width, v - (int64_t)split_k[i]);
 		n += sbr_enc_lea_add(out + n, reg, width, split_k[i]);
 		if (!sbr_has_pattern(out, n))
 			return n;
 	}
-	return -1;
+	/* High bytes of an imm64 can only change through byte reversal. */
+	n = sbr_enc_mov_imm(out, reg, width, width == 64 ? __builtin_bswap64(v) :
+			    __builtin_bswap32((uint32_t)v));
+	n += sbr_enc_bswap(out + n, reg, width);
+	return sbr_has_pattern(out, n) ? -1 : (int)n;
 }
 
 static void shift_disp(ZydisEncoderRequest *req, const struct sbr_insn *in, int64_t k)

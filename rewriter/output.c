@@ -13,6 +13,11 @@
  * file has no PT_GNU_PROPERTY.  PT_LOAD entries must stay sorted by vaddr
  * (glibc's loader sizes the mapping from the first and last one), so the
  * recycled entry is moved to just after the last PT_LOAD.
+ *
+ * Without a PT_NOTE (e.g. a bare "ld" link) the table is copied, one entry
+ * longer, to the start of the patch segment, and e_phoff and PT_PHDR point
+ * there.  The kernel finds AT_PHDR through the PT_LOAD that holds e_phoff
+ * (Linux >= 5.18; older kernels assumed it was in the first segment).
  */
 #include "rewriter/output.h"
 
@@ -66,34 +71,58 @@ static long pick_note(const struct sbr_elf *e, const Elf64_Phdr *ph, size_t n)
 	return plain >= 0 ? plain : any;
 }
 
-/* Rewrite the program header table inside IMG to map the patch area. */
-static int add_segment(const struct sbr_patcher *p, uint8_t *img, char *err, size_t errlen)
+/* The new PT_LOAD goes right after the last PT_LOAD of the N entries in PH. */
+static void insert_load(Elf64_Phdr *ph, size_t n, const Elf64_Phdr *seg)
+{
+	size_t i, last = 0;
+
+	for (i = 0; i < n; i++)
+		if (ph[i].p_type == PT_LOAD)
+			last = i;
+	memmove(&ph[last + 2], &ph[last + 1], (n - last - 1) * sizeof(*ph));
+	ph[last + 1] = *seg;
+}
+
+/* Rewrite the program header table of BUF to map the patch area. */
+static int add_segment(const struct sbr_patcher *p, uint8_t *buf, char *err, size_t errlen)
 {
 	const struct sbr_elf *e = p->e;
-	size_t n = e->phnum, i, last = 0;
-	Elf64_Phdr *ph = calloc(n, sizeof(*ph));
+	size_t n = e->phnum, i;
+	Elf64_Phdr *ph = calloc(n + 1, sizeof(*ph));
 	Elf64_Phdr seg = {
 		.p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = p->pa_off,
 		.p_vaddr = p->pa_vaddr, .p_paddr = p->pa_vaddr, .p_filesz = p->pa_len,
 		.p_memsz = p->pa_len, .p_align = SBR_PAGE,
 	};
+	Elf64_Ehdr eh;
 	long note;
 
 	if (!ph)
 		return fail(err, errlen, "out of memory");
-	memcpy(ph, img + e->ehdr.e_phoff, n * sizeof(*ph));
-	note = pick_note(e, ph, n);
-	if (note < 0) {
-		free(ph);
-		return fail(err, errlen, "no PT_NOTE program header to turn into the patch segment");
+	memcpy(ph, buf + e->ehdr.e_phoff, n * sizeof(*ph));
+	if (p->pa_start) {
+		for (i = 0; i < n; i++)
+			if (ph[i].p_type == PT_PHDR) {
+				ph[i].p_offset = p->pa_off;
+				ph[i].p_vaddr = ph[i].p_paddr = p->pa_vaddr;
+				ph[i].p_filesz = ph[i].p_memsz = (n + 1) * sizeof(*ph);
+			}
+		insert_load(ph, n, &seg);
+		memcpy(buf + p->pa_off, ph, (n + 1) * sizeof(*ph));
+		memcpy(&eh, buf, sizeof(eh));
+		eh.e_phoff = p->pa_off;
+		eh.e_phnum = n + 1;
+		memcpy(buf, &eh, sizeof(eh));
+	} else {
+		note = pick_note(e, ph, n);
+		if (note < 0) {
+			free(ph);
+			return fail(err, errlen, "no PT_NOTE program header to turn into the patch segment");
+		}
+		memmove(&ph[note], &ph[note + 1], (n - note - 1) * sizeof(*ph));
+		insert_load(ph, n - 1, &seg);
+		memcpy(buf + e->ehdr.e_phoff, ph, n * sizeof(*ph));
 	}
-	memmove(&ph[note], &ph[note + 1], (n - note - 1) * sizeof(*ph));
-	for (i = 0; i < n - 1; i++)
-		if (ph[i].p_type == PT_LOAD)
-			last = i;
-	memmove(&ph[last + 2], &ph[last + 1], (n - last - 2) * sizeof(*ph));
-	ph[last + 1] = seg;
-	memcpy(img + e->ehdr.e_phoff, ph, n * sizeof(*ph));
 	free(ph);
 	return 0;
 }
@@ -187,7 +216,8 @@ static int verify(const struct sbr_patcher *p, uint8_t *buf, size_t size, char *
 int sbr_output_write(const struct sbr_patcher *p, const char *dst, char *err, size_t errlen)
 {
 	const struct sbr_elf *e = p->e;
-	size_t size = p->pa_len ? p->pa_off + p->pa_len : e->size;
+	bool grow = p->pa_len > p->pa_start;	/* any stub at all? */
+	size_t size = grow ? p->pa_off + p->pa_len : e->size;
 	uint8_t *buf = calloc(1, size);
 	const uint8_t *parts[1] = { buf };
 	struct stat st;
@@ -196,9 +226,9 @@ int sbr_output_write(const struct sbr_patcher *p, const char *dst, char *err, si
 	if (!buf)
 		return fail(err, errlen, "out of memory");
 	memcpy(buf, p->img, e->size);
-	if (p->pa_len)
-		memcpy(buf + size - p->pa_len, p->pa, p->pa_len);
-	if (p->pa_len && add_segment(p, buf, err, errlen) < 0)
+	if (grow)
+		memcpy(buf + p->pa_off, p->pa, p->pa_len);
+	if (grow && add_segment(p, buf, err, errlen) < 0)
 		goto out;
 	if (verify(p, buf, size, err, errlen) < 0)
 		goto out;

@@ -33,6 +33,19 @@ static uint64_t page_up(uint64_t v)
 	return (v + SBR_PAGE - 1) & ~(SBR_PAGE - 1);
 }
 
+static int pa_reserve(struct sbr_patcher *p, size_t more)
+{
+	uint8_t *n;
+
+	if (p->pa_len + more <= p->pa_cap)
+		return 0;
+	n = realloc(p->pa, p->pa_cap = (p->pa_len + more) * 2);
+	if (!n)
+		return -1;
+	p->pa = n;
+	return 0;
+}
+
 int sbr_patch_init(struct sbr_patcher *p, struct sbr_elf *e, const struct sbr_opts *o)
 {
 	uint64_t top = 0;
@@ -51,6 +64,16 @@ int sbr_patch_init(struct sbr_patcher *p, struct sbr_elf *e, const struct sbr_op
 	/* Above everything, page aligned: offset and vaddr are congruent mod page. */
 	p->pa_vaddr = page_up(top);
 	p->pa_off = page_up(e->size);
+	for (i = 0; i < e->phnum && e->phdr[i].p_type != PT_NOTE; i++)
+		;
+	if (i == e->phnum) {
+		/* No PT_NOTE to recycle: the table moves here, one entry longer. */
+		p->pa_start = ((e->phnum + 1) * sizeof(Elf64_Phdr) + 15) & ~15UL;
+		if (pa_reserve(p, p->pa_start) < 0)
+			return -1;
+		memset(p->pa, 0, p->pa_start);
+		p->pa_len = p->pa_start;
+	}
 	return 0;
 }
 
@@ -60,19 +83,6 @@ void sbr_patch_free(struct sbr_patcher *p)
 	free(p->pa);
 	free(p->done);
 	memset(p, 0, sizeof(*p));
-}
-
-static int pa_reserve(struct sbr_patcher *p, size_t more)
-{
-	uint8_t *n;
-
-	if (p->pa_len + more <= p->pa_cap)
-		return 0;
-	n = realloc(p->pa, p->pa_cap = (p->pa_len + more) * 2);
-	if (!n)
-		return -1;
-	p->pa = n;
-	return 0;
 }
 
 /* Would appending BYTES after PAD int3s keep the patch area clean? */

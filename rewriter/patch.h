@@ -31,6 +31,7 @@ struct sbr_patcher {
 	uint8_t *pa;			/* patch area contents */
 	size_t pa_len, pa_cap;
 	uint64_t pa_vaddr, pa_off;	/* where the patch area will live */
+	size_t pa_start;		/* room reserved at its start for a moved phdr table */
 	struct sbr_span *done;		/* vaddr ranges already rewritten */
 	size_t ndone;
 };

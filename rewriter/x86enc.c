@@ -59,3 +59,12 @@ size_t sbr_enc_lea_add(uint8_t *buf, unsigned reg, unsigned width, int32_t disp)
 		buf[n++] = 0x24;	/* rsp/r12 as base need a SIB byte */
 	return n + put32(buf + n, (uint32_t)disp);
 }
+
+size_t sbr_enc_bswap(uint8_t *buf, unsigned reg, unsigned width)
+{
+	size_t n = rex(buf, width == 64, 0, reg);
+
+	buf[n++] = 0x0f;
+	buf[n++] = 0xc8 + (reg & 7);
+	return n;
+}

@@ -22,4 +22,7 @@ size_t sbr_enc_mov_imm(uint8_t *buf, unsigned reg, unsigned width, uint64_t valu
 /* lea r, [r + disp32] (8D /r, mod=10): adds DISP without touching flags. */
 size_t sbr_enc_lea_add(uint8_t *buf, unsigned reg, unsigned width, int32_t disp);
 
+/* bswap r (0F C8+rd): reverses the bytes, leaves flags alone. */
+size_t sbr_enc_bswap(uint8_t *buf, unsigned reg, unsigned width);
+
 #endif

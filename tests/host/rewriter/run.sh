@@ -1,0 +1,209 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/host/rewriter/run.sh - host tests for sb-rewrite and sb-exec.
+#
+# Builds small freestanding assembly programs that each put 0F 01 D4 in one
+# place (mov immediate, displacement, SIB+displacement, rel32 branch offset,
+# RIP-relative displacement, across two instructions, data in .text, a real
+# VMFUNC), checks that --check classifies them, that rewriting either
+# refuses or produces a program that scans clean and behaves identically
+# (stdout and exit status), and that bad input gets one clear error line,
+# a non-zero status, no output file, and stays byte-identical.
+#
+# The Makefile installs this as build/host-tests/rewriter with the paths
+# below filled in; run from the source tree it finds them itself.
+set -u
+SRC=@SRC@
+BIN=@BIN@
+case $SRC in @*) SRC=$(cd "$(dirname "$0")/../../.." && pwd) BIN=$SRC/build/bin ;; esac
+RW=$BIN/sb-rewrite
+SBEXEC=$BIN/sb-exec
+T=$SRC/tests/host/rewriter
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; failed=1; }
+# check NAME CONDITION-COMMAND...: ok if the command succeeds.
+check() {
+	local _check=$1
+	shift
+	if "$@"; then ok "$_check"; else not_ok "$_check${why:+: $why}"; fi
+	why=
+}
+why=
+
+build() {	# build NAME [ld options...]
+	local name=$1 src=${2:-$1}
+	shift 2
+	cc -c -o "$tmp/$src.o" "$T/$src.S" 2>"$tmp/cc.log" &&
+		ld -o "$tmp/$name" "$tmp/$src.o" "$@" 2>>"$tmp/cc.log"
+}
+
+# run_to PROG OUT: stdout then "exit=N" into OUT.
+run_to() {
+	"$1" >"$2" 2>/dev/null
+	echo "exit=$?" >>"$2"
+}
+
+# expect_hits NAME COUNT PATTERN: --check on NAME exits 1 and prints COUNT
+# lines matching PATTERN, and no other hit lines.
+expect_hits() {
+	local f=$tmp/$1 n=$2 pat=$3 rc got all
+	"$RW" --check "$f" >"$tmp/check.out" 2>&1
+	rc=$?
+	got=$(grep -cE -- "$pat" "$tmp/check.out")
+	all=$(grep -c ' off=' "$tmp/check.out")
+	why="rc=$rc, $got/$all lines match '$pat': $(head -c 300 "$tmp/check.out")"
+	[ "$rc" = 1 ] && [ "$got" = "$n" ] && [ "$all" = "$n" ]
+}
+
+# rewrite_ok NAME: rewriting succeeds, the copy behaves identically and
+# scans clean, and the input is untouched.
+rewrite_ok() {
+	local name=$1 f=$tmp/$1 out=$tmp/$1.rw rc
+	cp "$f" "$tmp/$name.orig"
+	"$RW" "$f" "$out" >"$tmp/rw.out" 2>&1
+	rc=$?
+	why="rc=$rc: $(head -c 300 "$tmp/rw.out")"
+	check "$name: rewrite succeeds" test "$rc" = 0 -a -x "$out"
+	run_to "$f" "$tmp/before"
+	run_to "$out" "$tmp/after" 2>/dev/null
+	why="before: $(tr '\n' ' ' <"$tmp/before") after: $(tr '\n' ' ' <"$tmp/after")"
+	check "$name: rewritten copy prints the same and exits the same" cmp -s "$tmp/before" "$tmp/after"
+	"$RW" --check "$out" >"$tmp/check.out" 2>&1
+	rc=$?
+	why="rc=$rc: $(head -c 300 "$tmp/check.out")"
+	check "$name: rewritten copy scans clean" test "$rc" = 0 -a ! -s "$tmp/check.out"
+	check "$name: input unchanged" cmp -s "$f" "$tmp/$name.orig"
+}
+
+# refused NAME PATTERN: rewriting exits 1, writes nothing, last stderr line
+# names the file.
+refused() {
+	local name=$1 pat=$2 f=$tmp/$1 rc
+	cp "$f" "$tmp/$name.orig"
+	"$RW" "$f" "$tmp/$name.rw" >/dev/null 2>"$tmp/err"
+	rc=$?
+	why="rc=$rc: $(head -c 300 "$tmp/err")"
+	check "$name: rewrite refused ($2)" eval '[ "$rc" = 1 ] && [ ! -e "$tmp/$name.rw" ] &&
+		tail -n 1 "$tmp/err" | grep -q "^sb-rewrite: $f: .*cannot be rewritten" &&
+		grep -q "$pat" "$tmp/err" && cmp -s "$f" "$tmp/$name.orig" &&
+		[ -z "$(ls -A "$tmp" | grep "^\.sb-rewrite")" ]'
+}
+
+[ -x "$RW" ] || { not_ok "sb-rewrite not built at $RW"; exit 1; }
+
+# --- the programs -----------------------------------------------------------
+for t in t_vmfunc t_imm t_disp t_sib t_span t_data; do
+	why=$(cat "$tmp/cc.log" 2>/dev/null)
+	check "build $t" build "$t" "$t"
+done
+why=; check "build t_imm_pie (PIE)" build t_imm_pie t_imm -pie --no-dynamic-linker
+# The far targets make the call rel32 and the RIP-relative disp32 0x00D4010F
+# and 0x01D4010F: see t_rel.S.
+why=; check "build t_rel" build t_rel t_rel -Ttext=0x401000 \
+	--section-start=.fartext=0x1141114 --section-start=.fardata=0x214111b
+
+check "t_imm: 3 hits in mov immediates" \
+	expect_hits t_imm 3 'class=in-insn fields=imm verdict=rewrite .*in imm of mov'
+rewrite_ok t_imm
+check "t_imm_pie: 3 hits in mov immediates" \
+	expect_hits t_imm_pie 3 'class=in-insn fields=imm verdict=rewrite'
+rewrite_ok t_imm_pie
+check "t_disp: 2 hits in lea displacements" \
+	expect_hits t_disp 2 'class=in-insn fields=disp verdict=rewrite method=relocate'
+rewrite_ok t_disp
+check "t_sib: 2 hits in SIB+displacement, fixed by base/index swap in place" \
+	expect_hits t_sib 2 'class=in-insn fields=sib\+disp verdict=rewrite method=substitute'
+rewrite_ok t_sib
+check "t_sib: in-place fix adds no segment" test "$(stat -c %s "$tmp/t_sib")" = "$(stat -c %s "$tmp/t_sib.rw")"
+check "t_rel: call rel32 thunked, RIP-relative disp relocated" \
+	expect_hits t_rel 2 'fields=rel verdict=rewrite method=thunk.*of call|fields=disp verdict=rewrite method=relocate.*of mov'
+rewrite_ok t_rel
+check "t_span: 1 hit across two instructions" \
+	expect_hits t_span 1 'class=span .*verdict=rewrite method=relocate.*across mov / add'
+rewrite_ok t_span
+
+check "t_data: data object in .text classified as data" \
+	expect_hits t_data 1 'class=data .*verdict=refuse func=blob'
+refused t_data "not code"
+check "t_vmfunc: real VMFUNC found" expect_hits t_vmfunc 1 'class=vmfunc .*verdict=refuse func=never_called'
+refused t_vmfunc "real VMFUNC"
+off=$("$RW" --check "$tmp/t_vmfunc" | sed -n 's/.* off=\([^ ]*\) .*/\1/p')
+"$RW" --allow-vmfunc-at "$off" "$tmp/t_vmfunc" "$tmp/t_vmfunc.allowed" >/dev/null 2>&1
+why="off=$off"
+check "t_vmfunc: --allow-vmfunc-at keeps the whitelisted VMFUNC" \
+	eval '[ -x "$tmp/t_vmfunc.allowed" ] && "$RW" --check -a "$off" "$tmp/t_vmfunc.allowed" >/dev/null &&
+	      ! "$RW" --check -q "$tmp/t_vmfunc.allowed"'
+run_to "$tmp/t_vmfunc" "$tmp/before"; run_to "$tmp/t_vmfunc.allowed" "$tmp/after"
+check "t_vmfunc: whitelisted copy runs the same" cmp -s "$tmp/before" "$tmp/after"
+
+# --- bad input ----------------------------------------------------------------
+# bad NAME PATTERN FILE: rewrite and --check both exit 2 with one stderr
+# line naming FILE and matching PATTERN; FILE unchanged; nothing written.
+bad() {
+	local name=$1 pat=$2 f=$3 sum rc1 rc2 l1 l2
+	sum=$( (sha256sum <"$f") 2>/dev/null)
+	mkdir -p "$tmp/out"
+	"$RW" "$f" "$tmp/out/x" >/dev/null 2>"$tmp/err1"; rc1=$?
+	"$RW" --check "$f" >/dev/null 2>"$tmp/err2"; rc2=$?
+	l1=$(wc -l <"$tmp/err1") l2=$(wc -l <"$tmp/err2")
+	why="rc=$rc1/$rc2 lines=$l1/$l2: $(head -c 200 "$tmp/err1")"
+	check "bad input, $name: clear error, exit 2, input untouched, no output" \
+		eval '[ "$rc1" = 2 ] && [ "$rc2" = 2 ] && [ "$l1" = 1 ] && [ "$l2" = 1 ] &&
+		      grep -q "^sb-rewrite: $f: .*$pat" "$tmp/err1" &&
+		      grep -q "^sb-rewrite: $f: .*$pat" "$tmp/err2" &&
+		      [ "$sum" = "$( (sha256sum <"$f") 2>/dev/null)" ] && [ -z "$(ls -A "$tmp/out")" ]'
+}
+head -c 100 "$tmp/t_imm" >"$tmp/trunc-hdr"
+bad "ELF cut inside the program headers" "truncated" "$tmp/trunc-hdr"
+head -c 4200 "$tmp/t_imm" >"$tmp/trunc-seg"
+bad "ELF cut inside a segment" "truncated" "$tmp/trunc-seg"
+printf '\177ELF' >"$tmp/trunc-magic"
+bad "ELF magic only" "truncated" "$tmp/trunc-magic"
+echo 'just some text, long enough to be mistaken for a header if not careful' >"$tmp/text"
+bad "a text file" "not an ELF file" "$tmp/text"
+: >"$tmp/empty"
+bad "an empty file" "not an ELF file" "$tmp/empty"
+if as --32 -o "$tmp/x32.o" "$T/t32.S" 2>/dev/null && ld -m elf_i386 -o "$tmp/x32" "$tmp/x32.o" 2>/dev/null; then
+	bad "a 32-bit ELF" "32-bit ELF is not supported" "$tmp/x32"
+else
+	not_ok "building a 32-bit ELF with as --32 / ld -m elf_i386"
+fi
+cp "$tmp/t_imm" "$tmp/arm"
+printf '\267\000' | dd of="$tmp/arm" bs=1 seek=18 conv=notrunc status=none	# e_machine = 183
+bad "a non-x86-64 ELF" "not x86-64" "$tmp/arm"
+cp "$tmp/t_imm.o" "$tmp/reloc.o"
+bad "an object file" "relocatable object" "$tmp/reloc.o"
+mkdir -p "$tmp/adir"
+bad "a directory" "is a directory" "$tmp/adir"
+bad "a missing file" "No such file or directory" "$tmp/missing"
+
+"$RW" "$tmp/t_imm" "$tmp/nonexistent-dir/out" >/dev/null 2>"$tmp/err"; rc=$?
+why="rc=$rc: $(cat "$tmp/err")"
+check "unwritable destination: one error line, exit 2" \
+	eval '[ "$rc" = 2 ] && [ "$(wc -l <"$tmp/err")" = 1 ] && grep -q "cannot create a temporary file" "$tmp/err"'
+cp "$tmp/t_imm" "$tmp/same"; cp "$tmp/t_imm" "$tmp/same.orig"
+"$RW" "$tmp/same" "$tmp/same" >/dev/null 2>"$tmp/err"; rc=$?
+why="rc=$rc: $(cat "$tmp/err")"
+check "output naming the input is refused" \
+	eval '[ "$rc" = 2 ] && grep -q "output is the input" "$tmp/err" && cmp -s "$tmp/same" "$tmp/same.orig"'
+"$RW" >/dev/null 2>"$tmp/err"; rc=$?
+why="rc=$rc"
+check "no arguments: usage error, exit 2" eval '[ "$rc" = 2 ] && grep -q "expected INPUT and OUTPUT" "$tmp/err"'
+"$RW" --frob >/dev/null 2>"$tmp/err"; rc=$?
+check "unknown option: exit 2" eval '[ "$rc" = 2 ] && grep -q "unknown option .--frob." "$tmp/err"'
+"$RW" --allow-vmfunc-at zz a b >/dev/null 2>"$tmp/err"; rc=$?
+check "bad --allow-vmfunc-at value: exit 2" eval '[ "$rc" = 2 ] && grep -q "wants a file offset" "$tmp/err"'
+check "--help prints the usage" eval '"$RW" --help | grep -q "^Usage: sb-rewrite \[OPTIONS\] INPUT OUTPUT"'
+check "a clean file: --check exits 0 silently" eval '"$RW" --check "$tmp/t_imm.rw" >"$tmp/o" && [ ! -s "$tmp/o" ]'
+
+# --- sb-exec -------------------------------------------------------------------
+if [ -f "$T/exec.sh" ]; then
+	. "$T/exec.sh"
+fi
+
+exit $failed
