@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/host/rewriter/exec.sh - sb-exec tests; sourced by run.sh (uses its
+# helpers and $tmp).
+
+cache=$tmp/cache
+mkdir -p "$tmp/lib" "$tmp/bad"
+why=$(
+	cc -shared -o "$tmp/lib/libdirty.so" "$T/t_lib.S" 2>&1 &&
+	cc -shared -o "$tmp/bad/libdirty.so" "$T/t_libvmfunc.S" 2>&1 &&
+	cc -O2 -o "$tmp/t_exec" "$T/t_exec.c" -L"$tmp/lib" -ldirty 2>&1
+)
+check "build t_exec against libdirty.so" test -x "$tmp/t_exec"
+
+check "libdirty.so is dirty, t_exec itself is clean" \
+	eval '! "$RW" --check -q "$tmp/lib/libdirty.so" && "$RW" --check -q "$tmp/t_exec"'
+
+LD_LIBRARY_PATH=$tmp/lib "$tmp/t_exec" a 'b c' >"$tmp/direct" 2>"$tmp/direct.err"
+echo "exit=$?" >>"$tmp/direct"
+SKYBRIDGE_CACHE=$cache LD_LIBRARY_PATH=$tmp/lib "$SBEXEC" "$tmp/t_exec" a 'b c' \
+	>"$tmp/via" 2>"$tmp/via.err"
+echo "exit=$?" >>"$tmp/via"
+why="direct: $(tr '\n' ' ' <"$tmp/direct") via: $(tr '\n' ' ' <"$tmp/via") $(head -c 200 "$tmp/via.err")"
+check "sb-exec: same output, arguments and exit status as a direct run" cmp -s "$tmp/direct" "$tmp/via"
+check "sb-exec: the loader mapped the rewritten libdirty.so from the cache" \
+	grep -q "libdirty from cache: 1" "$tmp/via.err"
+check "direct run: libdirty.so not from the cache (the check can fail)" \
+	grep -q "libdirty from cache: 0" "$tmp/direct.err"
+
+entry=$(find "$cache" -name libdirty.so -type f 2>/dev/null)
+hash=$(sha256sum <"$tmp/lib/libdirty.so" | cut -d' ' -f1)
+why="entry=$entry hash=$hash"
+check "cache entry is named by the SHA-256 of the original" test "$entry" = "$cache/$hash/libdirty.so"
+check "cache entry scans clean" "$RW" --check -q "$entry"
+check "cache entry and its directory are not group/other writable" \
+	eval '[ -z "$(find "$entry" "$cache/$hash" -perm /022)" ] && [ "$(stat -c %a "$cache/$hash")" = 755 ]'
+
+before=$(stat -c %Y.%i "$entry")
+sleep 1
+SKYBRIDGE_CACHE=$cache LD_LIBRARY_PATH=$tmp/lib "$SBEXEC" "$tmp/t_exec" >/dev/null 2>&1
+check "second run reuses the cache entry" test "$before" = "$(stat -c %Y.%i "$entry")"
+
+chmod 0666 "$entry"
+SKYBRIDGE_CACHE=$cache LD_LIBRARY_PATH=$tmp/lib "$SBEXEC" "$tmp/t_exec" >"$tmp/via2" 2>&1
+check "a world-writable cache entry is not trusted but rebuilt" \
+	eval '[ -z "$(find "$entry" -perm /022)" ] && grep -q "libdirty from cache: 1" "$tmp/via2"'
+
+SKYBRIDGE_CACHE=$cache LD_LIBRARY_PATH=$tmp/bad "$SBEXEC" "$tmp/t_exec" >"$tmp/x.out" 2>"$tmp/err"
+rc=$?
+why="rc=$rc: $(cat "$tmp/err")"
+check "sb-exec refuses a library with a real VMFUNC (exit 126, program not run)" \
+	eval '[ "$rc" = 126 ] && [ ! -s "$tmp/x.out" ] && [ "$(wc -l <"$tmp/err")" = 1 ] &&
+	      grep -q "libdirty.so: cannot be made VMFUNC-free: vmfunc" "$tmp/err"'
+
+run_to "$tmp/t_imm" "$tmp/before"
+SKYBRIDGE_CACHE=$cache "$SBEXEC" "$tmp/t_imm" >"$tmp/after" 2>/dev/null
+echo "exit=$?" >>"$tmp/after"
+check "sb-exec runs a dirty static program through its rewritten copy" cmp -s "$tmp/before" "$tmp/after"
+
+SKYBRIDGE_CACHE=$cache "$SBEXEC" "$tmp/nonexistent" >/dev/null 2>"$tmp/err"
+rc=$?
+why="rc=$rc: $(cat "$tmp/err")"
+check "sb-exec: missing program, exit 127 with one error line" \
+	eval '[ "$rc" = 127 ] && [ "$(wc -l <"$tmp/err")" = 1 ]'
+SKYBRIDGE_CACHE=$cache "$SBEXEC" true
+check "sb-exec: a clean program from PATH runs with its status" test $? = 0
+SKYBRIDGE_CACHE=$cache "$SBEXEC" false
+check "sb-exec: ... and its failure status" test $? = 1
