@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench/bench.mk - skybench.  Included by the top-level Makefile.
+#
+#   make $(BIN)/skybench   build it (also part of plain "make")
+#   make bench-run         run it on this machine: table on stdout, CSV and
+#                          PNG under $(BUILD)/bench/ (BENCH_ARGS adds options)
+#   make bench-quick       a short smoke run (1000 samples, no throughput)
+
+SKYBENCH      := $(BIN)/skybench
+SKYBENCH_SRCS := $(wildcard bench/*.c)
+SKYBENCH_OBJS := $(patsubst bench/%.c,$(BUILD)/bench/%.o,$(SKYBENCH_SRCS))
+BENCH_OUT     := $(BUILD)/bench
+BENCH_ARGS    ?=
+
+USER_TARGETS += $(SKYBENCH)
+GUEST_PROGS  += $(SKYBENCH)
+
+.PHONY: bench-run bench-quick
+
+$(BUILD)/bench/%.o: bench/%.c bench/bench.h lib/skybridge.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -I$(SRC)/lib -c -o $@ $<
+
+# -lrt: POSIX message queues (part of libc since glibc 2.34; harmless).
+$(SKYBENCH): $(SKYBENCH_OBJS) $(SB_LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $(SKYBENCH_OBJS) $(SB_LDLIBS) -lrt
+
+bench-run: $(SKYBENCH)
+	@mkdir -p $(BENCH_OUT)
+	$(SKYBENCH) --csv $(BENCH_OUT)/skybench.csv --plot $(BENCH_OUT)/skybench.png \
+		$(BENCH_ARGS) | tee $(BENCH_OUT)/skybench.txt
+
+bench-quick: $(SKYBENCH)
+	$(SKYBENCH) -n 1000 -w 100 --no-throughput -q $(BENCH_ARGS)
