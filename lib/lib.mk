@@ -67,3 +67,14 @@ HOST_TESTS   += $(SB_TESTS)
 $(BUILD)/host-tests/lib-%: tests/host/lib/%.c tests/host/lib/tap.h $(SB_LIB_A) lib/skybridge.h
 	@mkdir -p $(@D)
 	$(CC) $(SB_CFLAGS) -o $@ $< $(SB_LDLIBS)
+
+# Examples (examples/): echo and key-value servers and clients, linked
+# statically against the library like every program that may run in the lab.
+SB_EXAMPLES := $(BIN)/sb-echo-server $(BIN)/sb-echo-client \
+	       $(BIN)/sb-kv-server $(BIN)/sb-kv-client
+USER_TARGETS += $(SB_EXAMPLES)
+GUEST_PROGS  += $(SB_EXAMPLES)
+
+$(BIN)/sb-%: examples/%.c $(wildcard examples/*.h) $(SB_LIB_A) lib/skybridge.h
+	@mkdir -p $(@D)
+	$(CC) $(SB_CFLAGS) -o $@ $< $(SB_LDLIBS)
