@@ -34,3 +34,10 @@ bench-run: $(SKYBENCH)
 
 bench-quick: $(SKYBENCH)
 	$(SKYBENCH) -n 1000 -w 100 --no-throughput -q $(BENCH_ARGS)
+
+# Host test of skybench's command line and a tiny run (tests/host/run).
+HOST_TESTS += $(BUILD)/host-tests/bench-skybench
+
+$(BUILD)/host-tests/bench-skybench: tests/host/lib/bench-skybench.c tests/host/lib/tap.h $(SKYBENCH)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DSKYBENCH='"$(SKYBENCH)"' -o $@ $<
