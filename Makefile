@@ -73,8 +73,8 @@ host-tests: $(HOST_TESTS)
 print-host-tests:
 	@for t in $(HOST_TESTS); do echo $$t; done
 
-$(BIN)/%: tests/vm/progs/%.c uapi/skybridge.h | $(BIN)
-	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
+$(BIN)/%: tests/vm/progs/%.c tests/vm/progs/tap.h uapi/skybridge.h hv/hypercall.h | $(BIN)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) -lpthread
 
 $(BIN):
 	mkdir -p $@
@@ -89,12 +89,15 @@ $(LAB_INITRAMFS): $(LAB_MOD)/skybridge.ko $(GUEST_PROGS) tests/vm/init tests/vm/
 		scripts/mkinitramfs.sh $(BUILD)/guest/kernel-version
 	sh scripts/mkinitramfs.sh $@ $(LAB_MOD)/skybridge.ko $(BIN) $(BUILD)/guest/root $(GUEST_KVER)
 
+LAB_TWIN := $(BUILD)/lab/twin
 $(LAB_MOD)/skybridge.ko: $(KSRCS)
 	$(call need_kdir,$(GUEST_KDIR))
-	@mkdir -p $(LAB_MOD)
-	@rm -rf $(LAB_MOD)/kmod $(LAB_MOD)/hv $(LAB_MOD)/uapi
-	cp -pR Kbuild kmod uapi $(wildcard hv) $(LAB_MOD)/
+	@for d in $(LAB_MOD) $(LAB_TWIN); do \
+		mkdir -p $$d && rm -rf $$d/kmod $$d/hv $$d/uapi && \
+		cp -pR Kbuild kmod uapi hv $$d/ || exit 1; \
+	done
 	$(MAKE) -C $(GUEST_KDIR) M=$(LAB_MOD) modules
+	$(MAKE) -C $(GUEST_KDIR) M=$(LAB_TWIN) SKYBRIDGE_NAME=skybridge_twin modules
 
 deps:
 	@sh scripts/install-deps.sh $(BUILD)

@@ -1,17 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * skybridge module entry: the /dev/skybridge misc device.
+ * skybridge module entry: late-launch the RootKernel on every online CPU
+ * (and on every CPU that comes online later), and create /dev/skybridge.
+ *
+ * CPU hotplug: the RootKernel is a CPUHP_AP_ONLINE_DYN state, so a CPU that
+ * comes online is launched and a CPU going offline is devirtualized first.
+ * If any CPU fails to launch, the hotplug core rolls back the CPUs already
+ * launched and insmod fails with the reason logged.
  *
  * The ioctl table is empty at this stage; every command is refused with
  * -ENOTTY, as Documentation/driver-api/ioctl.rst asks for unknown commands.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpuhotplug.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 
+#include "../hv/hv.h"
 #include "../uapi/skybridge.h"
+#include "skybridge.h"
+
+bool sb_test_hooks;
+module_param_named(test_hooks, sb_test_hooks, bool, 0444);
+MODULE_PARM_DESC(test_hooks, "create test-only debugfs files (default: off)");
+
+static enum cpuhp_state sb_cpuhp_state;
 
 static long sb_dev_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long arg)
@@ -41,20 +56,41 @@ static int __init skybridge_init(void)
 {
 	int err;
 
+	err = hv_init();
+	if (err)
+		return err;
+	err = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "skybridge/hv:online",
+				hv_cpu_up, hv_cpu_down);
+	if (err < 0) {
+		pr_err("late launch failed: %d\n", err);
+		goto free_hv;
+	}
+	sb_cpuhp_state = err;
+
 	err = misc_register(&sb_miscdev);
 	if (err) {
 		pr_err("cannot register /dev/%s: %d\n", SKYBRIDGE_DEVICE_NAME,
 		       err);
-		return err;
+		goto devirtualize;
 	}
-	pr_info("loaded\n");
+	sb_debugfs_init();
+	pr_info("loaded: RootKernel running on %u CPUs\n", num_online_cpus());
 	return 0;
+
+devirtualize:
+	cpuhp_remove_state(sb_cpuhp_state);
+free_hv:
+	hv_exit();
+	return err;
 }
 
 static void __exit skybridge_exit(void)
 {
+	sb_debugfs_exit();
 	misc_deregister(&sb_miscdev);
-	pr_info("unloaded\n");
+	cpuhp_remove_state(sb_cpuhp_state);
+	hv_exit();
+	pr_info("unloaded: every CPU runs natively again\n");
 }
 
 module_init(skybridge_init);

@@ -34,6 +34,8 @@ cp "$src/tests/vm/init" "$stage/init"
 chmod 755 "$stage/init"
 cp "$src/tests/vm/lib.sh" "$stage/lab/lib.sh"
 cp "$module" "$stage/lab/skybridge.ko"
+twin=$(dirname "$module")/../twin/skybridge_twin.ko
+[ ! -f "$twin" ] || cp "$twin" "$stage/lab/skybridge_twin.ko"
 echo "root:x:0:0:root:/root:/bin/sh" >"$stage/etc/passwd"
 echo "nobody:x:65534:65534:nobody:/nonexistent:/bin/sh" >>"$stage/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$stage/etc/group"

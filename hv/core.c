@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * core.c - bring the RootKernel up and down.
+ *
+ * hv_init() allocates everything for every possible CPU, builds the identity
+ * EPT and hides all of it from the guest, while every CPU still runs
+ * natively.  hv_cpu_up() then late-launches one CPU (called on that CPU), and
+ * hv_cpu_down() devirtualizes it through the CPL-0 hypercall.  hv_exit()
+ * frees the memory once no CPU is in VMX operation.
+ *
+ * From the first launch on, guest code must not dereference anything
+ * hv_alloc_pages() returned: the EPT makes it fault.  The pointers kept here
+ * are only handed to CPUs that still run natively.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <asm/desc.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/tlbflush.h>
+#include <asm/vmx.h>
+
+#include "hv.h"
+#include "vmx_ops.h"
+
+static struct hv_global *hv;
+static DEFINE_PER_CPU(bool, hv_on);
+static DEFINE_PER_CPU(u64, hv_launch_ticks);
+
+static_assert(offsetof(struct hv_cpu, devirt) == 0);
+static_assert(sizeof(struct hv_cpu) <= PAGE_SIZE);
+static_assert(sizeof(struct hv_regs) == 16 * 8);
+
+static long hv_hypercall(u64 nr, u64 a0, u64 a1, u64 a2)
+{
+	long ret;
+
+	asm volatile("vmcall"
+		     : "=a"(ret)
+		     : "a"(nr), "D"(a0), "S"(a1), "d"(a2)
+		     : "memory");
+	return ret;
+}
+
+static int alloc_cpu(struct hv_global *g, unsigned int cpu)
+{
+	struct hv_cpu *hc = hv_alloc_pages(0);
+
+	if (!hc)
+		return -ENOMEM;
+	hc->g = g;
+	hc->cpu = cpu;
+	hc->vmxon = hv_alloc_pages(0);
+	hc->vmcs = hv_alloc_pages(0);
+	hc->stack = hv_alloc_pages(HV_HOST_STACK_ORDER);
+	if (!hc->vmxon || !hc->vmcs || !hc->stack)
+		return -ENOMEM;
+	/* SDM 24.2 and 24.11.5: both regions start with the revision id. */
+	*(u32 *)hc->vmxon = g->caps.vmcs_revision;
+	*(u32 *)hc->vmcs = g->caps.vmcs_revision;
+	hc->vmxon_pa = __pa(hc->vmxon);
+	hc->vmcs_pa = __pa(hc->vmcs);
+	g->cpus[cpu] = hc;
+	return 0;
+}
+
+/*
+ * The host's page table: a private top level holding the kernel half of
+ * Linux's (the lower levels are shared).  It outlives any process, unlike
+ * the CR3 of whoever ran insmod, and maps no user memory.
+ */
+static int alloc_host_page_table(struct hv_global *g)
+{
+	u64 *top = hv_alloc_pages(0);
+	const u64 *cur = __va(read_cr3_pa());
+
+	if (!top)
+		return -ENOMEM;
+	memcpy(top + 256, cur + 256, 256 * sizeof(u64));
+	g->host_cr3 = __pa(top);
+	return 0;
+}
+
+/**
+ * hv_init() - check the CPU and prepare the RootKernel; launches nothing
+ *
+ * Return: 0, or a negative errno after logging why.
+ */
+int hv_init(void)
+{
+	unsigned int cpu, nr = nr_cpu_ids;
+	size_t size = struct_size(hv, cpus, nr);
+	struct hv_caps caps;
+	int err;
+
+	err = hv_caps_probe(&caps);
+	if (err)
+		return err;
+
+	err = -ENOMEM;
+	hv = hv_alloc_pages(get_order(size));
+	if (!hv)
+		goto fail;
+	hv->caps = caps;
+	hv->nr_cpus = nr;
+	hv->msr_bitmap = hv_alloc_pages(0);	/* all zero: no MSR exits */
+	hv->eptp_list = hv_alloc_pages(0);	/* zero entries are invalid */
+	if (!hv->msr_bitmap || !hv->eptp_list)
+		goto fail;
+	err = alloc_host_page_table(hv);
+	if (err)
+		goto fail;
+	for_each_possible_cpu(cpu) {
+		err = alloc_cpu(hv, cpu);
+		if (err)
+			goto fail;
+	}
+
+	err = -ENOMEM;
+	hv->ept_root = ept_build_identity(&hv->caps);
+	if (!hv->ept_root)
+		goto fail;
+	hv->eptp = ept_make_eptp(hv->ept_root);
+	hv->eptp_list[0] = hv->eptp;	/* view 0: the plain identity view */
+
+	err = hv_hide_all(hv->ept_root);
+	if (err)
+		goto fail;
+	pr_info("RootKernel %d.%d ready: EPT 1G pages %s, 2M pages %s, %u CPUs\n",
+		HV_VERSION_MAJOR, HV_VERSION_MINOR,
+		caps.ept_1g ? "yes" : "no", caps.ept_2m ? "yes" : "no", nr);
+	return 0;
+
+fail:
+	pr_err("cannot prepare the RootKernel: %d\n", err);
+	hv_free_all();
+	hv = NULL;
+	return err;
+}
+
+static int check_fixed_bits(const struct hv_caps *caps)
+{
+	unsigned long cr0 = native_read_cr0(), cr4 = __read_cr4() | X86_CR4_VMXE;
+
+	/* SDM A.7, A.8: bits 1 in FIXED0 must be 1, bits 0 in FIXED1 must be 0. */
+	if ((cr0 & caps->cr0_fixed0) != caps->cr0_fixed0 ||
+	    (cr0 & ~caps->cr0_fixed1) ||
+	    (cr4 & caps->cr4_fixed0) != caps->cr4_fixed0 ||
+	    (cr4 & ~caps->cr4_fixed1)) {
+		pr_err("CPU %d: CR0 0x%lx / CR4 0x%lx violate the VMX fixed bits\n",
+		       smp_processor_id(), cr0, cr4);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static int launch_this_cpu(struct hv_cpu *hc)
+{
+	unsigned long cr4 = __read_cr4();
+	int err, r;
+	u64 t0;
+
+	err = hv_cpu_enable_vmx_msr();
+	err = err ?: check_fixed_bits(&hc->g->caps);
+	if (err)
+		return err;
+
+	t0 = rdtsc();
+	/* Raw write: Linux's cached CR4 never holds VMXE (docs/design.md). */
+	hv_write_cr4(cr4 | X86_CR4_VMXE);
+	if (vmx_on(hc->vmxon_pa)) {
+		pr_err("CPU %u: VMXON failed (is another hypervisor active?)\n",
+		       hc->cpu);
+		err = -EBUSY;
+		goto clear_vmxe;
+	}
+	if (vmcs_clear(hc->vmcs_pa) || vmcs_load(hc->vmcs_pa)) {
+		pr_err("CPU %u: VMCLEAR/VMPTRLD failed\n", hc->cpu);
+		err = -EIO;
+		goto vmxoff;
+	}
+	err = hv_vmcs_setup(hc);
+	if (err) {
+		pr_err("CPU %u: writing the VMCS failed\n", hc->cpu);
+		goto vmxoff;
+	}
+	/* Nothing cached from an earlier load may survive (VPID 1, any EPTP). */
+	if (vmx_invept(VMX_EPT_EXTENT_GLOBAL, 0) ||
+	    vmx_invvpid(VMX_VPID_EXTENT_ALL_CONTEXT, 0)) {
+		pr_err("CPU %u: INVEPT/INVVPID failed\n", hc->cpu);
+		err = -EIO;
+		goto vmxoff;
+	}
+	hc->launched = true;
+	r = hv_launch();
+	if (r == 0) {
+		/* Guest from here on: hc is out of reach. */
+		this_cpu_write(hv_launch_ticks, rdtsc() - t0);
+		return 0;
+	}
+	hc->launched = false;
+	pr_err("CPU %u: VMLAUNCH failed: %s %u\n", hc->cpu,
+	       r == 1 ? "VMfailInvalid" : "VM-instruction error",
+	       r == 1 ? 0 : vmcs_read32(VM_INSTRUCTION_ERROR));
+	err = -EIO;
+vmxoff:
+	vmx_off();
+clear_vmxe:
+	hv_write_cr4(cr4);
+	return err;
+}
+
+/**
+ * hv_cpu_up() - late-launch the RootKernel on @cpu (called on @cpu)
+ */
+int hv_cpu_up(unsigned int cpu)
+{
+	unsigned long flags;
+	int err;
+
+	if (WARN_ON_ONCE(cpu != smp_processor_id() || !hv))
+		return -EINVAL;
+	if (this_cpu_read(hv_on))
+		return 0;
+	local_irq_save(flags);
+	err = launch_this_cpu(hv->cpus[cpu]);
+	if (!err)
+		this_cpu_write(hv_on, true);
+	local_irq_restore(flags);
+	return err;
+}
+
+/**
+ * hv_cpu_down() - leave VMX operation on @cpu (called on @cpu)
+ */
+int hv_cpu_down(unsigned int cpu)
+{
+	unsigned long flags;
+	long ret;
+
+	if (WARN_ON_ONCE(cpu != smp_processor_id()))
+		return -EINVAL;
+	if (!this_cpu_read(hv_on))
+		return 0;
+	local_irq_save(flags);
+	ret = hv_hypercall(HC_DEVIRTUALIZE, 0, 0, 0);
+	if (!ret) {
+		/* A VM exit left the TSS limit at 0x67 (SDM 27.5.2). */
+		force_reload_TR();
+		this_cpu_write(hv_on, false);
+	}
+	local_irq_restore(flags);
+	if (ret)
+		pr_err("CPU %u: devirtualization refused: %ld\n", cpu, ret);
+	return ret ? -EIO : 0;
+}
+
+/* Once no CPU is in VMX operation. */
+void hv_exit(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		WARN_ON(per_cpu(hv_on, cpu));
+	hv_free_all();
+	hv = NULL;
+}
+
+bool hv_cpu_is_virtualized(unsigned int cpu)
+{
+	return per_cpu(hv_on, cpu);
+}
+
+u64 hv_cpu_launch_ticks(unsigned int cpu)
+{
+	return per_cpu(hv_launch_ticks, cpu);
+}
+
+/* This CPU's exit statistics, through the hypervisor; -ENODEV if native. */
+int hv_get_stats(struct hv_cpu_stats *out)
+{
+	if (!this_cpu_read(hv_on))
+		return -ENODEV;
+	return hv_hypercall(HC_GET_STATS, (u64)out, sizeof(*out), 0);
+}
+
+/* For the test hook only: an address the guest must not be able to read. */
+void *hv_test_hidden_address(void)
+{
+	return hv;
+}

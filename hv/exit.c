@@ -1,0 +1,484 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * exit.c - VM-exit dispatch and handlers (host context).
+ *
+ * Handler contract: a handler runs with interrupts off on the host stack,
+ * with the guest's GPRs in @regs (written back on VMRESUME).  It returns
+ * EXIT_RESUME after either advancing the guest RIP past the instruction
+ * (skip_instruction()) or injecting an event, or EXIT_LEAVE_VMX after it has
+ * left VMX operation (only the devirtualize hypercall does).
+ *
+ * Host context runs on Linux's GDT, IDT, TSS and per-CPU base with its own
+ * page table (the kernel half of Linux's).  It may touch only the direct map,
+ * kernel and module text and static data: its TLB entries (VPID 0) are not
+ * flushed when the guest changes vmalloc or module mappings.  Logging goes
+ * through vprintk_emit() at LOGLEVEL_SCHED, which defers the console work to
+ * the guest (an irq_work), so a VM exit never takes console locks.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bits.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/printk.h>
+#include <linux/ratelimit.h>
+#include <linux/string.h>
+#include <asm/debugreg.h>
+#include <asm/desc.h>
+#include <asm/fpu/xcr.h>
+#include <asm/invpcid.h>
+#include <asm/msr.h>
+#include <asm/special_insns.h>
+#include <asm/tlbflush.h>
+#include <asm/vmx.h>
+
+#include "hv.h"
+#include "vmx_ops.h"
+
+enum { EXIT_RESUME = 0, EXIT_LEAVE_VMX = 1 };
+
+/* VM-entry interruption information (SDM 24.8.3). */
+#define INTR_TYPE_HW_EXCEPTION	(3 << 8)
+#define INTR_DELIVER_CODE	BIT(11)
+#define INTR_VALID		BIT(31)
+/* SDM Appendix C; not named in Linux 6.1's headers. */
+#define EXIT_REASON_GETSEC	11
+
+#define VEC_UD			6
+#define VEC_GP			13
+
+/* EPT-violation qualification (SDM 27.2.1, Table 27-7). */
+#define EPT_QUAL_READ		BIT(0)
+#define EPT_QUAL_WRITE		BIT(1)
+#define EPT_QUAL_FETCH		BIT(2)
+
+void hv_log(const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	vprintk_emit(0, LOGLEVEL_SCHED, NULL, fmt, args);
+	va_end(args);
+}
+
+static DEFINE_RATELIMIT_STATE(hv_log_rs, 5 * HZ, 10);
+#define hv_log_ratelimited(fmt, ...)					\
+	do {								\
+		if (__ratelimit(&hv_log_rs))				\
+			hv_log(KBUILD_MODNAME ": " fmt, ##__VA_ARGS__); \
+	} while (0)
+
+void hv_vmwrite_error(unsigned long field, u64 value)
+{
+	hv_log_ratelimited("VMWRITE 0x%lx <- 0x%llx failed: error %u\n", field,
+			   value, (u32)__vmread(VM_INSTRUCTION_ERROR));
+}
+
+void hv_vmread_error(unsigned long field)
+{
+	hv_log_ratelimited("VMREAD 0x%lx failed\n", field);
+}
+
+static unsigned int guest_cpl(void)
+{
+	return (vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3;	/* SS.DPL */
+}
+
+static void skip_instruction(void)
+{
+	vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) +
+		    vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+	/* An instruction that completes ends STI/MOV-SS blocking. */
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+		     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & ~3u);
+}
+
+static void inject_exception(unsigned int vector, bool has_code, u32 code)
+{
+	u32 info = vector | INTR_TYPE_HW_EXCEPTION | INTR_VALID;
+
+	if (has_code) {
+		info |= INTR_DELIVER_CODE;
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, code);
+	}
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
+}
+
+static int inject_ud(void)
+{
+	inject_exception(VEC_UD, false, 0);
+	return EXIT_RESUME;
+}
+
+static int inject_gp(void)
+{
+	inject_exception(VEC_GP, true, 0);
+	return EXIT_RESUME;
+}
+
+/* --- CPUID: hide VMX, announce the RootKernel ------------------------ */
+
+static int exit_handle_cpuid(struct hv_cpu *hc, struct hv_regs *regs)
+{
+	u32 leaf = regs->rax, eax, ebx, ecx, edx;
+
+	if (leaf >= HV_CPUID_BASE && leaf <= HV_CPUID_BASE + 0xff) {
+		eax = ebx = ecx = edx = 0;
+		if (leaf == HV_CPUID_BASE) {
+			eax = HV_CPUID_MAX;
+			ebx = HV_CPUID_SIG_EBX;
+			ecx = HV_CPUID_SIG_ECX;
+			edx = HV_CPUID_SIG_EDX;
+		} else if (leaf == HV_CPUID_VERSION) {
+			eax = HV_VERSION;
+		}
+	} else {
+		cpuid_count(leaf, regs->rcx, &eax, &ebx, &ecx, &edx);
+		if (leaf == 1) {
+			ecx &= ~BIT(5);		/* VMX: ours */
+			ecx |= BIT(31);		/* hypervisor present */
+		}
+	}
+	regs->rax = eax;
+	regs->rbx = ebx;
+	regs->rcx = ecx;
+	regs->rdx = edx;
+	skip_instruction();
+	return EXIT_RESUME;
+}
+
+/* --- XSETBV: validate against SDM 13.3 before executing it ----------- */
+
+static bool xcr0_valid(const struct hv_caps *caps, u64 v)
+{
+	const u64 avx512 = GENMASK_ULL(7, 5), mpx = GENMASK_ULL(4, 3);
+
+	if (v & ~caps->xcr0_supported)
+		return false;
+	if (!(v & BIT_ULL(0)))				/* x87 always */
+		return false;
+	if ((v & BIT_ULL(2)) && !(v & BIT_ULL(1)))	/* AVX needs SSE */
+		return false;
+	if ((v & mpx) && (v & mpx) != mpx)
+		return false;
+	if ((v & avx512) && ((v & avx512) != avx512 || !(v & BIT_ULL(2))))
+		return false;
+	return true;
+}
+
+static int exit_handle_xsetbv(struct hv_cpu *hc, struct hv_regs *regs)
+{
+	u64 v = (regs->rdx << 32) | (u32)regs->rax;
+
+	if (guest_cpl() || (u32)regs->rcx != 0 || !xcr0_valid(&hc->g->caps, v))
+		return inject_gp();
+	xsetbv(0, v);
+	skip_instruction();
+	return EXIT_RESUME;
+}
+
+/* --- instructions the guest may not use ------------------------------ */
+
+static int exit_inject_ud(struct hv_cpu *hc, struct hv_regs *regs)
+{
+	return inject_ud();
+}
+
+static int exit_handle_invd(struct hv_cpu *hc, struct hv_regs *regs)
+{
+	/* Discarding dirty lines would lose host data: write them back. */
+	native_wbinvd();
+	skip_instruction();
+	return EXIT_RESUME;
+}
+
+/* MOV to CR4 exits only when it tries to set VMXE: as with VMX absent, #GP. */
+static int exit_handle_cr_access(struct hv_cpu *hc, struct hv_regs *regs)
+{
+	return inject_gp();
+}
+
+/*
+ * MSRs outside the bitmap's ranges always exit (SDM 25.1.3).  Pass them
+ * through; a #GP in host context is fixed up by the exception table and
+ * reflected to the guest.
+ */
+static int exit_handle_rdmsr(struct hv_cpu *hc, struct hv_regs *regs)
+{
+	u32 lo, hi;
+
+	if (rdmsr_safe(regs->rcx, &lo, &hi))
+		return inject_gp();
+	regs->rax = lo;
+	regs->rdx = hi;
+	skip_instruction();
+	return EXIT_RESUME;
+}
+
+static int exit_handle_wrmsr(struct hv_cpu *hc, struct hv_regs *regs)
+{
+	if (wrmsr_safe(regs->rcx, regs->rax, regs->rdx))
+		return inject_gp();
+	skip_instruction();
+	return EXIT_RESUME;
+}
+
+/* --- EPT violations and misconfigurations ------------------------------ */
+
+static int exit_handle_ept_violation(struct hv_cpu *hc, struct hv_regs *regs)
+{
+	u64 gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
+	u64 qual = vmcs_readl(EXIT_QUALIFICATION);
+	bool hidden = hv_page_is_hidden(gpa & PAGE_MASK);
+
+	if (hidden)
+		hc->stats.ept_violations_hidden++;
+	hv_log_ratelimited("CPU %u: guest %s of %s GPA 0x%llx at RIP 0x%lx (qualification 0x%llx): #GP\n",
+			   hc->cpu, qual & EPT_QUAL_FETCH ? "fetch" :
+			   qual & EPT_QUAL_WRITE ? "write" : "read",
+			   hidden ? "RootKernel" : "unmapped", gpa,
+			   vmcs_readl(GUEST_RIP), qual);
+	/* Never retry: the access would fault again forever. */
+	return inject_gp();
+}
+
+static int exit_handle_ept_misconfig(struct hv_cpu *hc, struct hv_regs *regs)
+{
+	hv_log_ratelimited("CPU %u: EPT misconfiguration at GPA 0x%llx, RIP 0x%lx: #GP\n",
+			   hc->cpu, vmcs_read64(GUEST_PHYSICAL_ADDRESS),
+			   vmcs_readl(GUEST_RIP));
+	hv_dump_vmcs(hc);
+	return inject_gp();
+}
+
+/* --- INIT, SIPI, triple fault ------------------------------------------- */
+
+static int exit_handle_init_sipi(struct hv_cpu *hc, struct hv_regs *regs)
+{
+	/*
+	 * CPUs are launched only while online and devirtualized before they go
+	 * offline, so Linux never sends INIT/SIPI to a CPU in VMX operation.
+	 * If one arrives anyway, ignore it rather than reset a running CPU.
+	 */
+	hv_log_ratelimited("CPU %u: ignored INIT/SIPI (exit reason %u)\n",
+			   hc->cpu, vmcs_read32(VM_EXIT_REASON) & 0xffff);
+	return EXIT_RESUME;
+}
+
+/* Interrupts stay off in host context: only NMIs or a reset end this. */
+static void __noreturn hv_stop_cpu(void)
+{
+	for (;;)
+		native_halt();
+}
+
+static int exit_handle_triple_fault(struct hv_cpu *hc, struct hv_regs *regs)
+{
+	pr_emerg("CPU %u: guest triple fault; state follows, CPU stopped\n",
+		 hc->cpu);
+	hv_dump_vmcs(hc);
+	hv_stop_cpu();
+}
+
+/* --- hypercalls ----------------------------------------------------------- */
+
+static void restore_native_state(struct hv_cpu *hc, struct hv_regs *regs)
+{
+	struct desc_ptr gdt = { .size = vmcs_read32(GUEST_GDTR_LIMIT),
+				.address = vmcs_readl(GUEST_GDTR_BASE) };
+	struct desc_ptr idt = { .size = vmcs_read32(GUEST_IDTR_LIMIT),
+				.address = vmcs_readl(GUEST_IDTR_BASE) };
+	u64 cr3 = vmcs_readl(GUEST_CR3), cr4 = vmcs_readl(GUEST_CR4);
+	u64 fs = vmcs_readl(GUEST_FS_BASE), gs = vmcs_readl(GUEST_GS_BASE);
+	u64 efer = vmcs_read64(GUEST_IA32_EFER), pat = vmcs_read64(GUEST_IA32_PAT);
+	u64 dbgctl = vmcs_read64(GUEST_IA32_DEBUGCTL), dr7 = vmcs_readl(GUEST_DR7);
+	u64 sy_cs = vmcs_read32(GUEST_SYSENTER_CS);
+	u64 sy_esp = vmcs_readl(GUEST_SYSENTER_ESP);
+	u64 sy_eip = vmcs_readl(GUEST_SYSENTER_EIP);
+
+	hc->devirt.rip = vmcs_readl(GUEST_RIP) + vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	hc->devirt.rsp = vmcs_readl(GUEST_RSP);
+	hc->devirt.rflags = vmcs_readl(GUEST_RFLAGS);
+	hc->devirt.cs = vmcs_read16(GUEST_CS_SELECTOR);
+	hc->devirt.ss = vmcs_read16(GUEST_SS_SELECTOR);
+
+	vmcs_clear(hc->vmcs_pa);
+	vmx_off();
+	hc->launched = false;
+
+	/* SDM 27.5: an exit left limits and MSRs at the host's values. */
+	hv_write_cr4(cr4 & ~X86_CR4_VMXE);
+	native_load_gdt(&gdt);
+	native_load_idt(&idt);
+	wrmsrl(MSR_FS_BASE, fs);
+	wrmsrl(MSR_GS_BASE, gs);
+	wrmsrl(MSR_IA32_CR_PAT, pat);
+	wrmsrl(MSR_EFER, efer);
+	wrmsrl(MSR_IA32_DEBUGCTLMSR, dbgctl);
+	wrmsrl(MSR_IA32_SYSENTER_CS, sy_cs);
+	wrmsrl(MSR_IA32_SYSENTER_ESP, sy_esp);
+	wrmsrl(MSR_IA32_SYSENTER_EIP, sy_eip);
+	native_set_debugreg(7, dr7);
+	native_write_cr3(cr3);
+	/* Drop every translation made in VMX root or under our host CR3. */
+	if (cr4 & X86_CR4_PCIDE) {
+		invpcid_flush_all();
+	} else {
+		hv_write_cr4((cr4 & ~X86_CR4_VMXE) ^ X86_CR4_PGE);
+		hv_write_cr4(cr4 & ~X86_CR4_VMXE);
+	}
+	regs->rax = 0;
+}
+
+static long hc_get_stats(struct hv_cpu *hc, struct hv_regs *regs)
+{
+	void *dst = (void *)regs->rdi;
+
+	/* Only the direct map: its translations never go stale (see top). */
+	if (regs->rsi != sizeof(hc->stats) || !virt_addr_valid(dst) ||
+	    !virt_addr_valid(dst + sizeof(hc->stats) - 1) ||
+	    hv_page_is_hidden(__pa(dst) & PAGE_MASK) ||
+	    hv_page_is_hidden(__pa(dst + sizeof(hc->stats) - 1) & PAGE_MASK))
+		return -EINVAL;
+	memcpy(dst, &hc->stats, sizeof(hc->stats));
+	return 0;
+}
+
+static int exit_handle_vmcall(struct hv_cpu *hc, struct hv_regs *regs)
+{
+	u64 nr = regs->rax;
+	long ret;
+
+	if (nr >= HC_PRIVILEGED_BASE && guest_cpl() != 0) {
+		hc->stats.hypercalls_refused++;
+		ret = -EPERM;
+	} else {
+		switch (nr) {
+		case HC_VERSION:
+			ret = HV_VERSION;
+			break;
+		case HC_DEVIRTUALIZE:
+			restore_native_state(hc, regs);
+			return EXIT_LEAVE_VMX;
+		case HC_GET_STATS:
+			ret = hc_get_stats(hc, regs);
+			break;
+		default:
+			hc->stats.hypercalls_refused++;
+			ret = -ENOSYS;
+			break;
+		}
+	}
+	regs->rax = ret;
+	skip_instruction();
+	return EXIT_RESUME;
+}
+
+/* --- dispatch ------------------------------------------------------------- */
+
+typedef int (*exit_handler_t)(struct hv_cpu *hc, struct hv_regs *regs);
+
+static const exit_handler_t exit_handlers[HV_NR_EXIT_REASONS] = {
+	[EXIT_REASON_TRIPLE_FAULT]	= exit_handle_triple_fault,
+	[EXIT_REASON_INIT_SIGNAL]	= exit_handle_init_sipi,
+	[EXIT_REASON_SIPI_SIGNAL]	= exit_handle_init_sipi,
+	[EXIT_REASON_CPUID]		= exit_handle_cpuid,
+	[EXIT_REASON_GETSEC]		= exit_inject_ud,
+	[EXIT_REASON_INVD]		= exit_handle_invd,
+	[EXIT_REASON_VMCALL]		= exit_handle_vmcall,
+	[EXIT_REASON_VMCLEAR]		= exit_inject_ud,
+	[EXIT_REASON_VMLAUNCH]		= exit_inject_ud,
+	[EXIT_REASON_VMPTRLD]		= exit_inject_ud,
+	[EXIT_REASON_VMPTRST]		= exit_inject_ud,
+	[EXIT_REASON_VMREAD]		= exit_inject_ud,
+	[EXIT_REASON_VMRESUME]		= exit_inject_ud,
+	[EXIT_REASON_VMWRITE]		= exit_inject_ud,
+	[EXIT_REASON_VMOFF]		= exit_inject_ud,
+	[EXIT_REASON_VMON]		= exit_inject_ud,
+	[EXIT_REASON_CR_ACCESS]		= exit_handle_cr_access,
+	[EXIT_REASON_MSR_READ]		= exit_handle_rdmsr,
+	[EXIT_REASON_MSR_WRITE]		= exit_handle_wrmsr,
+	[EXIT_REASON_EPT_VIOLATION]	= exit_handle_ept_violation,
+	[EXIT_REASON_EPT_MISCONFIG]	= exit_handle_ept_misconfig,
+	[EXIT_REASON_INVEPT]		= exit_inject_ud,
+	[EXIT_REASON_INVVPID]		= exit_inject_ud,
+	[EXIT_REASON_XSETBV]		= exit_handle_xsetbv,
+	[EXIT_REASON_VMFUNC]		= exit_inject_ud,
+};
+
+void hv_dump_vmcs(struct hv_cpu *hc)
+{
+	pr_emerg("CPU %u VMCS: exit reason 0x%x qual 0x%lx intr-info 0x%x idt-vec 0x%x\n",
+		 hc->cpu, vmcs_read32(VM_EXIT_REASON), vmcs_readl(EXIT_QUALIFICATION),
+		 vmcs_read32(VM_EXIT_INTR_INFO), vmcs_read32(IDT_VECTORING_INFO_FIELD));
+	pr_emerg("  RIP 0x%lx RSP 0x%lx RFLAGS 0x%lx CS 0x%x SS 0x%x (AR 0x%x)\n",
+		 vmcs_readl(GUEST_RIP), vmcs_readl(GUEST_RSP),
+		 vmcs_readl(GUEST_RFLAGS), vmcs_read16(GUEST_CS_SELECTOR),
+		 vmcs_read16(GUEST_SS_SELECTOR), vmcs_read32(GUEST_SS_AR_BYTES));
+	pr_emerg("  CR0 0x%lx CR3 0x%lx CR4 0x%lx EFER 0x%llx GPA 0x%llx GLA 0x%lx\n",
+		 vmcs_readl(GUEST_CR0), vmcs_readl(GUEST_CR3),
+		 vmcs_readl(GUEST_CR4), vmcs_read64(GUEST_IA32_EFER),
+		 vmcs_read64(GUEST_PHYSICAL_ADDRESS), vmcs_readl(GUEST_LINEAR_ADDRESS));
+	pr_emerg("  interruptibility 0x%x activity %u VM-instruction error %u\n",
+		 vmcs_read32(GUEST_INTERRUPTIBILITY_INFO),
+		 vmcs_read32(GUEST_ACTIVITY_STATE),
+		 vmcs_read32(VM_INSTRUCTION_ERROR));
+}
+
+static int exit_unexpected(struct hv_cpu *hc, struct hv_regs *regs, u32 reason)
+{
+	hv_log_ratelimited("CPU %u: unexpected VM exit, reason %u: #UD\n",
+			   hc->cpu, reason);
+	hv_dump_vmcs(hc);
+	return inject_ud();
+}
+
+/*
+ * An exit during event delivery (IDT-vectoring information valid) must
+ * deliver that event again unless the handler injected its own.
+ */
+static void reinject_vectoring_event(void)
+{
+	u32 vec = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+
+	if (!(vec & VECTORING_INFO_VALID_MASK) ||
+	    (vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_VALID))
+		return;
+	if (vec & VECTORING_INFO_DELIVER_CODE_MASK)
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE,
+			     vmcs_read32(IDT_VECTORING_ERROR_CODE));
+	vmcs_write32(VM_ENTRY_INSTRUCTION_LEN,
+		     vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, vec & ~BIT(12));
+}
+
+/* Called by hv_exit_entry with the guest's GPRs. */
+int hv_handle_exit(struct hv_regs *regs, struct hv_cpu *hc)
+{
+	u32 reason = vmcs_read32(VM_EXIT_REASON) & 0xffff;
+	int ret;
+
+	regs->rsp = vmcs_readl(GUEST_RSP);
+	hc->stats.exits_total++;
+	if (reason < HV_NR_EXIT_REASONS)
+		hc->stats.exits[reason]++;
+
+	/* VM exits clear the entry interruption field's valid bit (SDM 27.2). */
+	if (reason < HV_NR_EXIT_REASONS && exit_handlers[reason])
+		ret = exit_handlers[reason](hc, regs);
+	else
+		ret = exit_unexpected(hc, regs, reason);
+	if (ret == EXIT_RESUME) {
+		reinject_vectoring_event();
+		vmcs_writel(GUEST_RSP, regs->rsp);
+	}
+	return ret;
+}
+
+void hv_resume_failed(struct hv_cpu *hc)
+{
+	pr_emerg("CPU %u: VMRESUME failed, VM-instruction error %u; CPU stopped\n",
+		 hc->cpu, vmcs_read32(VM_INSTRUCTION_ERROR));
+	hv_dump_vmcs(hc);
+	hv_stop_cpu();
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hv.h - the RootKernel: a thin VMX hypervisor late-launched under the
+ * running kernel.  This header is the interface between hv/ and the OS glue
+ * in kmod/, plus the RootKernel's private structures.
+ *
+ * Memory rule: every page the RootKernel owns (VMXON and VMCS regions, host
+ * stacks, EPT tables, the EPTP list, the MSR bitmap, the host page table and
+ * the structures below) is allocated by hv_alloc_pages() and removed from the
+ * guest's EPT before the first CPU launches.  After that, only host context
+ * (VM-exit handlers) and CPUs still running natively may touch them; guest
+ * code reaches the RootKernel through hypercalls only.
+ */
+#ifndef SKYBRIDGE_HV_H
+#define SKYBRIDGE_HV_H
+
+#include <linux/types.h>
+
+#include "hypercall.h"
+
+#define HV_NR_EXIT_REASONS	HV_STATS_REASONS
+#define HV_VPID			1	/* one guest: the running kernel */
+#define HV_HOST_STACK_ORDER	2	/* 16 KiB */
+
+/* Allowed VMX control values and features, computed once (caps.c). */
+struct hv_caps {
+	u32 vmcs_revision;
+	u32 pin_ctls;
+	u32 proc_ctls;
+	u32 proc2_ctls;
+	u32 exit_ctls;
+	u32 entry_ctls;
+	u64 ept_vpid;		/* IA32_VMX_EPT_VPID_CAP */
+	bool ept_2m;
+	bool ept_1g;
+	u8 phys_bits;
+	u64 cr0_fixed0, cr0_fixed1;
+	u64 cr4_fixed0, cr4_fixed1;
+	u64 xcr0_supported;
+};
+
+/* Guest GPRs as saved by the exit entry (entry.S): push order reversed. */
+struct hv_regs {
+	u64 rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi;
+	u64 r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+/* What host context needs to hand back to the guest when leaving VMX. */
+struct hv_devirt_frame {
+	u64 rip, rsp, rflags, cs, ss;
+};
+
+struct hv_global;
+
+/* Per-CPU RootKernel state; one page each, hidden from the guest. */
+struct hv_cpu {
+	struct hv_devirt_frame devirt;	/* first: entry.S relies on it */
+	struct hv_global *g;
+	unsigned int cpu;
+	bool launched;
+	u64 vmxon_pa;
+	u64 vmcs_pa;
+	void *vmxon;
+	void *vmcs;
+	void *stack;
+	struct hv_cpu_stats stats;
+};
+
+/* Shared RootKernel state; hidden from the guest. */
+struct hv_global {
+	struct hv_caps caps;
+	u64 eptp;
+	u64 *ept_root;
+	u64 *eptp_list;
+	void *msr_bitmap;
+	u64 host_cr3;
+	unsigned int nr_cpus;
+	struct hv_cpu *cpus[];		/* indexed by CPU number */
+};
+
+/*
+ * CR4 writes that bypass Linux's cached copy: VMXE is the RootKernel's and
+ * never appears in Linux's shadow of CR4 (see docs/design.md).
+ */
+static __always_inline void hv_write_cr4(unsigned long val)
+{
+	asm volatile("mov %0, %%cr4" : : "r"(val) : "memory");
+}
+
+/* caps.c */
+int hv_caps_probe(struct hv_caps *caps);
+int hv_cpu_enable_vmx_msr(void);
+
+/* mem.c */
+void *hv_alloc_pages(unsigned int order);
+int hv_hide_all(u64 *ept_root);
+void hv_free_all(void);
+bool hv_page_is_hidden(u64 pa);
+
+/* ept.c */
+u64 *ept_build_identity(const struct hv_caps *caps);
+int ept_hide_page(u64 *root, u64 gpa);
+u64 ept_make_eptp(u64 *root);
+
+/* vmcs.c */
+int hv_vmcs_setup(struct hv_cpu *hc);
+
+/* exit.c */
+void hv_log(const char *fmt, ...) __printf(1, 2);
+void hv_dump_vmcs(struct hv_cpu *hc);
+
+int hv_handle_exit(struct hv_regs *regs, struct hv_cpu *hc);
+void hv_resume_failed(struct hv_cpu *hc) __noreturn;
+
+/* entry.S */
+int hv_launch(void);
+void hv_exit_entry(void);
+void hv_devirt_return(struct hv_regs *regs, struct hv_devirt_frame *frame)
+	__noreturn;
+
+/* core.c: the interface used by kmod/. */
+int hv_init(void);
+void hv_exit(void);
+int hv_cpu_up(unsigned int cpu);
+int hv_cpu_down(unsigned int cpu);
+bool hv_cpu_is_virtualized(unsigned int cpu);
+u64 hv_cpu_launch_ticks(unsigned int cpu);
+int hv_get_stats(struct hv_cpu_stats *out);
+void *hv_test_hidden_address(void);
+
+#endif /* SKYBRIDGE_HV_H */

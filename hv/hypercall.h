@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * hypercall.h - the RootKernel's VMCALL ABI (included by the module and by
+ * test programs).
+ *
+ * Calling convention: RAX = hypercall number, RDI, RSI, RDX = arguments;
+ * the result comes back in RAX: >= 0 on success, a negative errno value on
+ * failure.  No other register is changed.  Numbers below
+ * HC_PRIVILEGED_BASE may be issued at any privilege level; the others only
+ * at CPL 0 (from CPL 1-3 they fail with -EPERM).  An unknown number fails
+ * with -ENOSYS.  A hypercall never injects a fault into the caller.
+ */
+#ifndef SKYBRIDGE_HV_HYPERCALL_H
+#define SKYBRIDGE_HV_HYPERCALL_H
+
+#include <linux/types.h>
+
+#define HV_VERSION_MAJOR	0
+#define HV_VERSION_MINOR	1
+#define HV_VERSION		((HV_VERSION_MAJOR << 16) | HV_VERSION_MINOR)
+
+/*
+ * CPUID leaves (0x40000000-0x400000FF is reserved for software): 0x40000000
+ * returns the highest leaf in EAX and "SkyBridgeRK\0" in EBX, ECX, EDX;
+ * 0x40000001 returns HV_VERSION in EAX.
+ */
+#define HV_CPUID_BASE		0x40000000u
+#define HV_CPUID_VERSION	0x40000001u
+#define HV_CPUID_MAX		HV_CPUID_VERSION
+#define HV_CPUID_SIG_EBX	0x42796b53u	/* "SkyB" */
+#define HV_CPUID_SIG_ECX	0x67646972u	/* "ridg" */
+#define HV_CPUID_SIG_EDX	0x004b5265u	/* "eRK\0" */
+
+/* Any CPL: RAX <- HV_VERSION. */
+#define HC_VERSION		0x0000
+
+#define HC_PRIVILEGED_BASE	0x1000
+/* CPL 0: leave VMX operation on this CPU (VMXOFF) and return natively. */
+#define HC_DEVIRTUALIZE		0x1000
+/* CPL 0: copy this CPU's struct hv_cpu_stats to RDI (a direct-map kernel
+ * address), RSI = its size. */
+#define HC_GET_STATS		0x1001
+
+#define HV_STATS_REASONS	80
+
+struct hv_cpu_stats {
+	__u64 exits_total;
+	__u64 exits[HV_STATS_REASONS];	/* by basic exit reason, SDM App. C */
+	__u64 ept_violations_hidden;	/* guest touched RootKernel memory */
+	__u64 hypercalls_refused;
+	__u64 launch_tsc;		/* TSC ticks from VMXON to the guest */
+};
+
+#endif /* SKYBRIDGE_HV_HYPERCALL_H */

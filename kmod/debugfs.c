@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * debugfs.c - /sys/kernel/debug/skybridge/: the RootKernel's state, version
+ * and per-CPU exit counts by reason, read through the hypervisor.
+ *
+ *   state         "cpu N: vmx|native, launch T TSC ticks" per online CPU
+ *   version       RootKernel version, major.minor
+ *   exits         one line per CPU and exit reason with a non-zero count
+ *   probe_hidden  (test_hooks=1 only) reading it tries to read RootKernel
+ *                 memory from the guest kernel; expected: -EFAULT, and the
+ *                 RootKernel logs the EPT violation
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/asm.h>
+#include <asm/vmx.h>
+
+#include "../hv/hv.h"
+#include "skybridge.h"
+
+static struct dentry *sb_debugfs;
+
+static const struct { u32 reason; const char *name; } exit_names[] = {
+	VMX_EXIT_REASONS
+};
+
+static const char *exit_name(u32 reason)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(exit_names); i++)
+		if (exit_names[i].reason == reason)
+			return exit_names[i].name;
+	return "UNKNOWN";
+}
+
+static int state_show(struct seq_file *m, void *v)
+{
+	unsigned int cpu;
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu)
+		seq_printf(m, "cpu %u: %s, launch %llu TSC ticks\n", cpu,
+			   hv_cpu_is_virtualized(cpu) ? "vmx" : "native",
+			   hv_cpu_launch_ticks(cpu));
+	cpus_read_unlock();
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(state);
+
+static int version_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "%d.%d\n", HV_VERSION_MAJOR, HV_VERSION_MINOR);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(version);
+
+struct stats_call {
+	struct hv_cpu_stats *stats;
+	int err;
+};
+
+static void stats_on_cpu(void *arg)
+{
+	struct stats_call *c = arg;
+
+	c->err = hv_get_stats(c->stats);
+}
+
+static int exits_show(struct seq_file *m, void *v)
+{
+	struct stats_call call;
+	unsigned int cpu, r;
+
+	/* kmalloc: the hypervisor writes only to direct-map memory. */
+	call.stats = kmalloc(sizeof(*call.stats), GFP_KERNEL);
+	if (!call.stats)
+		return -ENOMEM;
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		if (smp_call_function_single(cpu, stats_on_cpu, &call, 1) ||
+		    call.err) {
+			seq_printf(m, "cpu %u: native\n", cpu);
+			continue;
+		}
+		seq_printf(m, "cpu %u: total %llu\n", cpu,
+			   call.stats->exits_total);
+		for (r = 0; r < HV_STATS_REASONS; r++)
+			if (call.stats->exits[r])
+				seq_printf(m, "cpu %u: %s %llu\n", cpu,
+					   exit_name(r), call.stats->exits[r]);
+		seq_printf(m, "cpu %u: HIDDEN_MEMORY_VIOLATION %llu\n", cpu,
+			   call.stats->ept_violations_hidden);
+		seq_printf(m, "cpu %u: HYPERCALL_REFUSED %llu\n", cpu,
+			   call.stats->hypercalls_refused);
+	}
+	cpus_read_unlock();
+	kfree(call.stats);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(exits);
+
+/*
+ * Read 8 bytes at @addr; a fault (the RootKernel injects #GP for its own
+ * memory) is fixed up by a plain exception-table entry.  Not
+ * copy_from_kernel_nofault(): its user-access fixup warns on #GP.
+ */
+static int probe_read(const u64 *addr, u64 *val)
+{
+	u64 v;
+
+	asm_goto_output("1: movq %[mem], %[val]\n\t"
+			_ASM_EXTABLE(1b, %l[fault])
+			: [val] "=r"(v) : [mem] "m"(*addr) : : fault);
+	*val = v;
+	return 0;
+fault:
+	return -EFAULT;
+}
+
+static int probe_hidden_show(struct seq_file *m, void *v)
+{
+	const u64 *addr = hv_test_hidden_address();
+	u64 val;
+
+	if (!addr)
+		return -ENODEV;
+	seq_printf(m, "%d\n", probe_read(addr, &val));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(probe_hidden);
+
+int sb_debugfs_init(void)
+{
+	sb_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("state", 0444, sb_debugfs, NULL, &state_fops);
+	debugfs_create_file("version", 0444, sb_debugfs, NULL, &version_fops);
+	debugfs_create_file("exits", 0444, sb_debugfs, NULL, &exits_fops);
+	if (sb_test_hooks)
+		debugfs_create_file("probe_hidden", 0400, sb_debugfs, NULL,
+				    &probe_hidden_fops);
+	return 0;
+}
+
+void sb_debugfs_exit(void)
+{
+	debugfs_remove_recursive(sb_debugfs);
+}

@@ -1,0 +1,117 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# rootkernel: late launch on every CPU, what guest code can and cannot see,
+# a workload under the hypervisor, no exits on hot paths, hidden RootKernel
+# memory, a second hypervisor refused, CPU hotplug, NMIs, and 20 load/unload
+# cycles.  dmesg is checked after every step.
+#
+# Usage (guest): rootkernel.sh [WORKLOAD_SCALE]
+. /lab/lib.sh
+D=/sys/kernel/debug/skybridge
+scale=${1:-1}
+ncpus=$(grep -c ^processor /proc/cpuinfo)
+echo 1 >/proc/sys/kernel/sysrq
+
+run_tap sb-hvcheck off "before insmod: "
+check_dmesg "before insmod"
+
+# Baseline path length of the workload without the RootKernel.
+base=$(sb-workload -n "$scale" "native: " | tee /dev/stderr | sed -n 's/^# workload: \([0-9]*\).*/\1/p')
+
+check "insmod test_hooks=1" insmod "$MODULE" test_hooks=1
+n=$(grep -c ': vmx,' $D/state)
+if [ "$n" = "$ncpus" ]; then ok "all $ncpus CPUs run under the RootKernel"; else
+	not_ok "only $n of $ncpus CPUs under the RootKernel: $(cat $D/state | tr '\n' ' ')"; fi
+grep -q '^0\.1$' $D/version && ok "debugfs version is 0.1" || not_ok "debugfs version: $(cat $D/version)"
+for c in $(seq 0 $((ncpus - 1))); do
+	run_tap taskset -c "$c" sb-hvcheck on "cpu $c: "
+done
+check_dmesg "after the guest-visible checks"
+
+before=$(sed -n 's/^cpu 0: total \([0-9]*\)$/\1/p' $D/exits)
+under=$(sb-workload -n "$scale" "under RootKernel: " | tee /dev/stderr | sed -n 's/^# workload: \([0-9]*\).*/\1/p')
+case $under in *[!0-9]*|'') not_ok "workload under the RootKernel did not report" ;; esac
+echo "# exits during the workload (all CPUs, by reason):"
+cat $D/exits | sed 's/^/#   /'
+after=$(sed -n 's/^cpu 0: total \([0-9]*\)$/\1/p' $D/exits)
+echo "# measure: workload native ${base} ticks, under RootKernel ${under} ticks, cpu0 exits $((after - before))"
+if ! grep -q '^cpu 0: total [0-9]' $D/exits; then
+	not_ok "no exit counts in $D/exits"
+elif grep -Eq ': (EXCEPTION_NMI|EXTERNAL_INTERRUPT|HLT|IO_INSTRUCTION|RDTSC|RDTSCP|CR_ACCESS|MSR_READ|MSR_WRITE|INVLPG|PAUSE_INSTRUCTION|MWAIT_INSTRUCTION) [1-9]' $D/exits; then
+	not_ok "exits on hot paths: $(grep -E ': (EXCEPTION_NMI|EXTERNAL_INTERRUPT|HLT|IO_INSTRUCTION|RDTSC|RDTSCP|CR_ACCESS|MSR_READ|MSR_WRITE|INVLPG) ' $D/exits | tr '\n' ' ')"
+else
+	ok "no exits for interrupts, HLT, I/O, RDTSC, CR3, MSRs or exceptions"
+fi
+check_dmesg "after the workload"
+
+# The guest kernel cannot read RootKernel memory; the RootKernel says so.
+r=$(cat $D/probe_hidden)
+if [ "$r" = "-14" ]; then ok "guest kernel read of RootKernel memory faults (-EFAULT)"; else
+	not_ok "guest kernel read of RootKernel memory returned '$r'"; fi
+if dmesg | grep -q 'guest read of RootKernel GPA'; then ok "RootKernel logged the EPT violation with the GPA"; else
+	not_ok "no EPT-violation report in dmesg"; fi
+grep -q 'HIDDEN_MEMORY_VIOLATION [1-9]' $D/exits && ok "hidden-memory violation counted" ||
+	not_ok "hidden-memory violation not counted"
+check_dmesg "after the hidden-memory probe"
+
+# A second hypervisor is refused cleanly.
+if insmod /lab/skybridge_twin.ko 2>/tmp/twin.err; then
+	not_ok "a second copy of the module loaded"
+	rmmod skybridge_twin
+else
+	ok "a second copy of the module is refused: $(cat /tmp/twin.err)"
+fi
+dmesg | grep -q 'RootKernel is already running' && ok "the refusal names the running RootKernel" ||
+	not_ok "no clear reason for refusing the second copy"
+K=/lib/modules/$(uname -r)/kernel
+insmod $K/virt/lib/irqbypass.ko 2>/dev/null
+insmod $K/arch/x86/kvm/kvm.ko 2>/dev/null
+if insmod $K/arch/x86/kvm/kvm-intel.ko 2>/tmp/kvm.err; then
+	not_ok "kvm_intel loaded under the RootKernel"
+	rmmod kvm_intel
+else
+	ok "kvm_intel is refused: $(cat /tmp/kvm.err)"
+fi
+dmesg | grep -Eiq 'kvm.*(no hardware support|VMX not supported|disabled by bios)' &&
+	ok "kvm_intel says why: $(dmesg | grep -Ei 'kvm.*(no hardware support|not supported|disabled)' | tail -n1)" ||
+	not_ok "kvm_intel gave no clear reason"
+rmmod kvm 2>/dev/null; rmmod irqbypass 2>/dev/null
+run_tap sb-hvcheck on "after the second-hypervisor attempts: "
+check_dmesg "after the second-hypervisor attempts"
+
+# CPU hotplug: offline devirtualizes the CPU, online launches it again.
+if [ "$ncpus" -ge 2 ]; then
+	check "cpu1 offline" sh -c 'echo 0 > /sys/devices/system/cpu/cpu1/online'
+	grep -q '^cpu 1:' $D/state && not_ok "cpu1 still listed after offline" || ok "cpu1 is offline"
+	check "cpu1 online" sh -c 'echo 1 > /sys/devices/system/cpu/cpu1/online'
+	grep -q '^cpu 1: vmx' $D/state && ok "cpu1 relaunched under the RootKernel on online" ||
+		not_ok "cpu1 after online: $(grep '^cpu 1' $D/state)"
+	run_tap taskset -c 1 sb-hvcheck on "cpu 1 after hotplug: "
+	check_dmesg "after CPU hotplug"
+fi
+
+# NMIs go straight to the guest: an all-CPU NMI backtrace must work.
+echo l >/proc/sysrq-trigger
+sleep 1
+if [ "$ncpus" -ge 2 ]; then
+	dmesg | grep -q 'NMI backtrace for cpu 1' && ok "NMI delivered to cpu 1 under the RootKernel" ||
+		not_ok "no NMI backtrace from cpu 1"
+fi
+check_dmesg "after the NMI backtrace"
+
+check "rmmod" rmmod skybridge
+run_tap sb-hvcheck off "after rmmod: "
+check_dmesg "after rmmod"
+
+for i in $(seq 1 20); do
+	insmod "$MODULE" || not_ok "cycle $i: insmod failed"
+	n=$(grep -c ': vmx,' $D/state 2>/dev/null)
+	[ "$n" = "$ncpus" ] || not_ok "cycle $i: $n of $ncpus CPUs launched"
+	rmmod skybridge || not_ok "cycle $i: rmmod failed"
+	[ -z "$(dmesg_bad_lines)" ] || not_ok "cycle $i: dmesg has $(dmesg_bad_lines | head -n1)"
+done
+ok "20 load/unload cycles"
+run_tap sb-hvcheck off "after 20 cycles: "
+check_dmesg "after 20 cycles"
+lab_done
