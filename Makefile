@@ -5,7 +5,8 @@
 #   make              build skybridge.ko and the userspace parts
 #   make deps         install everything a Debian 12 machine needs (as root)
 #   make check        host tests, then the in-guest suite on 1 and 2 vCPUs
-#   make demo         the main job: boot the emulated machine and run the suite
+#   make demo         the main job: the benchmarks in the emulated machine
+#   make bench        the benchmarks on this host (kernel IPC + fallback)
 #   make C=1          build the module under sparse (C=2: every file)
 #   make sparse       C=2 build that fails on any sparse warning
 #   make lab          the lab's own module build, against the guest's headers
@@ -41,13 +42,13 @@ HOST_TESTS :=
 
 -include lib/lib.mk rewriter/rewriter.mk bench/bench.mk
 
-.PHONY: all module user deps check host-check vm-check demo lab sparse clean help \
+.PHONY: all module user deps check host-check vm-check demo vm-bench bench lab sparse clean help \
 	host-tests print-host-tests
 
 all: module user
 
 help:
-	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
 
 define need_kdir
 	@if [ -z "$(1)" ] || [ ! -f "$(1)/Makefile" ]; then \
@@ -111,8 +112,12 @@ host-check: deps
 vm-check: deps
 	@sh tests/vm/suite
 
-demo: deps
-	@sh scripts/demo.sh
+demo: vm-bench
+
+vm-bench: deps
+	@sh scripts/demo.sh $(BENCH_ARGS)
+
+bench: bench-run
 
 clean:
 	-$(if $(wildcard $(KDIR)/Makefile),$(MAKE) -C $(KDIR) M=$(SRC) clean)

@@ -456,9 +456,10 @@ static void reinject_vectoring_event(void)
 int hv_handle_exit(struct hv_regs *regs, struct hv_cpu *hc)
 {
 	u32 reason = vmcs_read32(VM_EXIT_REASON) & 0xffff;
+	u64 rsp = vmcs_readl(GUEST_RSP);
 	int ret;
 
-	regs->rsp = vmcs_readl(GUEST_RSP);
+	regs->rsp = rsp;
 	hc->stats.exits_total++;
 	if (reason < HV_NR_EXIT_REASONS)
 		hc->stats.exits[reason]++;
@@ -468,10 +469,17 @@ int hv_handle_exit(struct hv_regs *regs, struct hv_cpu *hc)
 		ret = exit_handlers[reason](hc, regs);
 	else
 		ret = exit_unexpected(hc, regs, reason);
-	if (ret == EXIT_RESUME) {
+	if (ret != EXIT_RESUME)
+		return ret;
+	/* Only these exits can interrupt the delivery of an event (SDM 27.2.4). */
+	if (reason == EXIT_REASON_EPT_VIOLATION ||
+	    reason == EXIT_REASON_EPT_MISCONFIG ||
+	    reason == EXIT_REASON_EXCEPTION_NMI ||
+	    reason == EXIT_REASON_TASK_SWITCH ||
+	    reason == EXIT_REASON_APIC_ACCESS)
 		reinject_vectoring_event();
+	if (regs->rsp != rsp)
 		vmcs_writel(GUEST_RSP, regs->rsp);
-	}
 	return ret;
 }
 

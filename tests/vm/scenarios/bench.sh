@@ -1,0 +1,23 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench: the benchmark suite in the emulated machine, with the RootKernel
+# running (make vm-bench / make demo).  Run it with --cpus 1: in a one-vCPU
+# guest RDTSC advances once per emulated instruction, so every figure is an
+# instruction path length.  The skybridge direct call is reported as n/a
+# until the direct-call issue lands.
+#
+# Usage (guest): bench.sh [SKYBENCH OPTIONS]
+. /lab/lib.sh
+check "insmod (RootKernel under the benchmark)" insmod "$MODULE"
+echo "# RootKernel state: $(tr '\n' ' ' </sys/kernel/debug/skybridge/state)"
+skybench --guest --no-throughput --placement same --csv /tmp/skybench.csv "$@"
+rc=$?
+[ $rc -eq 0 ] && ok "skybench ran" || not_ok "skybench exited $rc"
+echo "# CSV:"
+sed 's/^/# csv: /' /tmp/skybench.csv
+echo "# exits during the benchmark:"
+sed 's/^/#   /' /sys/kernel/debug/skybridge/exits
+check "rmmod" rmmod skybridge
+check_dmesg "bench"
+lab_done
