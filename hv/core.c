@@ -36,7 +36,7 @@ static_assert(offsetof(struct hv_cpu, devirt) == 0);
 static_assert(sizeof(struct hv_cpu) <= PAGE_SIZE);
 static_assert(sizeof(struct hv_regs) == 16 * 8);
 
-static long hv_hypercall(u64 nr, u64 a0, u64 a1, u64 a2)
+long hv_call(u64 nr, u64 a0, u64 a1, u64 a2)
 {
 	long ret;
 
@@ -86,6 +86,27 @@ static int alloc_host_page_table(struct hv_global *g)
 	return 0;
 }
 
+static int alloc_views(struct hv_global *g)
+{
+	size_t flushed = HV_NR_VIEWS * BITS_TO_LONGS(g->nr_cpus) * sizeof(long);
+	unsigned int b, i;
+
+	g->view_lock = (arch_spinlock_t)__ARCH_SPIN_LOCK_UNLOCKED;
+	g->views = hv_alloc_pages(get_order(HV_NR_VIEWS * sizeof(*g->views)));
+	g->view_flushed = hv_alloc_pages(get_order(flushed));
+	if (!g->views || !g->view_flushed)
+		return -ENOMEM;
+	for (b = 0; b < HV_POOL_BLOCKS; b++) {
+		u8 *block = hv_alloc_pages(HV_POOL_BLOCK_ORDER);
+
+		if (!block)
+			return -ENOMEM;
+		for (i = 0; i < (1U << HV_POOL_BLOCK_ORDER); i++)
+			g->pool[g->pool_free++] = (u64 *)(block + i * PAGE_SIZE);
+	}
+	return 0;
+}
+
 /**
  * hv_init() - check the CPU and prepare the RootKernel; launches nothing
  *
@@ -113,6 +134,7 @@ int hv_init(void)
 	if (!hv->msr_bitmap || !hv->eptp_list)
 		goto fail;
 	err = alloc_host_page_table(hv);
+	err = err ?: alloc_views(hv);
 	if (err)
 		goto fail;
 	for_each_possible_cpu(cpu) {
@@ -248,7 +270,7 @@ int hv_cpu_down(unsigned int cpu)
 	if (!this_cpu_read(hv_on))
 		return 0;
 	local_irq_save(flags);
-	ret = hv_hypercall(HC_DEVIRTUALIZE, 0, 0, 0);
+	ret = hv_call(HC_DEVIRTUALIZE, 0, 0, 0);
 	if (!ret) {
 		/* A VM exit left the TSS limit at 0x67 (SDM 27.5.2). */
 		force_reload_TR();
@@ -286,7 +308,7 @@ int hv_get_stats(struct hv_cpu_stats *out)
 {
 	if (!this_cpu_read(hv_on))
 		return -ENODEV;
-	return hv_hypercall(HC_GET_STATS, (u64)out, sizeof(*out), 0);
+	return hv_call(HC_GET_STATS, (u64)out, sizeof(*out), 0);
 }
 
 /* For the test hook only: an address the guest must not be able to read. */

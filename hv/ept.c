@@ -17,9 +17,11 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bits.h>
+#include <linux/err.h>
 #include <linux/errno.h>
 #include <linux/mm.h>
 #include <linux/printk.h>
+#include <linux/string.h>
 #include <asm/msr.h>
 #include <asm/mtrr.h>
 #include <asm/vmx.h>
@@ -260,11 +262,11 @@ u64 *ept_build_identity(const struct hv_caps *caps)
 }
 
 /* Replace the large leaf *@entry at @level by a table of the next level. */
-static int ept_split(u64 *entry, int level)
+static int ept_split(u64 *entry, int level, const struct ept_ops *ops)
 {
 	u64 old = *entry, pa = old & EPT_ADDR_MASK;
 	u64 keep = old & (EPT_RWX | VMX_EPT_MT_MASK | VMX_EPT_IPAT_BIT);
-	u64 *sub = ept_alloc_table();
+	u64 *sub = ops->alloc(ops->ctx);
 	unsigned int i;
 
 	if (!sub)
@@ -276,13 +278,29 @@ static int ept_split(u64 *entry, int level)
 	return 0;
 }
 
+/* Give *@entry a private copy of the table it points to. */
+static int ept_copy_table(u64 *entry, const struct ept_ops *ops)
+{
+	u64 *copy = ops->alloc(ops->ctx);
+
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, ept_next_table(*entry), PAGE_SIZE);
+	*entry = ept_table_entry(copy);
+	return 0;
+}
+
 /**
- * ept_hide_page() - make the 4 KiB page at @gpa inaccessible to the guest
+ * ept_walk_4k() - the 4 KiB leaf entry for @gpa, made writable
+ * @root: a table @ops owns
+ * @ops: allocates tables and says which tables may be written; a table it
+ *       does not own is shared with another EPT and is copied first
  *
- * Splits large pages on the way down only where needed.  Only while no CPU
- * runs on this EPT (or followed by INVEPT on every CPU).
+ * Large pages on the way are split, only where needed.
+ *
+ * Return: the entry, NULL if @gpa is not mapped, or an ERR_PTR.
  */
-int ept_hide_page(u64 *root, u64 gpa)
+u64 *ept_walk_4k(u64 *root, u64 gpa, const struct ept_ops *ops)
 {
 	u64 *table = root;
 	int level, err;
@@ -291,16 +309,59 @@ int ept_hide_page(u64 *root, u64 gpa)
 		u64 *entry = &table[LEVEL_INDEX(gpa, level)];
 
 		if (!(*entry & EPT_RWX))
-			return 0;	/* not mapped at all */
-		if (ept_is_leaf(*entry, level)) {
-			err = ept_split(entry, level);
-			if (err)
-				return err;
-		}
+			return NULL;
+		if (ept_is_leaf(*entry, level))
+			err = ept_split(entry, level, ops);
+		else if (!ops->owns(ops->ctx, ept_next_table(*entry)))
+			err = ept_copy_table(entry, ops);
+		else
+			err = 0;
+		if (err)
+			return ERR_PTR(err);
 		table = ept_next_table(*entry);
 	}
-	table[LEVEL_INDEX(gpa, 1)] = 0;
+	return &table[LEVEL_INDEX(gpa, 1)];
+}
+
+static u64 *identity_alloc(void *ctx)
+{
+	return ept_alloc_table();
+}
+
+static bool identity_owns(void *ctx, u64 *table)
+{
+	return true;
+}
+
+static const struct ept_ops identity_ops = {
+	.alloc = identity_alloc,
+	.owns = identity_owns,
+};
+
+/**
+ * ept_hide_page() - make the 4 KiB page at @gpa inaccessible in the identity
+ * EPT; only while no CPU runs on it
+ */
+int ept_hide_page(u64 *root, u64 gpa)
+{
+	u64 *entry = ept_walk_4k(root, gpa, &identity_ops);
+
+	if (IS_ERR(entry))
+		return PTR_ERR(entry);
+	if (entry)
+		*entry = 0;
 	return 0;
+}
+
+/* Leaf-entry edits for views (view.c). */
+void ept_entry_clear_exec(u64 *entry)
+{
+	*entry &= ~VMX_EPT_EXECUTABLE_MASK;
+}
+
+void ept_entry_remap(u64 *entry, u64 hpa)
+{
+	*entry = (*entry & ~EPT_ADDR_MASK) | (hpa & EPT_ADDR_MASK);
 }
 
 u64 ept_make_eptp(u64 *root)

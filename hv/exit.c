@@ -225,11 +225,31 @@ static int exit_handle_wrmsr(struct hv_cpu *hc, struct hv_regs *regs)
 
 /* --- EPT violations and misconfigurations ------------------------------ */
 
+/*
+ * A violation in any view but the plain one is a kernel entry (the entry
+ * pages are not executable there) or a stray access: go back to the plain
+ * view and retry the same instruction there, which Linux then runs as
+ * usual.  The kernel thus never runs in a view.
+ */
+static int leave_view(struct hv_cpu *hc)
+{
+	vmcs_write64(EPT_POINTER, hc->g->eptp);
+	if ((vmcs_read16(GUEST_CS_SELECTOR) & 3) == 0)
+		hc->stats.view_traps_kernel++;
+	else
+		hc->stats.view_traps_user++;
+	return EXIT_RESUME;
+}
+
 static int exit_handle_ept_violation(struct hv_cpu *hc, struct hv_regs *regs)
 {
 	u64 gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
 	u64 qual = vmcs_readl(EXIT_QUALIFICATION);
-	bool hidden = hv_page_is_hidden(gpa & PAGE_MASK);
+	bool hidden;
+
+	if (vmcs_read64(EPT_POINTER) != hc->g->eptp)
+		return leave_view(hc);
+	hidden = hv_page_is_hidden(gpa & PAGE_MASK);
 
 	if (hidden)
 		hc->stats.ept_violations_hidden++;
@@ -330,17 +350,26 @@ static void restore_native_state(struct hv_cpu *hc, struct hv_regs *regs)
 	regs->rax = 0;
 }
 
+/*
+ * Hypercall buffers must be in the direct map (its translations never go
+ * stale, see the top of this file) and outside RootKernel memory.
+ */
+bool hv_direct_map_buffer(u64 va, u64 size)
+{
+	void *p = (void *)va;
+
+	return size && va + size > va && virt_addr_valid(p) &&
+	       virt_addr_valid(p + size - 1) &&
+	       !hv_page_is_hidden(__pa(p) & PAGE_MASK) &&
+	       !hv_page_is_hidden(__pa(p + size - 1) & PAGE_MASK);
+}
+
 static long hc_get_stats(struct hv_cpu *hc, struct hv_regs *regs)
 {
-	void *dst = (void *)regs->rdi;
-
-	/* Only the direct map: its translations never go stale (see top). */
-	if (regs->rsi != sizeof(hc->stats) || !virt_addr_valid(dst) ||
-	    !virt_addr_valid(dst + sizeof(hc->stats) - 1) ||
-	    hv_page_is_hidden(__pa(dst) & PAGE_MASK) ||
-	    hv_page_is_hidden(__pa(dst + sizeof(hc->stats) - 1) & PAGE_MASK))
+	if (regs->rsi != sizeof(hc->stats) ||
+	    !hv_direct_map_buffer(regs->rdi, regs->rsi))
 		return -EINVAL;
-	memcpy(dst, &hc->stats, sizeof(hc->stats));
+	memcpy((void *)regs->rdi, &hc->stats, sizeof(hc->stats));
 	return 0;
 }
 
@@ -362,6 +391,9 @@ static int exit_handle_vmcall(struct hv_cpu *hc, struct hv_regs *regs)
 			return EXIT_LEAVE_VMX;
 		case HC_GET_STATS:
 			ret = hc_get_stats(hc, regs);
+			break;
+		case HC_SET_ENTRY_PAGES ... HC_VIEW_FREE:
+			ret = hv_view_hypercall(hc, nr, regs);
 			break;
 		default:
 			hc->stats.hypercalls_refused++;

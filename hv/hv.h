@@ -14,11 +14,18 @@
 #ifndef SKYBRIDGE_HV_H
 #define SKYBRIDGE_HV_H
 
+#include <linux/bitops.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 
 #include "hypercall.h"
 
 #define HV_NR_EXIT_REASONS	HV_STATS_REASONS
+#define HV_VIEW_MAX_TABLES	16	/* EPT tables one view may own */
+#define HV_MAX_ENTRY_PAGES	16
+#define HV_POOL_BLOCK_ORDER	4	/* the pool comes in 64 KiB blocks */
+#define HV_POOL_BLOCKS		16
+#define HV_POOL_PAGES		(HV_POOL_BLOCKS << HV_POOL_BLOCK_ORDER)
 #define HV_VPID			1	/* one guest: the running kernel */
 #define HV_HOST_STACK_ORDER	2	/* 16 KiB */
 
@@ -66,17 +73,40 @@ struct hv_cpu {
 	struct hv_cpu_stats stats;
 };
 
+enum hv_view_state { HV_VIEW_FREE, HV_VIEW_LIVE, HV_VIEW_DYING };
+
+struct hv_view {
+	struct hv_global *g;
+	enum hv_view_state state;
+	unsigned int nr_owned;
+	u64 eptp;
+	u64 *root;
+	u64 *owned[HV_VIEW_MAX_TABLES];
+};
+
 /* Shared RootKernel state; hidden from the guest. */
 struct hv_global {
 	struct hv_caps caps;
-	u64 eptp;
+	u64 eptp;			/* the plain view */
 	u64 *ept_root;
 	u64 *eptp_list;
 	void *msr_bitmap;
 	u64 host_cr3;
+	arch_spinlock_t view_lock;	/* views, pool, entry pages */
+	struct hv_view *views;		/* HV_NR_VIEWS */
+	unsigned long *view_flushed;	/* HV_NR_VIEWS bitmaps of nr_cpus */
+	u64 *pool[HV_POOL_PAGES];
+	unsigned int pool_free;
+	u64 entry_pages[HV_MAX_ENTRY_PAGES];
+	unsigned int nr_entry_pages;
 	unsigned int nr_cpus;
 	struct hv_cpu *cpus[];		/* indexed by CPU number */
 };
+
+static inline unsigned long *hv_view_flushed(struct hv_global *g, u64 index)
+{
+	return g->view_flushed + index * BITS_TO_LONGS(g->nr_cpus);
+}
 
 /*
  * CR4 writes that bypass Linux's cached copy: VMXE is the RootKernel's and
@@ -98,14 +128,27 @@ void hv_free_all(void);
 bool hv_page_is_hidden(u64 pa);
 
 /* ept.c */
+struct ept_ops {
+	u64 *(*alloc)(void *ctx);
+	bool (*owns)(void *ctx, u64 *table);
+	void *ctx;
+};
+
 u64 *ept_build_identity(const struct hv_caps *caps);
+u64 *ept_walk_4k(u64 *root, u64 gpa, const struct ept_ops *ops);
 int ept_hide_page(u64 *root, u64 gpa);
+void ept_entry_clear_exec(u64 *entry);
+void ept_entry_remap(u64 *entry, u64 hpa);
 u64 ept_make_eptp(u64 *root);
 
 /* vmcs.c */
 int hv_vmcs_setup(struct hv_cpu *hc);
 
+/* view.c */
+long hv_view_hypercall(struct hv_cpu *hc, u64 nr, struct hv_regs *regs);
+
 /* exit.c */
+bool hv_direct_map_buffer(u64 va, u64 size);
 void hv_log(const char *fmt, ...) __printf(1, 2);
 void hv_dump_vmcs(struct hv_cpu *hc);
 
@@ -126,6 +169,7 @@ int hv_cpu_down(unsigned int cpu);
 bool hv_cpu_is_virtualized(unsigned int cpu);
 u64 hv_cpu_launch_ticks(unsigned int cpu);
 int hv_get_stats(struct hv_cpu_stats *out);
+long hv_call(u64 nr, u64 a0, u64 a1, u64 a2);
 void *hv_test_hidden_address(void);
 
 #endif /* SKYBRIDGE_HV_H */

@@ -40,6 +40,24 @@
 /* CPL 0: copy this CPU's struct hv_cpu_stats to RDI (a direct-map kernel
  * address), RSI = its size. */
 #define HC_GET_STATS		0x1001
+/* CPL 0: RDI = direct-map array of guest-physical addresses of the pages
+ * holding kernel entry points, RSI = count (at most 16). */
+#define HC_SET_ENTRY_PAGES	0x1002
+/* CPL 0: create view RDI (2-511) as a clone of the plain view with the entry
+ * pages not executable; if RSI != 0, the 4 KiB page at GPA RSI maps to the
+ * host-physical page RDX in it (test views). */
+#define HC_VIEW_CREATE		0x1003
+/* CPL 0: view teardown, in this order: invalidate the list entry, flush the
+ * view on every CPU (each CPU calls HC_VIEW_FLUSH), free. */
+#define HC_VIEW_INVALIDATE	0x1004
+#define HC_VIEW_FLUSH		0x1005
+#define HC_VIEW_FREE		0x1006
+
+/* View indices (EPTP-list positions, SDM 24.6.14). */
+#define HV_VIEW_PLAIN		0
+#define HV_VIEW_LANDING		1	/* reserved */
+#define HV_VIEW_FIRST		2
+#define HV_NR_VIEWS		512
 
 #define HV_STATS_REASONS	80
 
@@ -48,6 +66,8 @@ struct hv_cpu_stats {
 	__u64 exits[HV_STATS_REASONS];	/* by basic exit reason, SDM App. C */
 	__u64 ept_violations_hidden;	/* guest touched RootKernel memory */
 	__u64 hypercalls_refused;
+	__u64 view_traps_kernel;	/* kernel entry in a view: back to plain */
+	__u64 view_traps_user;		/* other fault in a view: back to plain */
 	__u64 launch_tsc;		/* TSC ticks from VMXON to the guest */
 };
 

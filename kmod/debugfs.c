@@ -98,6 +98,10 @@ static int exits_show(struct seq_file *m, void *v)
 			   call.stats->ept_violations_hidden);
 		seq_printf(m, "cpu %u: HYPERCALL_REFUSED %llu\n", cpu,
 			   call.stats->hypercalls_refused);
+		seq_printf(m, "cpu %u: VIEW_TRAP_KERNEL_ENTRY %llu\n", cpu,
+			   call.stats->view_traps_kernel);
+		seq_printf(m, "cpu %u: VIEW_TRAP_OTHER %llu\n", cpu,
+			   call.stats->view_traps_user);
 	}
 	cpus_read_unlock();
 	kfree(call.stats);
@@ -144,6 +148,7 @@ int sb_debugfs_init(void)
 	if (sb_test_hooks)
 		debugfs_create_file("probe_hidden", 0400, sb_debugfs, NULL,
 				    &probe_hidden_fops);
+	sb_views_debugfs(sb_debugfs);
 	return 0;
 }
 

@@ -88,6 +88,7 @@ static void __exit skybridge_exit(void)
 {
 	sb_debugfs_exit();
 	misc_deregister(&sb_miscdev);
+	sb_views_exit();
 	cpuhp_remove_state(sb_cpuhp_state);
 	hv_exit();
 	pr_info("unloaded: every CPU runs natively again\n");

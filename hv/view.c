@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * view.c - EPT views: the entries of the EPTP list beyond the plain view.
+ *
+ * View index 0 is the plain view (the identity EPT).  Index 1 is reserved
+ * for the landing view; 2-511 are created and destroyed through CPL-0
+ * hypercalls.  A view starts as a clone of the identity EPT that shares all
+ * of its tables; a per-page change (clear execute, remap one 4 KiB page)
+ * copies only the tables on the path to that page, from a pool of hidden
+ * pages set aside at init.  Unused list entries are zero, so a VMFUNC to
+ * them exits and gets #UD.
+ *
+ * In every view the pages holding kernel entry points (all 256 IDT gate
+ * targets, SYSCALL and SYSENTER targets; the module reports them with
+ * HC_SET_ENTRY_PAGES) are not executable, so any kernel entry made while a
+ * CPU runs in a view exits before the first kernel instruction, and the
+ * EPT-violation handler puts the CPU back in the plain view (exit.c).
+ *
+ * Teardown (SDM 28.4.3.1: INVEPT single-context per EPTP): HC_VIEW_INVALIDATE
+ * clears the list entry, so no CPU can enter the view again; the module then
+ * makes every CPU take a kernel entry (an IPI: it traps out of the view) and
+ * run HC_VIEW_FLUSH there (INVEPT for the view); HC_VIEW_FREE returns the
+ * pages only once every launched CPU has flushed.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/err.h>
+#include <linux/errno.h>
+#include <linux/mm.h>
+#include <linux/string.h>
+#include <asm/vmx.h>
+
+#include "hv.h"
+#include "vmx_ops.h"
+
+static u64 *pool_get(struct hv_global *g)
+{
+	u64 *page;
+
+	if (!g->pool_free)
+		return NULL;
+	page = g->pool[--g->pool_free];
+	memset(page, 0, PAGE_SIZE);
+	return page;
+}
+
+static void pool_put(struct hv_global *g, u64 *page)
+{
+	g->pool[g->pool_free++] = page;
+}
+
+static u64 *view_alloc(void *ctx)
+{
+	struct hv_view *v = ctx;
+	u64 *page;
+
+	if (v->nr_owned == HV_VIEW_MAX_TABLES)
+		return NULL;
+	page = pool_get(v->g);
+	if (page)
+		v->owned[v->nr_owned++] = page;
+	return page;
+}
+
+static bool view_owns(void *ctx, u64 *table)
+{
+	struct hv_view *v = ctx;
+	unsigned int i;
+
+	for (i = 0; i < v->nr_owned; i++)
+		if (v->owned[i] == table)
+			return true;
+	return false;
+}
+
+static void view_release(struct hv_view *v)
+{
+	while (v->nr_owned)
+		pool_put(v->g, v->owned[--v->nr_owned]);
+	v->root = NULL;
+	v->eptp = 0;
+	v->state = HV_VIEW_FREE;
+}
+
+static int view_edit(struct hv_view *v, u64 gpa, bool clear_exec, u64 hpa)
+{
+	const struct ept_ops ops = { view_alloc, view_owns, v };
+	u64 *entry = ept_walk_4k(v->root, gpa, &ops);
+
+	if (IS_ERR(entry))
+		return PTR_ERR(entry);
+	if (!entry)
+		return -EFAULT;		/* hidden or beyond the map */
+	if (clear_exec)
+		ept_entry_clear_exec(entry);
+	else
+		ept_entry_remap(entry, hpa);
+	return 0;
+}
+
+static bool gpa_usable(struct hv_global *g, u64 gpa)
+{
+	return gpa && !(gpa & ~PAGE_MASK) && !hv_page_is_hidden(gpa) &&
+	       gpa < (1ULL << g->caps.phys_bits);
+}
+
+static long view_create(struct hv_global *g, u64 index, u64 from, u64 to)
+{
+	struct hv_view *v;
+	unsigned int i;
+	int err;
+
+	if (index < HV_VIEW_FIRST || index >= HV_NR_VIEWS)
+		return -EINVAL;
+	if (from && (!gpa_usable(g, from) || !gpa_usable(g, to)))
+		return -EINVAL;
+	if (!g->nr_entry_pages)
+		return -ENOENT;
+	v = &g->views[index];
+	if (v->state != HV_VIEW_FREE)
+		return -EBUSY;
+
+	v->g = g;
+	v->root = view_alloc(v);
+	if (!v->root)
+		return -ENOMEM;
+	memcpy(v->root, g->ept_root, PAGE_SIZE);
+	for (i = 0, err = 0; i < g->nr_entry_pages && !err; i++)
+		err = view_edit(v, g->entry_pages[i], true, 0);
+	if (!err && from)
+		err = view_edit(v, from, false, to);
+	if (err) {
+		view_release(v);
+		return err;
+	}
+	v->eptp = ept_make_eptp(v->root);
+	v->state = HV_VIEW_LIVE;
+	/* Publish last: a VMFUNC may use the entry from now on. */
+	WRITE_ONCE(g->eptp_list[index], v->eptp);
+	return 0;
+}
+
+static long view_invalidate(struct hv_global *g, u64 index)
+{
+	struct hv_view *v;
+
+	if (index < HV_VIEW_FIRST || index >= HV_NR_VIEWS)
+		return -EINVAL;
+	v = &g->views[index];
+	if (v->state != HV_VIEW_LIVE)
+		return -ENOENT;
+	WRITE_ONCE(g->eptp_list[index], 0);
+	v->state = HV_VIEW_DYING;
+	bitmap_zero(hv_view_flushed(g, index), g->nr_cpus);
+	return 0;
+}
+
+static long view_flush(struct hv_cpu *hc, u64 index)
+{
+	struct hv_global *g = hc->g;
+	struct hv_view *v;
+
+	if (index < HV_VIEW_FIRST || index >= HV_NR_VIEWS)
+		return -EINVAL;
+	v = &g->views[index];
+	if (v->state != HV_VIEW_DYING)
+		return -ENOENT;
+	if (vmx_invept(VMX_EPT_EXTENT_CONTEXT, v->eptp))
+		return -EIO;
+	set_bit(hc->cpu, hv_view_flushed(g, index));
+	return 0;
+}
+
+static long view_free(struct hv_global *g, u64 index)
+{
+	unsigned int cpu;
+	struct hv_view *v;
+
+	if (index < HV_VIEW_FIRST || index >= HV_NR_VIEWS)
+		return -EINVAL;
+	v = &g->views[index];
+	if (v->state != HV_VIEW_DYING)
+		return -ENOENT;
+	for (cpu = 0; cpu < g->nr_cpus; cpu++)
+		if (g->cpus[cpu] && g->cpus[cpu]->launched &&
+		    !test_bit(cpu, hv_view_flushed(g, index)))
+			return -EBUSY;
+	view_release(v);
+	return 0;
+}
+
+static long set_entry_pages(struct hv_global *g, u64 buf, u64 count)
+{
+	const u64 *gpas = (const u64 *)buf;
+	unsigned int i;
+
+	if (!count || count > HV_MAX_ENTRY_PAGES ||
+	    !hv_direct_map_buffer(buf, count * sizeof(u64)))
+		return -EINVAL;
+	for (i = 0; i < count; i++)
+		if (!gpa_usable(g, gpas[i] & PAGE_MASK))
+			return -EINVAL;
+	for (i = 0; i < count; i++)
+		g->entry_pages[i] = gpas[i] & PAGE_MASK;
+	g->nr_entry_pages = count;
+	return 0;
+}
+
+/**
+ * hv_view_hypercall() - the view hypercalls (CPL 0 already checked)
+ *
+ * Return: the value for the guest's RAX.
+ */
+long hv_view_hypercall(struct hv_cpu *hc, u64 nr, struct hv_regs *regs)
+{
+	struct hv_global *g = hc->g;
+	long ret;
+
+	arch_spin_lock(&g->view_lock);
+	switch (nr) {
+	case HC_SET_ENTRY_PAGES:
+		ret = set_entry_pages(g, regs->rdi, regs->rsi);
+		break;
+	case HC_VIEW_CREATE:
+		ret = view_create(g, regs->rdi, regs->rsi, regs->rdx);
+		break;
+	case HC_VIEW_INVALIDATE:
+		ret = view_invalidate(g, regs->rdi);
+		break;
+	case HC_VIEW_FLUSH:
+		ret = view_flush(hc, regs->rdi);
+		break;
+	case HC_VIEW_FREE:
+		ret = view_free(g, regs->rdi);
+		break;
+	default:
+		ret = -ENOSYS;
+		break;
+	}
+	arch_spin_unlock(&g->view_lock);
+	return ret;
+}
