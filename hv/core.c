@@ -18,6 +18,7 @@
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/percpu.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <asm/desc.h>
 #include <asm/msr.h>
@@ -86,6 +87,33 @@ static int alloc_host_page_table(struct hv_global *g)
 	return 0;
 }
 
+/* Continuation records: one XSAVE page each (checked to be enough). */
+static int alloc_conts(struct hv_global *g)
+{
+	u32 eax, size, ecx, edx;
+	unsigned int i;
+
+	cpuid_count(0xd, 0, &eax, &size, &ecx, &edx);
+	if (!boot_cpu_has(X86_FEATURE_XSAVE) || size > PAGE_SIZE) {
+		pr_err("continuations need XSAVE with at most %lu bytes of state (have %u)\n",
+		       PAGE_SIZE, size);
+		return -EOPNOTSUPP;
+	}
+	g->xsave_init = hv_alloc_pages(0);
+	if (!g->xsave_init)
+		return -ENOMEM;
+	/* XSTATE_BV = 0 restores the init state; MXCSR's init value is 0x1f80. */
+	*(u32 *)(g->xsave_init + 24) = 0x1f80;
+	for (i = 0; i < HV_NR_CONTS; i++) {
+		g->conts[i].xsave = hv_alloc_pages(0);
+		if (!g->conts[i].xsave)
+			return -ENOMEM;
+	}
+	get_random_bytes(&g->token_key, sizeof(g->token_key));
+	g->pti = boot_cpu_has(X86_FEATURE_PTI);
+	return 0;
+}
+
 static int alloc_views(struct hv_global *g)
 {
 	size_t flushed = HV_NR_VIEWS * BITS_TO_LONGS(g->nr_cpus) * sizeof(long);
@@ -135,6 +163,7 @@ int hv_init(void)
 		goto fail;
 	err = alloc_host_page_table(hv);
 	err = err ?: alloc_views(hv);
+	err = err ?: alloc_conts(hv);
 	if (err)
 		goto fail;
 	for_each_possible_cpu(cpu) {

@@ -231,13 +231,21 @@ static int exit_handle_wrmsr(struct hv_cpu *hc, struct hv_regs *regs)
  * view and retry the same instruction there, which Linux then runs as
  * usual.  The kernel thus never runs in a view.
  */
-static int leave_view(struct hv_cpu *hc)
+static int leave_view(struct hv_cpu *hc, struct hv_regs *regs, u64 eptp)
 {
+	struct hv_view *view;
+	unsigned int index;
+
 	vmcs_write64(EPT_POINTER, hc->g->eptp);
-	if ((vmcs_read16(GUEST_CS_SELECTOR) & 3) == 0)
-		hc->stats.view_traps_kernel++;
-	else
+	if (vmcs_read16(GUEST_CS_SELECTOR) & 3) {
 		hc->stats.view_traps_user++;
+		return EXIT_RESUME;
+	}
+	hc->stats.view_traps_kernel++;
+	/* An interrupt during a resumable visit: save it, redirect the thread. */
+	view = hv_view_by_eptp(hc->g, eptp, &index);
+	if (view)
+		hv_cont_save(hc, regs, view, index);
 	return EXIT_RESUME;
 }
 
@@ -245,10 +253,11 @@ static int exit_handle_ept_violation(struct hv_cpu *hc, struct hv_regs *regs)
 {
 	u64 gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
 	u64 qual = vmcs_readl(EXIT_QUALIFICATION);
+	u64 eptp = vmcs_read64(EPT_POINTER);
 	bool hidden;
 
-	if (vmcs_read64(EPT_POINTER) != hc->g->eptp)
-		return leave_view(hc);
+	if (eptp != hc->g->eptp)
+		return leave_view(hc, regs, eptp);
 	hidden = hv_page_is_hidden(gpa & PAGE_MASK);
 
 	if (hidden)
@@ -386,13 +395,22 @@ static int exit_handle_vmcall(struct hv_cpu *hc, struct hv_regs *regs)
 		case HC_VERSION:
 			ret = HV_VERSION;
 			break;
+		case HC_RESUME:
+			if (guest_cpl() != 3) {
+				ret = -EPERM;
+				break;
+			}
+			ret = hv_cont_resume(hc, regs, regs->rdi);
+			if (!ret)
+				return EXIT_RESUME;	/* RIP and GPRs restored */
+			break;
 		case HC_DEVIRTUALIZE:
 			restore_native_state(hc, regs);
 			return EXIT_LEAVE_VMX;
 		case HC_GET_STATS:
 			ret = hc_get_stats(hc, regs);
 			break;
-		case HC_SET_ENTRY_PAGES ... HC_VIEW_FREE:
+		case HC_SET_ENTRY_PAGES ... HC_VIEW_SET_RESUME:
 			ret = hv_view_hypercall(hc, nr, regs);
 			break;
 		default:

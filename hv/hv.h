@@ -15,6 +15,7 @@
 #define SKYBRIDGE_HV_H
 
 #include <linux/bitops.h>
+#include <linux/siphash.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
@@ -26,6 +27,7 @@
 #define HV_POOL_BLOCK_ORDER	4	/* the pool comes in 64 KiB blocks */
 #define HV_POOL_BLOCKS		16
 #define HV_POOL_PAGES		(HV_POOL_BLOCKS << HV_POOL_BLOCK_ORDER)
+#define HV_NR_CONTS		64	/* continuation records */
 #define HV_VPID			1	/* one guest: the running kernel */
 #define HV_HOST_STACK_ORDER	2	/* 16 KiB */
 
@@ -81,7 +83,17 @@ struct hv_view {
 	unsigned int nr_owned;
 	u64 eptp;
 	u64 *root;
+	u64 resume_rip;			/* user address, 0: none */
 	u64 *owned[HV_VIEW_MAX_TABLES];
+};
+
+struct hv_cont {
+	u64 token;			/* 0: free */
+	u64 root;			/* page-table root it is bound to */
+	unsigned int view;
+	struct hv_regs regs;
+	u64 rip, rflags, fs_base, gs_base;
+	void *xsave;			/* one page, XSAVE standard format */
 };
 
 /* Shared RootKernel state; hidden from the guest. */
@@ -99,6 +111,11 @@ struct hv_global {
 	unsigned int pool_free;
 	u64 entry_pages[HV_MAX_ENTRY_PAGES];
 	unsigned int nr_entry_pages;
+	struct hv_cont conts[HV_NR_CONTS];
+	siphash_key_t token_key;
+	u64 token_counter;
+	void *xsave_init;		/* XSAVE image of the init state */
+	bool pti;
 	unsigned int nr_cpus;
 	struct hv_cpu *cpus[];		/* indexed by CPU number */
 };
@@ -146,6 +163,14 @@ int hv_vmcs_setup(struct hv_cpu *hc);
 
 /* view.c */
 long hv_view_hypercall(struct hv_cpu *hc, u64 nr, struct hv_regs *regs);
+struct hv_view *hv_view_by_eptp(struct hv_global *g, u64 eptp,
+				unsigned int *index);
+
+/* cont.c */
+bool hv_cont_save(struct hv_cpu *hc, struct hv_regs *regs,
+		  struct hv_view *view, unsigned int index);
+long hv_cont_resume(struct hv_cpu *hc, struct hv_regs *regs, u64 token);
+void hv_cont_drop_view(struct hv_global *g, unsigned int index);
 
 /* exit.c */
 bool hv_direct_map_buffer(u64 va, u64 size);

@@ -33,6 +33,15 @@
 
 /* Any CPL: RAX <- HV_VERSION. */
 #define HC_VERSION		0x0000
+/*
+ * CPL 3: RDI = continuation token.  Goes back into the view an interrupt
+ * took this thread out of, with every register as it was there; does not
+ * return on success.  -EINVAL for a token that is unknown, used, or made
+ * by another address space; -ESTALE if the view is gone.  When the
+ * RootKernel redirects a thread to its view's resume address, R12 holds the
+ * token and every other GPR is zero.
+ */
+#define HC_RESUME		0x0001
 
 #define HC_PRIVILEGED_BASE	0x1000
 /* CPL 0: leave VMX operation on this CPU (VMXOFF) and return natively. */
@@ -52,6 +61,9 @@
 #define HC_VIEW_INVALIDATE	0x1004
 #define HC_VIEW_FLUSH		0x1005
 #define HC_VIEW_FREE		0x1006
+/* CPL 0: RDI = view, RSI = user address interrupted visits resume through
+ * (0: none; such visits just end in the plain view). */
+#define HC_VIEW_SET_RESUME	0x1007
 
 /* View indices (EPTP-list positions, SDM 24.6.14). */
 #define HV_VIEW_PLAIN		0
@@ -68,6 +80,9 @@ struct hv_cpu_stats {
 	__u64 hypercalls_refused;
 	__u64 view_traps_kernel;	/* kernel entry in a view: back to plain */
 	__u64 view_traps_user;		/* other fault in a view: back to plain */
+	__u64 conts_saved;		/* interrupted visits saved */
+	__u64 conts_resumed;		/* ... and resumed */
+	__u64 conts_full;		/* no free record: visit ended instead */
 	__u64 launch_tsc;		/* TSC ticks from VMXON to the guest */
 };
 

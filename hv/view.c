@@ -29,6 +29,7 @@
 #include <linux/errno.h>
 #include <linux/mm.h>
 #include <linux/string.h>
+#include <asm/page.h>
 #include <asm/vmx.h>
 
 #include "hv.h"
@@ -80,6 +81,7 @@ static void view_release(struct hv_view *v)
 		pool_put(v->g, v->owned[--v->nr_owned]);
 	v->root = NULL;
 	v->eptp = 0;
+	v->resume_rip = 0;
 	v->state = HV_VIEW_FREE;
 }
 
@@ -141,15 +143,23 @@ static long view_create(struct hv_global *g, u64 index, u64 from, u64 to)
 	return 0;
 }
 
+/* The view at @index if it is in @state, else an ERR_PTR. */
+static struct hv_view *view_in_state(struct hv_global *g, u64 index,
+				     enum hv_view_state state)
+{
+	if (index < HV_VIEW_FIRST || index >= HV_NR_VIEWS)
+		return ERR_PTR(-EINVAL);
+	if (g->views[index].state != state)
+		return ERR_PTR(-ENOENT);
+	return &g->views[index];
+}
+
 static long view_invalidate(struct hv_global *g, u64 index)
 {
-	struct hv_view *v;
+	struct hv_view *v = view_in_state(g, index, HV_VIEW_LIVE);
 
-	if (index < HV_VIEW_FIRST || index >= HV_NR_VIEWS)
-		return -EINVAL;
-	v = &g->views[index];
-	if (v->state != HV_VIEW_LIVE)
-		return -ENOENT;
+	if (IS_ERR(v))
+		return PTR_ERR(v);
 	WRITE_ONCE(g->eptp_list[index], 0);
 	v->state = HV_VIEW_DYING;
 	bitmap_zero(hv_view_flushed(g, index), g->nr_cpus);
@@ -159,13 +169,10 @@ static long view_invalidate(struct hv_global *g, u64 index)
 static long view_flush(struct hv_cpu *hc, u64 index)
 {
 	struct hv_global *g = hc->g;
-	struct hv_view *v;
+	struct hv_view *v = view_in_state(g, index, HV_VIEW_DYING);
 
-	if (index < HV_VIEW_FIRST || index >= HV_NR_VIEWS)
-		return -EINVAL;
-	v = &g->views[index];
-	if (v->state != HV_VIEW_DYING)
-		return -ENOENT;
+	if (IS_ERR(v))
+		return PTR_ERR(v);
 	if (vmx_invept(VMX_EPT_EXTENT_CONTEXT, v->eptp))
 		return -EIO;
 	set_bit(hc->cpu, hv_view_flushed(g, index));
@@ -174,20 +181,45 @@ static long view_flush(struct hv_cpu *hc, u64 index)
 
 static long view_free(struct hv_global *g, u64 index)
 {
+	struct hv_view *v = view_in_state(g, index, HV_VIEW_DYING);
 	unsigned int cpu;
-	struct hv_view *v;
 
-	if (index < HV_VIEW_FIRST || index >= HV_NR_VIEWS)
-		return -EINVAL;
-	v = &g->views[index];
-	if (v->state != HV_VIEW_DYING)
-		return -ENOENT;
+	if (IS_ERR(v))
+		return PTR_ERR(v);
 	for (cpu = 0; cpu < g->nr_cpus; cpu++)
 		if (g->cpus[cpu] && g->cpus[cpu]->launched &&
 		    !test_bit(cpu, hv_view_flushed(g, index)))
 			return -EBUSY;
+	hv_cont_drop_view(g, index);
 	view_release(v);
 	return 0;
+}
+
+static long view_set_resume(struct hv_global *g, u64 index, u64 rip)
+{
+	struct hv_view *v = view_in_state(g, index, HV_VIEW_LIVE);
+
+	if (IS_ERR(v))
+		return PTR_ERR(v);
+	if (rip >= TASK_SIZE_MAX)
+		return -EINVAL;
+	v->resume_rip = rip;
+	return 0;
+}
+
+/* The live view whose EPTP is @eptp (host context, on a trap). */
+struct hv_view *hv_view_by_eptp(struct hv_global *g, u64 eptp,
+				unsigned int *index)
+{
+	unsigned int i;
+
+	for (i = HV_VIEW_FIRST; i < HV_NR_VIEWS; i++) {
+		if (g->views[i].eptp == eptp && g->views[i].state != HV_VIEW_FREE) {
+			*index = i;
+			return &g->views[i];
+		}
+	}
+	return NULL;
 }
 
 static long set_entry_pages(struct hv_global *g, u64 buf, u64 count)
@@ -233,6 +265,9 @@ long hv_view_hypercall(struct hv_cpu *hc, u64 nr, struct hv_regs *regs)
 		break;
 	case HC_VIEW_FREE:
 		ret = view_free(g, regs->rdi);
+		break;
+	case HC_VIEW_SET_RESUME:
+		ret = view_set_resume(g, regs->rdi, regs->rsi);
 		break;
 	default:
 		ret = -ENOSYS;

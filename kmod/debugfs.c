@@ -102,6 +102,12 @@ static int exits_show(struct seq_file *m, void *v)
 			   call.stats->view_traps_kernel);
 		seq_printf(m, "cpu %u: VIEW_TRAP_OTHER %llu\n", cpu,
 			   call.stats->view_traps_user);
+		seq_printf(m, "cpu %u: CONT_SAVED %llu\n", cpu,
+			   call.stats->conts_saved);
+		seq_printf(m, "cpu %u: CONT_RESUMED %llu\n", cpu,
+			   call.stats->conts_resumed);
+		seq_printf(m, "cpu %u: CONT_TABLE_FULL %llu\n", cpu,
+			   call.stats->conts_full);
 	}
 	cpus_read_unlock();
 	kfree(call.stats);

@@ -15,7 +15,8 @@
  * Test views (test_hooks=1 only): /sys/kernel/debug/skybridge/test_view
  * accepts "create INDEX FROM TO" (FROM and TO are page-aligned addresses in
  * the writer's memory: in the view, FROM's page shows TO's page; "0 0" for
- * no remap) and "destroy INDEX".  The pages stay pinned while the view
+ * no remap), "resume INDEX RIP" (interrupted visits resume through RIP,
+ * see hv/cont.c) and "destroy INDEX".  The pages stay pinned while the view
  * exists.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -214,6 +215,10 @@ static ssize_t test_view_write(struct file *file, const char __user *ubuf,
 	if (sscanf(buf, "create %u %lx %lx", &index, &from, &to) == 3 &&
 	    index >= HV_VIEW_FIRST && index < HV_NR_VIEWS)
 		err = test_view_create(index, from, to);
+	else if (sscanf(buf, "resume %u %lx", &index, &from) == 2 &&
+		 index >= HV_VIEW_FIRST && index < HV_NR_VIEWS)
+		err = test_views[index].live ?
+		      hv_call(HC_VIEW_SET_RESUME, index, from, 0) : -ENOENT;
 	else if (sscanf(buf, "destroy %u", &index) == 1 &&
 		 index >= HV_VIEW_FIRST && index < HV_NR_VIEWS)
 		err = test_view_destroy(index);

@@ -5,6 +5,7 @@
  * cross-CPU IPIs (membarrier and TLB shootdowns).
  *
  * Usage: sb-workload [-n SCALE] [PREFIX]
+ *        sb-workload -c
  *
  * SCALE (default 1) multiplies every count: 1000 fork/exec of
  * "/bin/busybox true", 2000 pipe round trips, 200 1-ms timer expirations,
@@ -12,6 +13,9 @@
  * shootdowns while helper threads run on every CPU.  Each part prints
  * "ok - ..." or "not ok - ...", then "# workload: N TSC ticks" (in a 1-vCPU
  * Bochs guest: emulated instructions).
+ *
+ * -c only measures CPUID (the one instruction that always exits under the
+ * RootKernel): "# cpuid: N TSC ticks each", the median of 101 runs of 100.
  */
 #include <errno.h>
 #include <linux/membarrier.h>
@@ -210,14 +214,42 @@ static void part_ipis(void)
 	tap_result(bad == 0, name, "%d calls failed", bad);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int measure_cpuid(void)
+{
+	uint64_t runs[101];
+	unsigned int a, b, c, d;
+	int r, i;
+
+	for (r = 0; r < 101; r++) {
+		uint64_t t0 = __rdtsc();
+
+		for (i = 0; i < 100; i++)
+			asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
+				     : "a"(0), "c"(0));
+		runs[r] = __rdtsc() - t0;
+	}
+	qsort(runs, 101, sizeof(runs[0]), cmp_u64);
+	printf("# cpuid: %llu TSC ticks each\n", (unsigned long long)runs[50] / 100);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t t0;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:")) != -1) {
+	while ((opt = getopt(argc, argv, "cn:")) != -1) {
+		if (opt == 'c')
+			return measure_cpuid();
 		if (opt != 'n' || (scale = atoi(optarg)) < 1) {
-			fprintf(stderr, "usage: sb-workload [-n SCALE] [PREFIX]\n");
+			fprintf(stderr, "usage: sb-workload [-n SCALE] [PREFIX] | -c\n");
 			return 2;
 		}
 	}

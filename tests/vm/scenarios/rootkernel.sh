@@ -21,6 +21,7 @@ check_dmesg "before insmod"
 base=n/a
 if [ "$ncpus" = 1 ]; then
 	base=$(sb-workload -n "$scale" "native: " | tee /dev/stderr | sed -n 's/^# workload: \([0-9]*\).*/\1/p')
+	echo "# measure: native $(sb-workload -c)"
 fi
 
 check "insmod test_hooks=1" insmod "$MODULE" test_hooks=1
@@ -33,6 +34,8 @@ for c in $(seq 0 $((ncpus - 1))); do
 done
 check_dmesg "after the guest-visible checks"
 
+echo "# state: $(tr '\n' ' ' <$D/state)"
+[ "$ncpus" = 1 ] && echo "# measure: under RootKernel $(sb-workload -c)"
 before=$(sed -n 's/^cpu 0: total \([0-9]*\)$/\1/p' $D/exits)
 under=$(sb-workload -n "$scale" "under RootKernel: " | tee /dev/stderr | sed -n 's/^# workload: \([0-9]*\).*/\1/p')
 case $under in *[!0-9]*|'') not_ok "workload under the RootKernel did not report" ;; esac

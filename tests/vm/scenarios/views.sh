@@ -12,11 +12,15 @@ check "insmod test_hooks=1" insmod "$MODULE" test_hooks=1
 for c in $(seq 0 $((ncpus - 1))); do
 	run_tap taskset -c "$c" sb-viewtest "cpu $c: "
 	check_dmesg "views on cpu $c"
+	run_tap taskset -c "$c" sb-resumetest "cpu $c: "
+	check_dmesg "resume on cpu $c"
 done
 echo "# exits after the view tests:"
 sed 's/^/#   /' $D/exits
 grep -q 'VIEW_TRAP_KERNEL_ENTRY [1-9]' $D/exits && ok "kernel entries in a view were trapped and counted" ||
 	not_ok "no kernel-entry traps counted"
+grep -q 'CONT_RESUMED [1-9]' $D/exits && ok "continuations were saved and resumed" ||
+	not_ok "no continuation resumed"
 check "rmmod" rmmod skybridge
 check_dmesg "views: after rmmod"
 lab_done

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cont.c - continuations: an interrupted visit to a view, saved so that the
+ * thread can go back into it later.
+ *
+ * When an external interrupt or an NMI arrives while a CPL-3 thread runs in
+ * a view that has a resume address, the RootKernel (host context, before the
+ * first kernel instruction) saves the thread's state in a continuation
+ * record in RootKernel memory: GPRs, RIP/RSP/RFLAGS from the frame the CPU
+ * pushed, FS and GS base, and the extended (XSAVE) state.  It then clears
+ * the GPRs and vector registers, puts the record's token in R12, and
+ * rewrites the pushed frame's RIP to the view's resume address, so Linux
+ * handles the interrupt for a thread that looks like it was at the resume
+ * stub, in the plain view, with nothing of the view's registers.  The stub
+ * issues HC_RESUME with the token; the RootKernel checks it, restores the
+ * state and re-enters the view where the thread was.
+ *
+ * A token is 64 bits of SipHash over a counter under a random key that lives
+ * in RootKernel memory: unguessable, used once, and bound to the page-table
+ * root of the thread that made it (the physical address, normalized for
+ * PTI's kernel/user pair and without PCID bits).  Exceptions and SYSCALL
+ * in a view are not saved: they are handled natively (exit.c).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bits.h>
+#include <linux/errno.h>
+#include <linux/siphash.h>
+#include <linux/string.h>
+#include <asm/desc.h>
+#include <asm/processor-flags.h>
+#include <asm/special_insns.h>
+#include <asm/vmx.h>
+
+#include "hv.h"
+#include "vmx_ops.h"
+
+/* Flags a resumed thread may carry into a view: never TF (single-step). */
+#define USER_RFLAGS	(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | \
+			 X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_DF | \
+			 X86_EFLAGS_OF | X86_EFLAGS_AC | X86_EFLAGS_ID)
+
+static u64 root_of(struct hv_global *g, u64 cr3)
+{
+	u64 root = cr3 & CR3_ADDR_MASK;
+
+	return g->pti ? root & ~BIT_ULL(PAGE_SHIFT) : root;
+}
+
+static void xsave_all(void *area)
+{
+	asm volatile("xsave64 (%0)" : : "r"(area), "a"(-1), "d"(-1) : "memory");
+}
+
+static void xrstor_all(const void *area)
+{
+	asm volatile("xrstor64 (%0)" : : "r"(area), "a"(-1), "d"(-1) : "memory");
+}
+
+/* The IDT vector whose gate targets @rip, or -1. */
+static int vector_of(u64 rip)
+{
+	const gate_desc *idt = (const gate_desc *)vmcs_readl(GUEST_IDTR_BASE);
+	unsigned int n = (vmcs_read32(GUEST_IDTR_LIMIT) + 1) / sizeof(*idt);
+	unsigned int v;
+
+	for (v = 0; v < n && v < 256; v++)
+		if (gate_offset(&idt[v]) == rip)
+			return v;
+	return -1;
+}
+
+static struct hv_cont *cont_free_slot(struct hv_global *g)
+{
+	unsigned int i;
+
+	for (i = 0; i < HV_NR_CONTS; i++)
+		if (!g->conts[i].token)
+			return &g->conts[i];
+	return NULL;
+}
+
+/**
+ * hv_cont_save() - save an interrupted view visit and redirect the thread
+ * @view: the view the CPU was in (already switched back to the plain view)
+ *
+ * Return: true if saved and redirected; false if this entry is not an
+ * interrupt from CPL 3 in a resumable view, or no record is free (then the
+ * thread simply continues in the plain view, as for any stray entry).
+ */
+bool hv_cont_save(struct hv_cpu *hc, struct hv_regs *regs,
+		  struct hv_view *view, unsigned int index)
+{
+	struct hv_global *g = hc->g;
+	u64 *frame = (u64 *)vmcs_readl(GUEST_RSP);
+	int vec = vector_of(vmcs_readl(GUEST_RIP));
+	struct hv_cont *c;
+	bool saved = false;
+
+	/* Interrupts (and NMI) push no error code: RIP, CS, RFLAGS, RSP, SS. */
+	if (!view->resume_rip || (vec != 2 && vec < 32) || (frame[1] & 3) != 3)
+		return false;
+
+	arch_spin_lock(&g->view_lock);
+	c = cont_free_slot(g);
+	if (c) {
+		c->token = siphash_2u64(++g->token_counter, rdtsc(), &g->token_key) | 1;
+		c->root = root_of(g, vmcs_readl(GUEST_CR3));
+		c->view = index;
+		c->regs = *regs;
+		c->regs.rsp = frame[3];
+		c->rip = frame[0];
+		c->rflags = frame[2];
+		c->fs_base = vmcs_readl(GUEST_FS_BASE);
+		c->gs_base = vmcs_readl(GUEST_GS_BASE);
+		xsave_all(c->xsave);
+		saved = true;
+	}
+	arch_spin_unlock(&g->view_lock);
+	if (!saved) {
+		hc->stats.conts_full++;
+		return false;
+	}
+
+	/* Nothing of the view's state reaches Linux. */
+	xrstor_all(g->xsave_init);
+	memset(regs, 0, sizeof(*regs));
+	regs->rsp = (u64)frame;
+	regs->r12 = c->token;
+	frame[0] = view->resume_rip;
+	frame[2] &= ~X86_EFLAGS_TF;
+	hc->stats.conts_saved++;
+	return true;
+}
+
+/**
+ * hv_cont_resume() - HC_RESUME: go back into the view of continuation @token
+ *
+ * Return: EXIT_RESUME-ready 0 after restoring (the caller must not advance
+ * RIP), or a negative errno for the caller's RAX.
+ */
+long hv_cont_resume(struct hv_cpu *hc, struct hv_regs *regs, u64 token)
+{
+	struct hv_global *g = hc->g;
+	u64 root = root_of(g, vmcs_readl(GUEST_CR3));
+	struct hv_cont *c = NULL;
+	struct hv_view *v;
+	unsigned int i;
+	long err = 0;
+
+	if (!token)
+		return -EINVAL;
+	arch_spin_lock(&g->view_lock);
+	for (i = 0; i < HV_NR_CONTS; i++)
+		if (g->conts[i].token == token && g->conts[i].root == root)
+			c = &g->conts[i];
+	if (!c) {
+		err = -EINVAL;		/* forged, reused or foreign */
+		goto out;
+	}
+	v = &g->views[c->view];
+	if (v->state != HV_VIEW_LIVE) {
+		err = -ESTALE;
+		c->token = 0;
+		goto out;
+	}
+	*regs = c->regs;
+	vmcs_writel(GUEST_RIP, c->rip);
+	vmcs_writel(GUEST_RFLAGS, (c->rflags & USER_RFLAGS) |
+		    X86_EFLAGS_IF | X86_EFLAGS_FIXED);
+	vmcs_writel(GUEST_FS_BASE, c->fs_base);
+	vmcs_writel(GUEST_GS_BASE, c->gs_base);
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
+	xrstor_all(c->xsave);
+	vmcs_write64(EPT_POINTER, v->eptp);
+	c->token = 0;
+	hc->stats.conts_resumed++;
+out:
+	arch_spin_unlock(&g->view_lock);
+	return err;
+}
+
+/* Drop the continuations of a view being freed (view_lock held). */
+void hv_cont_drop_view(struct hv_global *g, unsigned int index)
+{
+	unsigned int i;
+
+	for (i = 0; i < HV_NR_CONTS; i++)
+		if (g->conts[i].token && g->conts[i].view == index)
+			g->conts[i].token = 0;
+}
