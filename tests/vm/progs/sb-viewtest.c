@@ -10,10 +10,21 @@
  * timer interrupt, #BP, #UD, #GP, #DE, #PF) runs in the plain view and
  * gives the usual result or signal; a task spinning in the view never lets
  * another task run in it; a VMFUNC to every index 0-520 other than 0 and 2
- * raises SIGILL; 1,000,000 round trips work; bad test-view commands are
- * refused; a destroyed view cannot be entered.
+ * raises SIGILL, also for an unprivileged process sweeping while the view
+ * is in use; a single-step trap right after entering the view is delivered
+ * in the plain view; 1,000,000 round trips work; bad test-view commands
+ * are refused; a destroyed view cannot be entered.
+ *
+ * Usage: sb-viewtest --spin SECONDS [--ipi]
+ *
+ * Creates view 4 and spends SECONDS entering it and spinning there, so that
+ * interrupts, NMIs (e.g. "echo l > /proc/sysrq-trigger" from outside) and,
+ * with --ipi, TLB-shootdown IPIs from a second thread on another CPU arrive
+ * while the CPU is in the view.  Exits 0 if every visit ended and every
+ * mprotect() succeeded.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -21,8 +32,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -277,6 +290,49 @@ static void check_round_trips(void)
 		   "only %ld saw the view", seen_b);
 }
 
+/* TF set by POPF traps after the next instruction: the VMFUNC itself. */
+static void in_view_single_step(void)
+{
+	uint64_t idx = VIEW;
+
+	asm volatile("pushfq\n\t"
+		     "orl $0x100, (%%rsp)\n\t"
+		     "popfq\n\t"
+		     "vmfunc\n\t"
+		     "nop"
+		     : "+c"(idx) : "a"(0) : "memory", "cc");
+}
+
+/* An unprivileged process sweeps every index while the view is in use. */
+static void check_unprivileged_sweep(void)
+{
+	char name[128];
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		uint32_t i;
+		int round, wrong = 0;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		for (round = 0; round < 3; round++)
+			for (i = 0; i <= 520; i++) {
+				int expect = (i == 0 || i == VIEW) ? 0 : SIGILL;
+
+				sweep_index = i;
+				if (run_trapping(sweep_one) != expect)
+					wrong++;
+			}
+		_exit(wrong ? 1 : 0);
+	}
+	check_round_trips();
+	waitpid(pid, &status, 0);
+	NAME(name, "an unprivileged process sweeping indices 0-520 three times gets #UD for every unused one");
+	tap_result(WIFEXITED(status) && WEXITSTATUS(status) == 0, name,
+		   "status %#x", status);
+}
+
 static void check_bad_commands(void)
 {
 	static const struct { const char *cmd; int err; } bad[] = {
@@ -297,12 +353,68 @@ static void check_bad_commands(void)
 	}
 }
 
+#define SPIN_VIEW 4
+
+static atomic_int spin_done;
+static int mprotect_failures;
+
+static void *mprotect_storm(void *page)
+{
+	int i = 0;
+
+	while (!atomic_load(&spin_done))
+		if (mprotect(page, 4096, (i++ & 1) ? PROT_READ | PROT_WRITE : PROT_READ))
+			mprotect_failures++;
+	return NULL;
+}
+
+static int spin_mode(int seconds, int ipi)
+{
+	struct timespec t0, t;
+	pthread_t storm;
+	void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long visits = 0;
+	int err;
+
+	err = view_cmd("create %d 0 0", SPIN_VIEW);
+	if (err) {
+		fprintf(stderr, "sb-viewtest: cannot create view %d: %s\n",
+			SPIN_VIEW, strerror(-err));
+		return 1;
+	}
+	if (ipi)
+		pthread_create(&storm, NULL, mprotect_storm, page);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		uint64_t idx = SPIN_VIEW, n = 200000;
+
+		asm volatile("vmfunc\n"
+			     "1: decq %[n]\n\t"
+			     "jnz 1b\n\t"
+			     "xorl %%ecx, %%ecx\n\t"
+			     "vmfunc"
+			     : [n] "+r"(n), "+c"(idx) : "a"(0) : "memory", "cc");
+		visits++;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < seconds);
+	atomic_store(&spin_done, 1);
+	if (ipi)
+		pthread_join(storm, NULL);
+	err = view_cmd("destroy %d", SPIN_VIEW);
+	printf("# spin: %ld visits, %d mprotect failures, destroy %d\n",
+	       visits, mprotect_failures, err);
+	return err || mprotect_failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	char name[128];
 	int err, ok_views = 0, i;
 	uint64_t v = 0;
 
+	if (argc >= 3 && !strcmp(argv[1], "--spin"))
+		return spin_mode(atoi(argv[2]), argc > 3 && !strcmp(argv[3], "--ipi"));
 	if (argc > 2) {
 		fprintf(stderr, "usage: sb-viewtest [PREFIX]\n");
 		return 2;
@@ -338,8 +450,9 @@ int main(int argc, char **argv)
 	check_exception(in_view_pf, "a NULL write (#PF)", SIGSEGV);
 	check_timer();
 	check_no_foreign_view();
+	check_exception(in_view_single_step, "a single-step trap (#DB, IST)", SIGTRAP);
 	check_sweep();
-	check_round_trips();
+	check_unprivileged_sweep();
 	check_bad_commands();
 
 	err = view_cmd("destroy %d", VIEW);

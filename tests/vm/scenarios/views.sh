@@ -15,6 +15,24 @@ for c in $(seq 0 $((ncpus - 1))); do
 	run_tap taskset -c "$c" sb-resumetest "cpu $c: "
 	check_dmesg "resume on cpu $c"
 done
+# Interrupts, NMIs and IPIs arriving on a CPU that is in a view.
+if [ "$ncpus" -ge 2 ]; then
+	before=$(dmesg | grep -c 'NMI backtrace for cpu 1')
+	taskset -c 1 sb-viewtest --spin 8 --ipi >/tmp/spin.out 2>&1 &
+	spin=$!
+	sleep 2
+	for i in 1 2 3; do echo l >/proc/sysrq-trigger; sleep 1; done
+	if wait $spin; then ok "a thread in a view on cpu 1 survives NMIs and shootdown IPIs: $(cat /tmp/spin.out)"; else
+		not_ok "spinning in a view under NMIs and IPIs: $(cat /tmp/spin.out)"; fi
+	after=$(dmesg | grep -c 'NMI backtrace for cpu 1')
+	[ $((after - before)) -ge 3 ] && ok "3 NMIs handled on cpu 1 while it ran in a view" ||
+		not_ok "only $((after - before)) NMI backtraces from cpu 1"
+	check_dmesg "NMIs and IPIs in a view"
+else
+	if sb-viewtest --spin 3 >/tmp/spin.out 2>&1; then ok "a thread spinning in a view for 3 s: $(cat /tmp/spin.out)"; else
+		not_ok "spinning in a view: $(cat /tmp/spin.out)"; fi
+fi
+
 echo "# exits after the view tests:"
 sed 's/^/#   /' $D/exits
 grep -q 'VIEW_TRAP_KERNEL_ENTRY [1-9]' $D/exits && ok "kernel entries in a view were trapped and counted" ||
