@@ -25,7 +25,7 @@ if [ "$ncpus" -ge 2 ]; then
 	if wait $spin; then ok "a thread in a view on cpu 1 survives NMIs and shootdown IPIs: $(cat /tmp/spin.out)"; else
 		not_ok "spinning in a view under NMIs and IPIs: $(cat /tmp/spin.out)"; fi
 	after=$(dmesg | grep -c 'NMI backtrace for cpu 1')
-	[ $((after - before)) -ge 3 ] && ok "3 NMIs handled on cpu 1 while it ran in a view" ||
+	[ $((after - before)) -ge 3 ] && ok "3 NMIs handled on cpu 1 while a thread there kept entering a view" ||
 		not_ok "only $((after - before)) NMI backtraces from cpu 1"
 	check_dmesg "NMIs and IPIs in a view"
 else
