@@ -237,6 +237,10 @@ static int leave_view(struct hv_cpu *hc, struct hv_regs *regs, u64 eptp)
 	unsigned int index;
 
 	vmcs_write64(EPT_POINTER, hc->g->eptp);
+	if (vmcs_read32(IDT_VECTORING_INFO_FIELD) & VECTORING_INFO_VALID_MASK)
+		hv_log_ratelimited("CPU %u: view trap during event delivery: vectoring 0x%x, RIP 0x%lx\n",
+				   hc->cpu, vmcs_read32(IDT_VECTORING_INFO_FIELD),
+				   vmcs_readl(GUEST_RIP));
 	if (vmcs_read16(GUEST_CS_SELECTOR) & 3) {
 		hc->stats.view_traps_user++;
 		return EXIT_RESUME;

@@ -227,12 +227,17 @@ static long set_entry_pages(struct hv_global *g, u64 buf, u64 count)
 	const u64 *gpas = (const u64 *)buf;
 	unsigned int i;
 
-	if (!count || count > HV_MAX_ENTRY_PAGES ||
-	    !hv_direct_map_buffer(buf, count * sizeof(u64)))
+	if (!count || count > HV_MAX_ENTRY_PAGES)
 		return -EINVAL;
-	for (i = 0; i < count; i++)
-		if (!gpa_usable(g, gpas[i] & PAGE_MASK))
+	if (!hv_direct_map_buffer(buf, count * sizeof(u64)))
+		return -EFAULT;
+	for (i = 0; i < count; i++) {
+		if (!gpa_usable(g, gpas[i] & PAGE_MASK)) {
+			hv_log(KBUILD_MODNAME ": entry page %u at 0x%llx refused\n",
+			       i, gpas[i]);
 			return -EINVAL;
+		}
+	}
 	for (i = 0; i < count; i++)
 		g->entry_pages[i] = gpas[i] & PAGE_MASK;
 	g->nr_entry_pages = count;
