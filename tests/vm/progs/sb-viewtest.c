@@ -15,6 +15,11 @@
  * in the plain view; 1,000,000 round trips work; bad test-view commands
  * are refused; a destroyed view cannot be entered.
  *
+ * Usage: sb-viewtest --spin-plain SECONDS
+ *
+ * Executes VMFUNC to view 0 (the plain view) in a loop for SECONDS: the
+ * boundary behaviour without any view or trap, for comparison.
+ *
  * Usage: sb-viewtest --spin SECONDS [--ipi]
  *
  * Creates view 4 and spends SECONDS entering it and spinning there, so that
@@ -413,6 +418,18 @@ int main(int argc, char **argv)
 	int err, ok_views = 0, i;
 	uint64_t v = 0;
 
+	if (argc >= 3 && !strcmp(argv[1], "--spin-plain")) {
+		/* VMFUNC to the plain view only: no view, no trap. */
+		struct timespec t0, t;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		do {
+			for (i = 0; i < 100000; i++)
+				vmfunc(0);
+			clock_gettime(CLOCK_MONOTONIC, &t);
+		} while (t.tv_sec - t0.tv_sec < atoi(argv[2]));
+		return 0;
+	}
 	if (argc >= 3 && !strcmp(argv[1], "--spin"))
 		return spin_mode(atoi(argv[2]), argc > 3 && !strcmp(argv[3], "--ipi"));
 	if (argc > 2) {
