@@ -68,7 +68,15 @@ static int adjust_ctls(u32 msr, const char *kind, const struct ctl_want *want,
  * No exits on hot paths: external interrupts, HLT, I/O, CR3, RDTSC,
  * exceptions and (through an all-zero bitmap) MSRs stay in the guest.
  */
-static const struct ctl_want pin_want[] = { };
+/*
+ * NMIs exit (with virtual NMIs, SDM 24.6.1 and 26.3.1.5) so that the
+ * RootKernel can put a CPU back in the plain view before delivering the
+ * NMI to Linux: an NMI whose delivery traps out of a view is never seen.
+ */
+static const struct ctl_want pin_want[] = {
+	{ "NMI exiting", PIN_BASED_NMI_EXITING },
+	{ "virtual NMIs", PIN_BASED_VIRTUAL_NMIS },
+};
 static const struct ctl_want proc_want[] = {
 	{ "use MSR bitmaps", CPU_BASED_USE_MSR_BITMAPS },
 	{ "activate secondary controls", CPU_BASED_ACTIVATE_SECONDARY_CONTROLS },
@@ -136,6 +144,14 @@ static int probe_controls(struct hv_caps *caps, bool true_ctls)
 
 	rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2, lo, hi);
 	caps->proc2_ctls |= optional_proc2(hi);
+
+	/* NMI-window exiting is turned on only while an NMI waits. */
+	rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+	      MSR_IA32_VMX_PROCBASED_CTLS, lo, hi);
+	if (!(hi & CPU_BASED_NMI_WINDOW_EXITING)) {
+		pr_err("CPU lacks the VMX processor-based control \"NMI-window exiting\"\n");
+		return -EOPNOTSUPP;
+	}
 
 	/* Exits on CR3 access would be on the hottest path of all. */
 	if (caps->proc_ctls & (CPU_BASED_CR3_LOAD_EXITING |

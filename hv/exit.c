@@ -29,6 +29,7 @@
 #include <asm/invpcid.h>
 #include <asm/msr.h>
 #include <asm/special_insns.h>
+#include <asm/sync_core.h>
 #include <asm/tlbflush.h>
 #include <asm/vmx.h>
 
@@ -36,6 +37,9 @@
 #include "vmx_ops.h"
 
 enum { EXIT_RESUME = 0, EXIT_LEAVE_VMX = 1 };
+
+static int exit_unexpected(struct hv_cpu *hc, struct hv_regs *regs, u32 reason);
+static void reinject_vectoring_event(void);
 
 /* VM-entry interruption information (SDM 24.8.3). */
 #define INTR_TYPE_HW_EXCEPTION	(3 << 8)
@@ -284,6 +288,66 @@ static int exit_handle_ept_misconfig(struct hv_cpu *hc, struct hv_regs *regs)
 	return inject_gp();
 }
 
+/* --- NMIs ------------------------------------------------------------------- */
+
+static void nmi_window(bool open)
+{
+	u32 ctl = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
+
+	ctl = open ? ctl | CPU_BASED_NMI_WINDOW_EXITING :
+		     ctl & ~CPU_BASED_NMI_WINDOW_EXITING;
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, ctl);
+}
+
+/* Deliver a pending NMI now, or ask for an exit when the guest can take it. */
+static void nmi_deliver(struct hv_cpu *hc)
+{
+	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+
+	if ((intr & (GUEST_INTR_STATE_NMI | GUEST_INTR_STATE_MOV_SS)) ||
+	    (vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_VALID)) {
+		nmi_window(true);
+		return;
+	}
+	hc->nmi_pending = false;
+	nmi_window(false);
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, NMI_VECTOR | INTR_TYPE_NMI_INTR |
+		     INTR_VALID);
+}
+
+/*
+ * An NMI exited instead of being delivered.  Leave any view first, so the
+ * NMI is delivered in the plain view like any other kernel entry would end
+ * up, then give it to Linux.
+ */
+static int exit_handle_exception_nmi(struct hv_cpu *hc, struct hv_regs *regs)
+{
+	u32 info = vmcs_read32(VM_EXIT_INTR_INFO);
+
+	if ((info & INTR_INFO_INTR_TYPE_MASK) != INTR_TYPE_NMI_INTR)
+		return exit_unexpected(hc, regs, EXIT_REASON_EXCEPTION_NMI);
+	/* An NMI exit leaves NMIs blocked until an IRET (SDM 27.5.?): do one. */
+	iret_to_self();
+	if (vmcs_read64(EPT_POINTER) != hc->g->eptp) {
+		vmcs_write64(EPT_POINTER, hc->g->eptp);
+		hc->stats.view_traps_kernel++;
+	}
+	/* An event this NMI interrupted in delivery goes first. */
+	reinject_vectoring_event();
+	hc->nmi_pending = true;
+	nmi_deliver(hc);
+	return EXIT_RESUME;
+}
+
+static int exit_handle_nmi_window(struct hv_cpu *hc, struct hv_regs *regs)
+{
+	if (hc->nmi_pending)
+		nmi_deliver(hc);
+	else
+		nmi_window(false);
+	return EXIT_RESUME;
+}
+
 /* --- INIT, SIPI, triple fault ------------------------------------------- */
 
 static int exit_handle_init_sipi(struct hv_cpu *hc, struct hv_regs *regs)
@@ -433,6 +497,8 @@ static int exit_handle_vmcall(struct hv_cpu *hc, struct hv_regs *regs)
 typedef int (*exit_handler_t)(struct hv_cpu *hc, struct hv_regs *regs);
 
 static const exit_handler_t exit_handlers[HV_NR_EXIT_REASONS] = {
+	[EXIT_REASON_EXCEPTION_NMI]	= exit_handle_exception_nmi,
+	[EXIT_REASON_NMI_WINDOW]	= exit_handle_nmi_window,
 	[EXIT_REASON_TRIPLE_FAULT]	= exit_handle_triple_fault,
 	[EXIT_REASON_INIT_SIGNAL]	= exit_handle_init_sipi,
 	[EXIT_REASON_SIPI_SIGNAL]	= exit_handle_init_sipi,
@@ -528,7 +594,6 @@ int hv_handle_exit(struct hv_regs *regs, struct hv_cpu *hc)
 	/* Only these exits can interrupt the delivery of an event (SDM 27.2.4). */
 	if (reason == EXIT_REASON_EPT_VIOLATION ||
 	    reason == EXIT_REASON_EPT_MISCONFIG ||
-	    reason == EXIT_REASON_EXCEPTION_NMI ||
 	    reason == EXIT_REASON_TASK_SWITCH ||
 	    reason == EXIT_REASON_APIC_ACCESS)
 		reinject_vectoring_event();

@@ -72,6 +72,7 @@ struct hv_cpu {
 	void *vmxon;
 	void *vmcs;
 	void *stack;
+	bool nmi_pending;		/* waits for the guest's NMI window */
 	struct hv_cpu_stats stats;
 };
 

@@ -118,7 +118,7 @@ static long view_create(struct hv_global *g, u64 index, u64 from, u64 to)
 	if (from && (!gpa_usable(g, from) || !gpa_usable(g, to)))
 		return -EINVAL;
 	if (!g->nr_entry_pages)
-		return -ENOENT;
+		return -ENOENT;	/* HC_SET_ENTRY_PAGES first */
 	v = &g->views[index];
 	if (v->state != HV_VIEW_FREE)
 		return -EBUSY;
@@ -222,25 +222,31 @@ struct hv_view *hv_view_by_eptp(struct hv_global *g, u64 eptp,
 	return NULL;
 }
 
+/*
+ * A page of RootKernel memory needs no execute bit cleared: it is absent from
+ * every view.  That happens for real: unused IDT vectors keep pointing at
+ * early-boot stubs in init memory that Linux freed, and the page allocator
+ * may since have given that page to the RootKernel.
+ */
 static long set_entry_pages(struct hv_global *g, u64 buf, u64 count)
 {
 	const u64 *gpas = (const u64 *)buf;
-	unsigned int i;
+	unsigned int i, n = 0;
 
 	if (!count || count > HV_MAX_ENTRY_PAGES)
 		return -EINVAL;
 	if (!hv_direct_map_buffer(buf, count * sizeof(u64)))
 		return -EFAULT;
 	for (i = 0; i < count; i++) {
-		if (!gpa_usable(g, gpas[i] & PAGE_MASK)) {
-			hv_log(KBUILD_MODNAME ": entry page %u at 0x%llx refused\n",
-			       i, gpas[i]);
+		u64 gpa = gpas[i] & PAGE_MASK;
+
+		if (!gpa || gpa >= (1ULL << g->caps.phys_bits))
 			return -EINVAL;
-		}
 	}
 	for (i = 0; i < count; i++)
-		g->entry_pages[i] = gpas[i] & PAGE_MASK;
-	g->nr_entry_pages = count;
+		if (!hv_page_is_hidden(gpas[i] & PAGE_MASK))
+			g->entry_pages[n++] = gpas[i] & PAGE_MASK;
+	g->nr_entry_pages = n;
 	return 0;
 }
 
