@@ -26,7 +26,21 @@ bool sb_test_hooks;
 module_param_named(test_hooks, sb_test_hooks, bool, 0444);
 MODULE_PARM_DESC(test_hooks, "create test-only debugfs files (default: off)");
 
+static int sb_test_fail_cpu = -1;
+module_param_named(test_fail_launch_cpu, sb_test_fail_cpu, int, 0444);
+MODULE_PARM_DESC(test_fail_launch_cpu,
+		 "test only: refuse to launch this CPU, to exercise the rollback (default: -1, none)");
+
 static enum cpuhp_state sb_cpuhp_state;
+
+static int sb_cpu_online(unsigned int cpu)
+{
+	if ((int)cpu == sb_test_fail_cpu) {
+		pr_err("CPU %u: launch refused by test_fail_launch_cpu\n", cpu);
+		return -EIO;
+	}
+	return hv_cpu_up(cpu);
+}
 
 static long sb_dev_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long arg)
@@ -60,7 +74,7 @@ static int __init skybridge_init(void)
 	if (err)
 		return err;
 	err = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "skybridge/hv:online",
-				hv_cpu_up, hv_cpu_down);
+				sb_cpu_online, hv_cpu_down);
 	if (err < 0) {
 		pr_err("late launch failed: %d\n", err);
 		goto free_hv;

@@ -109,6 +109,19 @@ check_dmesg "after the NMI backtrace"
 
 check "rmmod" rmmod skybridge
 run_tap sb-hvcheck off "after rmmod: "
+
+# A CPU that fails to launch rolls every CPU back and fails insmod.
+if [ "$ncpus" -ge 2 ]; then
+	last=$((ncpus - 1))
+	check_fails "insmod fails when cpu $last cannot launch" insmod "$MODULE" test_fail_launch_cpu=$last
+	module_loaded && not_ok "module loaded despite the failed launch" || ok "module not loaded after the failed launch"
+	for c in $(seq 0 $last); do
+		run_tap taskset -c "$c" sb-hvcheck off "after the rollback, cpu $c: "
+	done
+	dmesg | grep -q "CPU $last: launch refused" && ok "the failed launch is logged with the CPU" ||
+		not_ok "no log line for the failed launch"
+	check_dmesg "after the launch rollback"
+fi
 check_dmesg "after rmmod"
 
 for i in $(seq 1 20); do
