@@ -93,12 +93,16 @@ bool hv_cont_save(struct hv_cpu *hc, struct hv_regs *regs,
 {
 	struct hv_global *g = hc->g;
 	u64 *frame = (u64 *)vmcs_readl(GUEST_RSP);
-	int vec = vector_of(vmcs_readl(GUEST_RIP));
 	struct hv_cont *c;
 	bool saved = false;
+	int vec;
 
+	/* Most views are not resumable: skip the IDT scan for them. */
+	if (!view->resume_rip)
+		return false;
 	/* Interrupts (and NMI) push no error code: RIP, CS, RFLAGS, RSP, SS. */
-	if (!view->resume_rip || (vec != 2 && vec < 32) || (frame[1] & 3) != 3)
+	vec = vector_of(vmcs_readl(GUEST_RIP));
+	if ((vec != 2 && vec < 32) || (frame[1] & 3) != 3)
 		return false;
 
 	arch_spin_lock(&g->view_lock);

@@ -23,12 +23,12 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "testview.h"
 #include "hv/hypercall.h"
 
 #define VIEW		3
 #define MARK_A		0xaaaaaaaaaaaaaaaaull
 #define MARK_B		0xbbbbbbbbbbbbbbbbull
-#define TEST_VIEW_FILE	"/sys/kernel/debug/skybridge/test_view"
 
 static const char *prefix = "";
 
@@ -118,25 +118,6 @@ asm(".text\n"
     "syscall\n");
 
 #define NAME(buf, fmt, ...) snprintf(buf, sizeof(buf), "%s" fmt, prefix, ##__VA_ARGS__)
-
-static int view_cmd(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int view_cmd(const char *fmt, ...)
-{
-	char buf[96];
-	va_list ap;
-	int fd, n, err = 0;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fd = open(TEST_VIEW_FILE, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, buf, n) != n)
-		err = -errno;
-	close(fd);
-	return err;
-}
 
 static int64_t hc_resume(uint64_t token)
 {

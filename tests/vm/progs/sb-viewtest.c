@@ -45,11 +45,11 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "testview.h"
 
 #define VIEW		2
 #define MARK_A		0xaaaaaaaaaaaaaaaaull
 #define MARK_B		0xbbbbbbbbbbbbbbbbull
-#define TEST_VIEW_FILE	"/sys/kernel/debug/skybridge/test_view"
 
 static const char *prefix = "";
 static volatile uint64_t *A, *B;
@@ -58,25 +58,6 @@ static volatile sig_atomic_t trap_sig;
 static volatile uint64_t seen_in_handler;
 
 #define NAME(buf, fmt, ...) snprintf(buf, sizeof(buf), "%s" fmt, prefix, ##__VA_ARGS__)
-
-static int view_cmd(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int view_cmd(const char *fmt, ...)
-{
-	char buf[96];
-	va_list ap;
-	int fd, n, err = 0;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fd = open(TEST_VIEW_FILE, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, buf, n) != n)
-		err = -errno;
-	close(fd);
-	return err;
-}
 
 static inline void vmfunc(uint32_t index)
 {
