@@ -3,8 +3,8 @@
  * cont.c - continuations: an interrupted visit to a view, saved so that the
  * thread can go back into it later.
  *
- * When an external interrupt or an NMI arrives while a CPL-3 thread runs in
- * a view that has a resume address, the RootKernel (host context, before the
+ * When an external interrupt arrives while a CPL-3 thread runs in a view
+ * that has a resume address (NMIs exit before delivery, exit.c), the RootKernel (host context, before the
  * first kernel instruction) saves the thread's state in a continuation
  * record in RootKernel memory: GPRs, RIP/RSP/RFLAGS from the frame the CPU
  * pushed, FS and GS base, and the extended (XSAVE) state.  It then clears
