@@ -4,8 +4,8 @@
  * thread can go back into it later.
  *
  * When an external interrupt arrives while a CPL-3 thread runs in a view
- * that has a resume address (NMIs exit before delivery, exit.c), the RootKernel (host context, before the
- * first kernel instruction) saves the thread's state in a continuation
+ * that has a resume address (NMIs exit before delivery, exit.c), the
+ * RootKernel (host context, before the first kernel instruction) saves the thread's state in a continuation
  * record in RootKernel memory: GPRs, RIP/RSP/RFLAGS from the frame the CPU
  * pushed, FS and GS base, and the extended (XSAVE) state.  It then clears
  * the GPRs and vector registers, puts the record's token in R12, and
