@@ -6,8 +6,9 @@
  * When an external interrupt arrives while a CPL-3 thread runs in a view
  * that has a resume address (NMIs exit before delivery, exit.c), the
  * RootKernel (host context, before the first kernel instruction) saves the
- * thread's state in a continuation record in RootKernel memory: GPRs, RIP/RSP/RFLAGS from the frame the CPU
- * pushed, FS and GS base, and the extended (XSAVE) state.  It then clears
+ * thread's state in a continuation record in RootKernel memory: GPRs,
+ * RIP/RSP/RFLAGS from the frame the CPU pushed, FS and GS base, and the
+ * extended (XSAVE) state.  It then clears
  * the GPRs and vector registers, puts the record's token in R12, and
  * rewrites the pushed frame's RIP to the view's resume address, so Linux
  * handles the interrupt for a thread that looks like it was at the resume
