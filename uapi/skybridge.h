@@ -5,11 +5,27 @@
  *
  * Rules (Documentation/driver-api/ioctl.rst, botching-up-ioctls.rst):
  * fixed-size fields only, __u64 for user pointers, natural alignment with
- * explicit padding, reserved fields must be zero, unknown commands fail with
- * ENOTTY.
+ * explicit padding, reserved fields and unknown flags must be zero (EINVAL
+ * otherwise), every argument structure starts with its size (callers set it
+ * to sizeof; a later version may grow the structure and accept both sizes),
+ * unknown commands fail with ENOTTY.
  *
- * At this stage of the project the device exists but defines no commands:
- * every ioctl fails with ENOTTY.
+ * Two numbering spaces, not to be confused:
+ *  - a *view index* is a position in the RootKernel's EPTP list (VMFUNC's
+ *    ECX): 0 is the plain view, 1 the landing view, 2-511 one per server;
+ *  - a *slot* is one of a server's concurrency slots (a stack and a TLS
+ *    block that one call at a time borrows).
+ * An *attachment* is one process's right to call one server through one
+ * connection; its *id* indexes the server's key table and its *key* is the
+ * secret the server-side trampoline checks.
+ *
+ * Objects:
+ *  - a *session* is an open file of /dev/skybridge.  It belongs to the
+ *    process (mm) that opened it; ioctls from another process get EBADFD.
+ *    The trampoline and the session's data pages are mmap()ed from it.
+ *  - a *connection* is a file returned by SB_IOC_CONNECT.  It may be passed
+ *    over SCM_RIGHTS or inherited; in another process it is only a right to
+ *    SB_IOC_ATTACH.  close() in a process detaches that process.
  */
 #ifndef _UAPI_SKYBRIDGE_H
 #define _UAPI_SKYBRIDGE_H
@@ -26,5 +42,146 @@
  * ioctl/ioctl-number.rst as of Linux 6.1.
  */
 #define SKYBRIDGE_IOCTL_TYPE	0xB7
+
+#define SB_API_VERSION		1
+#define SB_NAME_MAX		32	/* including the terminating NUL */
+#define SB_MAX_SLOTS		64	/* slots per server */
+#define SB_MAX_ATTACH		256	/* attachments per server */
+#define SB_MAX_CPUS		512	/* CPUs the per-CPU data page covers */
+
+/*
+ * The trampoline: SB_TRAMP_CODE_PAGES pages of code mapped read+execute at
+ * SB_TRAMP_BASE in every process that uses skybridge (mmap of a session at
+ * file offset 0, MAP_SHARED | MAP_FIXED_NOREPLACE), followed directly by the
+ * session's data pages, read+write, at SB_TRAMP_DATA (file offset
+ * SB_TRAMP_DATA_PGOFF pages, length SB_TRAMP_DATA_PAGES pages).  Both
+ * mappings are refused anywhere else, cannot be remapped, made writable
+ * (code) or executable (data), and are not inherited by fork().
+ */
+#define SB_TRAMP_BASE		0x00003b0000000000ULL
+#define SB_TRAMP_CODE_PAGES	4
+#define SB_TRAMP_DATA_PGOFF	SB_TRAMP_CODE_PAGES
+#define SB_TRAMP_DATA_PAGES	9	/* 1 info page + 8 per-CPU pages */
+#define SB_TRAMP_DATA		(SB_TRAMP_BASE + SB_TRAMP_CODE_PAGES * 4096ULL)
+
+/*
+ * A server's per-connection buffers: mmap of the server's session at file
+ * offset SB_BUF_PGOFF pages, length SB_MAX_ATTACH * buf_size, anywhere;
+ * attachment id N's connection buffer appears at N * buf_size, put there by
+ * the kernel at connect time, so that handlers never fault on it.  A client
+ * maps its connection's buffer with mmap of the connection file at offset 0.
+ */
+#define SB_BUF_PGOFF		0x100000ULL
+
+/*
+ * The client call.  Jump-and-link (call) to SB_TRAMP_BASE + SB_CALL_OFFSET
+ * with:
+ *   RDI = attachment id, RSI, RDX, R10, R8 = word arguments 0-3,
+ *   R9 = the server's view index, R11 = the attachment's key,
+ *   RAX = the address of the calling thread's registered struct rseq
+ *         (glibc: __builtin_thread_pointer() + __rseq_offset);
+ * returns RAX = status (0, the handler's status, or a negative errno from
+ * the trampoline: EPIPE not attached or server gone, EACCES wrong key,
+ * EBUSY all slots busy, EOPNOTSUPP no rseq, EFAULT the handler faulted,
+ * ENOSYS the handler made a system call, EINTR resume refused), RDX = value.
+ * Preserved: RBX, RBP, R12-R15, RSP, FS and GS base, RFLAGS.  Everything else
+ * is clobbered: the other GPRs, every vector register (left in the init
+ * state, MXCSR 0x1f80) and the x87 state.
+ *
+ * The handler, entered on the slot's stack with the slot's FS base:
+ *   struct { __s64 status; __u64 value; } handler(__u64 id, __u64 a0,
+ *                                                 __u64 a1, __u64 a2,
+ *                                                 __u64 a3);
+ * (SysV: RAX = status, RDX = value).  It must not make system calls or
+ * touch memory that is not resident until handoff exists.
+ */
+#define SB_CALL_OFFSET		0
+
+/* SB_IOC_INFO: what this module offers. */
+struct sb_info {
+	__u32 size;		/* in: sizeof(struct sb_info) */
+	__u32 api_version;	/* out: SB_API_VERSION */
+	__u32 flags;		/* out: SB_INFO_* */
+	__u32 nr_cpus;		/* out: CPU numbers are below this */
+	__u64 tramp_base;	/* out: SB_TRAMP_BASE */
+	__u32 views_free;	/* out: view indices not in use */
+	__u32 reserved[7];	/* out: zero */
+};
+#define SB_INFO_VMFUNC		(1u << 0)	/* direct calls work */
+#define SB_INFO_PTI		(1u << 1)	/* page-table isolation is on */
+
+/* Access policy for SB_IOC_REGISTER (who may connect and attach). */
+#define SB_ACCESS_UID		(1u << 0)	/* callers with euid == uid */
+#define SB_ACCESS_GID		(1u << 1)	/* callers in group gid */
+#define SB_ACCESS_ANY		(1u << 2)	/* anyone */
+
+struct sb_slot_desc {
+	__u64 stack_top;	/* 16-byte aligned; the handler's RSP + 8 */
+	__u64 stack_size;	/* bytes below stack_top, pinned */
+	__u64 fs_base;		/* the slot thread's thread pointer */
+	__u64 rseq;		/* its struct rseq, or 0 */
+};
+
+/* SB_IOC_REGISTER: make the calling process a server. */
+struct sb_register {
+	__u32 size;		/* in: sizeof(struct sb_register) */
+	__u32 flags;		/* in: 0 */
+	char name[SB_NAME_MAX];	/* in: NUL-terminated, [A-Za-z0-9._-] */
+	__u64 handler;		/* in: entry point, in an executable mapping */
+	__u64 slots;		/* in: pointer to nr_slots struct sb_slot_desc */
+	__u32 nr_slots;		/* in: 1..SB_MAX_SLOTS */
+	__u32 access;		/* in: SB_ACCESS_* */
+	__u32 uid;		/* in: for SB_ACCESS_UID */
+	__u32 gid;		/* in: for SB_ACCESS_GID */
+	__u32 buf_size;		/* in: connection buffer bytes, page multiple,
+				 * 0..SB_BUF_MAX */
+	__u32 view;		/* out: the server's view index */
+	__u64 reserved[2];	/* zero */
+};
+#define SB_BUF_MAX		(1u << 20)
+
+/* SB_IOC_LOOKUP: is there a server of this name? */
+struct sb_lookup {
+	__u32 size;
+	__u32 flags;		/* in: 0 */
+	char name[SB_NAME_MAX];	/* in */
+	__u32 view;		/* out */
+	__u32 nr_slots;		/* out */
+	__u32 buf_size;		/* out */
+	__u32 owner_uid;	/* out */
+	__u64 reserved[2];	/* zero */
+};
+
+/* SB_IOC_CONNECT: connect to a server and attach the calling process. */
+struct sb_connect {
+	__u32 size;
+	__u32 flags;		/* in: 0 */
+	char name[SB_NAME_MAX];	/* in */
+	__s32 fd;		/* out: the connection file (O_CLOEXEC) */
+	__u32 view;		/* out: the server's view index */
+	__u32 id;		/* out: attachment id */
+	__u32 buf_size;		/* out */
+	__u64 key;		/* out: calling key */
+	__u64 reserved[2];	/* zero */
+};
+
+/* SB_IOC_ATTACH: attach the calling process to a connection it holds. */
+struct sb_attach {
+	__u32 size;
+	__u32 flags;		/* in: 0 */
+	__s32 conn_fd;		/* in */
+	__u32 view;		/* out */
+	__u32 id;		/* out */
+	__u32 buf_size;		/* out */
+	__u64 key;		/* out */
+	__u64 reserved[2];	/* zero */
+};
+
+#define SB_IOC_INFO		_IOWR(SKYBRIDGE_IOCTL_TYPE, 0x00, struct sb_info)
+#define SB_IOC_REGISTER		_IOWR(SKYBRIDGE_IOCTL_TYPE, 0x01, struct sb_register)
+#define SB_IOC_UNREGISTER	_IO(SKYBRIDGE_IOCTL_TYPE, 0x02)
+#define SB_IOC_LOOKUP		_IOWR(SKYBRIDGE_IOCTL_TYPE, 0x03, struct sb_lookup)
+#define SB_IOC_CONNECT		_IOWR(SKYBRIDGE_IOCTL_TYPE, 0x04, struct sb_connect)
+#define SB_IOC_ATTACH		_IOWR(SKYBRIDGE_IOCTL_TYPE, 0x05, struct sb_attach)
 
 #endif /* _UAPI_SKYBRIDGE_H */
