@@ -107,7 +107,7 @@ check: deps
 	@sh scripts/check.sh
 
 host-check: deps
-	@sh tests/host/run
+	@bash tests/host/run
 
 vm-check: deps
 	@sh tests/vm/suite

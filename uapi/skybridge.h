@@ -44,10 +44,10 @@
 #define SKYBRIDGE_IOCTL_TYPE	0xB7
 
 #define SB_API_VERSION		1
-#define SB_NAME_MAX		32	/* including the terminating NUL */
-#define SB_MAX_SLOTS		64	/* slots per server */
-#define SB_MAX_ATTACH		256	/* attachments per server */
-#define SB_MAX_CPUS		512	/* CPUs the per-CPU data page covers */
+#define SKYBRIDGE_NAME_LEN	64	/* including the terminating NUL */
+#define SKYBRIDGE_MAX_SLOTS	64	/* slots per server */
+#define SKYBRIDGE_MAX_ATTACH	256	/* attachments per server */
+#define SKYBRIDGE_MAX_CPUS	512	/* CPUs the per-CPU data page covers */
 
 /*
  * The trampoline: SB_TRAMP_CODE_PAGES pages of code mapped read+execute at
@@ -66,7 +66,7 @@
 
 /*
  * A server's per-connection buffers: mmap of the server's session at file
- * offset SB_BUF_PGOFF pages, length SB_MAX_ATTACH * buf_size, anywhere;
+ * offset SB_BUF_PGOFF pages, length SKYBRIDGE_MAX_ATTACH * buf_size, anywhere;
  * attachment id N's connection buffer appears at N * buf_size, put there by
  * the kernel at connect time, so that handlers never fault on it.  A client
  * maps its connection's buffer with mmap of the connection file at offset 0.
@@ -126,25 +126,25 @@ struct sb_slot_desc {
 struct sb_register {
 	__u32 size;		/* in: sizeof(struct sb_register) */
 	__u32 flags;		/* in: 0 */
-	char name[SB_NAME_MAX];	/* in: NUL-terminated, [A-Za-z0-9._-] */
+	char name[SKYBRIDGE_NAME_LEN];	/* in: NUL-terminated, [A-Za-z0-9._-] */
 	__u64 handler;		/* in: entry point, in an executable mapping */
 	__u64 slots;		/* in: pointer to nr_slots struct sb_slot_desc */
-	__u32 nr_slots;		/* in: 1..SB_MAX_SLOTS */
+	__u32 nr_slots;		/* in: 1..SKYBRIDGE_MAX_SLOTS */
 	__u32 access;		/* in: SB_ACCESS_* */
 	__u32 uid;		/* in: for SB_ACCESS_UID */
 	__u32 gid;		/* in: for SB_ACCESS_GID */
 	__u32 buf_size;		/* in: connection buffer bytes, page multiple,
-				 * 0..SB_BUF_MAX */
+				 * 0..SKYBRIDGE_BUF_MAX */
 	__u32 view;		/* out: the server's view index */
 	__u64 reserved[2];	/* zero */
 };
-#define SB_BUF_MAX		(1u << 20)
+#define SKYBRIDGE_BUF_MAX		(1u << 20)
 
 /* SB_IOC_LOOKUP: is there a server of this name? */
 struct sb_lookup {
 	__u32 size;
 	__u32 flags;		/* in: 0 */
-	char name[SB_NAME_MAX];	/* in */
+	char name[SKYBRIDGE_NAME_LEN];	/* in */
 	__u32 view;		/* out */
 	__u32 nr_slots;		/* out */
 	__u32 buf_size;		/* out */
@@ -156,7 +156,7 @@ struct sb_lookup {
 struct sb_connect {
 	__u32 size;
 	__u32 flags;		/* in: 0 */
-	char name[SB_NAME_MAX];	/* in */
+	char name[SKYBRIDGE_NAME_LEN];	/* in */
 	__s32 fd;		/* out: the connection file (O_CLOEXEC) */
 	__u32 view;		/* out: the server's view index */
 	__u32 id;		/* out: attachment id */
