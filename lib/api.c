@@ -30,22 +30,21 @@ static void fork_child(void)
 }
 
 /*
- * Does /dev/skybridge offer the fast path?  The ABI defines no command yet,
- * so any answer but a successful query means no: ENOENT (module not loaded)
- * and ENOTTY (no such command) are the expected ones today.  The query
- * number is provisional until uapi/skybridge.h defines a version command.
+ * Does /dev/skybridge offer the fast path?  SB_IOC_INFO, and only a module
+ * of our ABI version, at our trampoline address, that says direct calls
+ * work.  ENOENT (no module) or any other failure means no.
  */
-#define SB_PROBE_IOCTL _IOR(SKYBRIDGE_IOCTL_TYPE, 0x00, uint64_t)
-
 static bool device_offers_vmfunc(void)
 {
-	uint64_t version = 0;
+	struct sb_info info = { .size = sizeof(info) };
 	int fd = open(SKYBRIDGE_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	bool ok;
 
 	if (fd < 0)
 		return false;
-	ok = ioctl(fd, SB_PROBE_IOCTL, &version) == 0;
+	ok = ioctl(fd, SB_IOC_INFO, &info) == 0 &&
+	     info.api_version == SB_API_VERSION &&
+	     info.tramp_base == SB_TRAMP_BASE && (info.flags & SB_INFO_VMFUNC);
 	close(fd);
 	return ok;
 }
@@ -58,7 +57,7 @@ static void transport_init(void)
 	transport = &sb_fallback_ops;
 	if (force && strcmp(force, "fallback") == 0)
 		return;
-	if (sb_vmfunc_ops && device_offers_vmfunc())
+	if (sb_vmfunc_ops && device_offers_vmfunc() && sb_vmfunc_ops->probe() == 0)
 		transport = sb_vmfunc_ops;
 }
 
@@ -281,7 +280,8 @@ static const char *const sb_errors[] = {
 	[EEXIST]	= "a server with this name is already registered",
 	[ECONNREFUSED]	= "no server registered under this name",
 	[ECONNRESET]	= "server dead: it exited, crashed or unregistered",
-	[EBUSY]		= "all slots busy: the server runs as many calls as it declared slots",
+	[EBUSY]		= "all slots busy: the server runs as many calls as it declared slots "
+			  "(or, registering: this process already has a fast-path server)",
 	[ETIMEDOUT]	= "timed out waiting for a free slot (or for the server to answer)",
 	[EALREADY]	= "another call on this connection is in flight (use one connection per thread)",
 	[ESTALE]	= "object inherited across fork(): reconnect (or re-register) in the child",
@@ -290,6 +290,12 @@ static const char *const sb_errors[] = {
 	[EPROTO]	= "protocol error: the peer sent something malformed, or a handler returned a positive value",
 	[EDEADLK]	= "a server cannot be unregistered from one of its own handlers",
 	[ENOTTY]	= "/dev/skybridge refused the request (no fast path)",
+	[ECONNABORTED]	= "call aborted in the server: its handler faulted, made a system call, "
+			  "or could not resume after an interrupt (fast path)",
+	[EOPNOTSUPP]	= "the fast path needs rseq: glibc registers none in this process "
+			  "(GLIBC_TUNABLES=glibc.pthread.rseq=0?)",
+	[EADDRINUSE]	= "the trampoline's fixed address range is taken "
+			  "(two copies of libskybridge in one process?)",
 	[ENOMEM]	= "out of memory",
 };
 
