@@ -170,6 +170,7 @@ struct vm_slot {
 	uint64_t rseq;
 	uint64_t calls;			/* relaxed atomics: stats read them */
 	uint64_t errors;
+	uint32_t active;		/* vm_entry() is running on this slot */
 } __attribute__((aligned(64)));
 
 struct vm_server {
@@ -220,6 +221,7 @@ static struct vm_ret vm_entry(uint64_t id, uint64_t a0, uint64_t a1,
 
 	if (!slot || id >= SKYBRIDGE_MAX_ATTACH)	/* cannot happen */
 		return (struct vm_ret){ vm_status_encode(-EPROTO, 0), 0 };
+	__atomic_store_n(&slot->active, 1, __ATOMIC_RELAXED);
 	srv = slot->srv;
 	hdr = (struct vm_buf_hdr *)(srv->bufs + id * srv->kbuf_size);
 	len = __atomic_load_n(&hdr->len, __ATOMIC_RELAXED);	/* read once */
@@ -242,6 +244,7 @@ static struct vm_ret vm_entry(uint64_t id, uint64_t a0, uint64_t a1,
 	__atomic_store_n(&slot->calls, slot->calls + 1, __ATOMIC_RELAXED);
 	if (status)
 		__atomic_store_n(&slot->errors, slot->errors + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&slot->active, 0, __ATOMIC_RELEASE);
 	return (struct vm_ret){ vm_status_encode(status, call.len), ret };
 }
 
@@ -432,19 +435,33 @@ static int vm_register_server(struct sb_server *pub)
 	return err;
 }
 
+/*
+ * After SB_IOC_UNREGISTER (keys gone, no new call gets in): wait until no
+ * handler runs on a slot, then a grace period for the few instructions of
+ * vm_entry()'s epilogue and the trampoline's slot release that still use
+ * the slot's stack.  uapi/skybridge.h does not say whether UNREGISTER
+ * itself waits for calls in flight; this is the library's own caution, and
+ * it cannot see a call preempted between the key check and vm_entry().
+ */
+#define VM_UNREGISTER_GRACE_US	10000
+
+static void calls_drain(struct vm_server *srv)
+{
+	for (unsigned int i = 0; i < srv->pub.nslots; i++)
+		while (__atomic_load_n(&srv->slots[i].active, __ATOMIC_ACQUIRE))
+			usleep(100);
+	usleep(VM_UNREGISTER_GRACE_US);
+}
+
 static int vm_unregister_server(struct sb_server *pub)
 {
 	struct vm_server *srv = to_vm_server(pub);
 
 	if (vm_current_slot && vm_current_slot->srv == srv)
 		return -EDEADLK;
-	/*
-	 * Assumed (uapi/skybridge.h does not say): SB_IOC_UNREGISTER returns
-	 * once no call is inside a handler any more; the stacks and slot
-	 * threads go right after.
-	 */
 	if (ioctl(srv->fd, SB_IOC_UNREGISTER) < 0)
 		return -errno;
+	calls_drain(srv);
 	server_destroy(srv);
 	return 0;
 }
