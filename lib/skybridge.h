@@ -11,8 +11,11 @@
  * Two transports sit behind these functions (see sb_transport_name()):
  *
  *  - "vmfunc": the SkyBridge fast path.  The client thread switches into the
- *    server's address space with VMFUNC and runs the handler itself.  Needs
- *    /dev/skybridge with the RootKernel loaded; not available yet.
+ *    server's address space with VMFUNC and runs the handler itself, on a
+ *    slot's stack and thread-local storage.  Needs /dev/skybridge with the
+ *    RootKernel loaded (SB_IOC_INFO says so).  One server per process;
+ *    handlers must not make system calls or page-fault (the call is aborted
+ *    with -ECONNABORTED).
  *  - "fallback-futex": shared memory between the processes plus futex
  *    wake-ups.  The handler runs on one of the server's slot threads.  Used
  *    whenever /dev/skybridge is missing or refuses (ENOENT, ENOTTY).
@@ -85,8 +88,15 @@ struct sb_call {
  * Return: the call's status, 0 or a negative errno value, passed unchanged to
  * the client.  Anything outside [-4095, 0] reaches the client as -EPROTO.  The
  * library's own failures (see sb_strerror()) use -ECONNRESET, -EBUSY,
- * -ETIMEDOUT, -EALREADY, -ESTALE, -ENOTCONN, -EMSGSIZE and -EINVAL; a handler
- * that needs its errors told apart from those should avoid them.
+ * -ETIMEDOUT, -EALREADY, -ESTALE, -ENOTCONN, -EMSGSIZE, -EINVAL and, on the
+ * fast path, -ECONNABORTED and -EOPNOTSUPP; a handler that needs its errors
+ * told apart from those should avoid them.
+ *
+ * On the fast path ("vmfunc") the handler runs on the caller's thread and
+ * CPU with the slot's stack (64 KiB) and TLS: it must not make system calls
+ * or touch memory that is not resident (the library mlockall()s the server
+ * process, best effort), and cannot itself call another server (the
+ * trampoline refuses: -EOPNOTSUPP).
  */
 typedef int (*sb_handler_t)(struct sb_call *call, uint64_t *ret);
 
@@ -142,6 +152,10 @@ struct sb_stats {
  *
  * Return: 0, or -EINVAL (bad argument), -ENAMETOOLONG, -EEXIST (the name is
  * taken, in this or another process), -ENOMEM, or another negative errno.
+ * On the fast path also -EBUSY (this process already has a fast-path server:
+ * the kernel allows one per process), -EINVAL for names with '+', ':' or '@'
+ * and for buffers above 1 MiB - 4 KiB, -EADDRINUSE (the trampoline's fixed
+ * address range is taken).
  */
 int sb_server_register(const char *name, sb_handler_t handler, void *priv,
 		       unsigned int nslots, const struct sb_server_attr *attr,
@@ -178,7 +192,9 @@ int sb_server_stats(struct sb_server *srv, struct sb_stats *st);
  * Return: 0, or -EINVAL, -ENAMETOOLONG, -ECONNREFUSED (no server has that
  * name), -EUSERS (the server has no room for another connection),
  * -ETIMEDOUT (the server did not answer within 2 s), -EPROTO (it answered
- * nonsense), or another negative errno.
+ * nonsense), or another negative errno.  On the fast path also
+ * -EOPNOTSUPP (glibc registers no rseq area in this process), -EACCES (the
+ * server's access policy refuses this user).
  */
 int sb_connect(const char *name, struct sb_conn **out);
 
@@ -204,7 +220,10 @@ int sb_disconnect(struct sb_conn *conn);
  * -EBUSY (every slot busy and the connection does not wait), -ETIMEDOUT (no
  * slot freed within the wait), -ECONNRESET (the server died or unregistered),
  * -EALREADY (another call on @conn is in flight), -ESTALE (@conn was inherited
- * over fork()).
+ * over fork()); on the fast path also -ECONNABORTED (the handler faulted, made
+ * a system call or could not be resumed: the call was aborted, the connection
+ * stays usable) and -EOPNOTSUPP (this thread has no usable rseq area, e.g. a
+ * call from inside a fast-path handler).
  */
 int sb_call(struct sb_conn *conn, const uint64_t args[SB_NARGS], uint64_t *ret);
 
