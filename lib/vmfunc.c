@@ -66,6 +66,8 @@ static struct {
 	int fd;				/* -1: none */
 	uint32_t fork_gen;		/* sb_fork_gen when opened */
 	struct sb_server *server;	/* the session's one server, or NULL */
+	char *bufs;			/* the server buffer mapping, kept for */
+	size_t bufs_size;		/* the next server (see bufs_map()) */
 } session = { .fd = -1 };
 static pthread_mutex_t session_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t session_once = PTHREAD_ONCE_INIT;
@@ -107,6 +109,8 @@ static int session_open(uint32_t gen)
 	session.fd = fd;
 	session.fork_gen = gen;
 	session.server = NULL;
+	session.bufs = NULL;	/* a parent's is not ours to unmap */
+	session.bufs_size = 0;
 	return 0;
 }
 
@@ -176,7 +180,7 @@ struct vm_slot {
 struct vm_server {
 	struct sb_server pub;
 	int fd;				/* the session's (not ours to close) */
-	char *bufs;			/* SKYBRIDGE_MAX_ATTACH * kbuf_size */
+	char *bufs;			/* the session's: MAX_ATTACH * kbuf_size */
 	size_t bufs_size;
 	uint32_t kbuf_size;		/* VM_HDR_SIZE + pub.buf_size */
 	struct vm_slot *slots;
@@ -344,18 +348,38 @@ static int slots_create(struct vm_server *srv)
 	return 0;
 }
 
+/*
+ * The session's buffer mapping (file offset SB_BUF_PGOFF).  The kernel takes
+ * it only before the session's first registration, so it outlives a server
+ * and the next server of the same buffer size reuses it; a different size
+ * gets a new mapping, if the kernel allows one.
+ */
 static int bufs_map(struct vm_server *srv)
 {
+	size_t size = (size_t)SKYBRIDGE_MAX_ATTACH * srv->kbuf_size;
+	int err = 0;
 	void *p;
 
-	srv->bufs_size = (size_t)SKYBRIDGE_MAX_ATTACH * srv->kbuf_size;
-	p = mmap(NULL, srv->bufs_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		 srv->fd, (off_t)(SB_BUF_PGOFF * SB_TRAMP_PAGE));
-	if (p == MAP_FAILED)
-		return -errno;
-	srv->bufs = p;
-	madvise(p, srv->bufs_size, MADV_DONTFORK);	/* best effort */
-	return 0;
+	pthread_mutex_lock(&session_lock);
+	if (session.bufs && session.bufs_size != size) {
+		munmap(session.bufs, session.bufs_size);
+		session.bufs = NULL;
+	}
+	if (!session.bufs) {
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, srv->fd,
+			 (off_t)(SB_BUF_PGOFF * SB_TRAMP_PAGE));
+		if (p == MAP_FAILED) {
+			err = -errno;
+		} else {
+			madvise(p, size, MADV_DONTFORK);	/* best effort */
+			session.bufs = p;
+			session.bufs_size = size;
+		}
+	}
+	srv->bufs = session.bufs;
+	srv->bufs_size = size;
+	pthread_mutex_unlock(&session_lock);
+	return err;
 }
 
 static int kernel_register(struct vm_server *srv)
@@ -403,9 +427,7 @@ static void server_destroy(struct vm_server *srv)
 		free(srv->slots);
 		srv->slots = NULL;
 	}
-	if (srv->bufs)
-		munmap(srv->bufs, srv->bufs_size);
-	srv->bufs = NULL;
+	srv->bufs = NULL;	/* the session keeps the mapping */
 	sem_destroy(&srv->ready);
 	session_release(&srv->pub);
 }
