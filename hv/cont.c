@@ -58,6 +58,12 @@ static void xrstor_all(const void *area)
 	asm volatile("xrstor64 (%0)" : : "r"(area), "a"(-1), "d"(-1) : "memory");
 }
 
+/* Load the init state of every XSAVE component (MXCSR 0x1f80). */
+void hv_xrstor_init(struct hv_global *g)
+{
+	xrstor_all(g->xsave_init);
+}
+
 /* The IDT vector whose gate targets @rip, or -1. */
 static int vector_of(u64 rip)
 {
@@ -118,6 +124,7 @@ bool hv_cont_save(struct hv_cpu *hc, struct hv_regs *regs,
 		c->rflags = frame[2];
 		c->fs_base = vmcs_readl(GUEST_FS_BASE);
 		c->gs_base = vmcs_readl(GUEST_GS_BASE);
+		c->call = false;
 		xsave_all(c->xsave);
 		saved = true;
 	}
@@ -128,7 +135,7 @@ bool hv_cont_save(struct hv_cpu *hc, struct hv_regs *regs,
 	}
 
 	/* Nothing of the view's state reaches Linux. */
-	xrstor_all(g->xsave_init);
+	hv_xrstor_init(g);
 	memset(regs, 0, sizeof(*regs));
 	regs->rsp = (u64)frame;
 	regs->r12 = c->token;
@@ -136,6 +143,46 @@ bool hv_cont_save(struct hv_cpu *hc, struct hv_regs *regs,
 	frame[2] &= ~X86_EFLAGS_TF;
 	hc->stats.conts_saved++;
 	return true;
+}
+
+/**
+ * hv_cont_save_call() - save a direct call interrupted in server view @index
+ * @rip, @rsp, @rflags: the thread's state there
+ * @client: the client frame the thread goes back to meanwhile
+ *
+ * Return: the continuation's token, or 0 if no record is free.
+ */
+u64 hv_cont_save_call(struct hv_cpu *hc, struct hv_regs *regs,
+		      unsigned int index, u64 rip, u64 rsp, u64 rflags,
+		      const struct hv_client *client)
+{
+	struct hv_global *g = hc->g;
+	struct hv_cont *c;
+	u64 token = 0;
+
+	arch_spin_lock(&g->view_lock);
+	c = cont_free_slot(g);
+	if (c) {
+		token = siphash_2u64(++g->token_counter, rdtsc(), &g->token_key) | 1;
+		c->token = token;
+		c->root = root_of(g, vmcs_readl(GUEST_CR3));
+		c->view = index;
+		c->regs = *regs;
+		c->regs.rsp = rsp;
+		c->rip = rip;
+		c->rflags = rflags;
+		c->fs_base = vmcs_readl(GUEST_FS_BASE);
+		c->gs_base = vmcs_readl(GUEST_GS_BASE);
+		c->call = true;
+		c->client = *client;
+		xsave_all(c->xsave);
+	}
+	arch_spin_unlock(&g->view_lock);
+	if (token)
+		hc->stats.conts_saved++;
+	else
+		hc->stats.conts_full++;
+	return token;
 }
 
 /**
@@ -169,6 +216,23 @@ long hv_cont_resume(struct hv_cpu *hc, struct hv_regs *regs, u64 token)
 		c->token = 0;
 		goto out;
 	}
+	/*
+	 * A call resumes only while its client's root is still remapped onto
+	 * the server's: otherwise the thread would run the server's code in
+	 * its own address space.  Then this CPU's slot becomes the thread's.
+	 */
+	if (c->call) {
+		if (!hv_view_remaps(v, root)) {
+			err = -ESTALE;
+			c->token = 0;
+			goto out;
+		}
+		if (!hv_call_set_slot(hc, &c->client)) {
+			err = -EFAULT;
+			c->token = 0;
+			goto out;
+		}
+	}
 	*regs = c->regs;
 	vmcs_writel(GUEST_RIP, c->rip);
 	vmcs_writel(GUEST_RFLAGS, (c->rflags & USER_RFLAGS) |
@@ -192,5 +256,16 @@ void hv_cont_drop_view(struct hv_global *g, unsigned int index)
 
 	for (i = 0; i < HV_NR_CONTS; i++)
 		if (g->conts[i].token && g->conts[i].view == index)
+			g->conts[i].token = 0;
+}
+
+/* Drop the continuations made by page-table root @root in view @index. */
+void hv_cont_drop_root(struct hv_global *g, unsigned int index, u64 root)
+{
+	unsigned int i;
+
+	for (i = 0; i < HV_NR_CONTS; i++)
+		if (g->conts[i].token && g->conts[i].view == index &&
+		    g->conts[i].root == root)
 			g->conts[i].token = 0;
 }

@@ -140,7 +140,7 @@ static int alloc_views(struct hv_global *g)
  *
  * Return: 0, or a negative errno after logging why.
  */
-int hv_init(void)
+int hv_init(const struct hv_tramp *tramp)
 {
 	unsigned int cpu, nr = nr_cpu_ids;
 	size_t size = struct_size(hv, cpus, nr);
@@ -157,6 +157,8 @@ int hv_init(void)
 		goto fail;
 	hv->caps = caps;
 	hv->nr_cpus = nr;
+	if (tramp)
+		hv->tramp = *tramp;
 	hv->msr_bitmap = hv_alloc_pages(0);	/* all zero: no MSR exits */
 	hv->eptp_list = hv_alloc_pages(0);	/* zero entries are invalid */
 	if (!hv->msr_bitmap || !hv->eptp_list)
@@ -179,7 +181,9 @@ int hv_init(void)
 	hv->eptp = ept_make_eptp(hv->ept_root);
 	hv->eptp_list[0] = hv->eptp;	/* view 0: the plain identity view */
 
-	err = hv_hide_all(hv->ept_root);
+	err = hv_tramp_protect(hv);
+	err = err ?: hv_hide_all(hv->ept_root);
+	err = err ?: hv_landing_build(hv);
 	if (err)
 		goto fail;
 	pr_info("RootKernel %d.%d ready: EPT 1G pages %s, 2M pages %s, %u CPUs\n",

@@ -353,10 +353,83 @@ int ept_hide_page(u64 *root, u64 gpa)
 	return 0;
 }
 
+/**
+ * ept_protect_identity() - make the 4 KiB page at @gpa non-executable in the
+ * identity EPT; only while no CPU runs on it
+ */
+int ept_protect_identity(u64 *root, u64 gpa)
+{
+	u64 *entry = ept_walk_4k(root, gpa, &identity_ops);
+
+	if (IS_ERR(entry))
+		return PTR_ERR(entry);
+	if (!entry)
+		return -EFAULT;
+	*entry &= ~VMX_EPT_EXECUTABLE_MASK;
+	return 0;
+}
+
+/**
+ * ept_lookup() - the host-physical address @gpa maps to in the EPT at @root,
+ * or ~0 if it is not mapped; nothing is written
+ */
+u64 ept_lookup(u64 *root, u64 gpa)
+{
+	u64 *table = root;
+	int level;
+
+	for (level = 4; level >= 1; level--) {
+		u64 entry = table[LEVEL_INDEX(gpa, level)];
+
+		if (!(entry & EPT_RWX))
+			return ~0ULL;
+		if (level == 1 || ept_is_leaf(entry, level))
+			return (entry & EPT_ADDR_MASK & ~(LEVEL_SIZE(level) - 1)) |
+			       (gpa & (LEVEL_SIZE(level) - 1));
+		table = ept_next_table(entry);
+	}
+	return ~0ULL;
+}
+
+/**
+ * ept_exec_only() - in the EPT at @root (owned through @ops), make the 4 KiB
+ * page at @gpa the only executable page: execute is cleared in every entry
+ * off its path, at every level (EPT permissions are the AND of all levels,
+ * SDM 28.3.2), so the rest of the tables can stay shared
+ */
+int ept_exec_only(u64 *root, u64 gpa, const struct ept_ops *ops)
+{
+	u64 *leaf = ept_walk_4k(root, gpa, ops);
+	u64 *table = root;
+	int level;
+	unsigned int i;
+
+	if (IS_ERR(leaf))
+		return PTR_ERR(leaf);
+	if (!leaf)
+		return -EFAULT;
+	for (level = 4; level >= 1; level--) {
+		unsigned int keep = LEVEL_INDEX(gpa, level);
+
+		for (i = 0; i < EPT_ENTRIES; i++)
+			if (i != keep)
+				table[i] &= ~VMX_EPT_EXECUTABLE_MASK;
+		table[keep] |= VMX_EPT_EXECUTABLE_MASK;
+		if (level > 1)
+			table = ept_next_table(table[keep]);
+	}
+	return 0;
+}
+
 /* Leaf-entry edits for views (view.c). */
 void ept_entry_clear_exec(u64 *entry)
 {
 	*entry &= ~VMX_EPT_EXECUTABLE_MASK;
+}
+
+void ept_entry_set_exec(u64 *entry)
+{
+	*entry |= VMX_EPT_EXECUTABLE_MASK;
 }
 
 void ept_entry_remap(u64 *entry, u64 hpa)

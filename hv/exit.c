@@ -240,6 +240,14 @@ static int leave_view(struct hv_cpu *hc, struct hv_regs *regs, u64 eptp)
 	struct hv_view *view;
 	unsigned int index;
 
+	/* A direct call in progress goes back to its client (call.c). */
+	view = hv_view_by_eptp(hc->g, eptp, &index);
+	if (view && view->kind != HV_VIEW_KIND_TEST &&
+	    hv_call_trap(hc, regs, view, index, false)) {
+		hc->stats.view_traps_kernel++;
+		return EXIT_RESUME;
+	}
+
 	vmcs_write64(EPT_POINTER, hc->g->eptp);
 	if (vmcs_read32(IDT_VECTORING_INFO_FIELD) & VECTORING_INFO_VALID_MASK)
 		hv_log_ratelimited("CPU %u: view trap during event delivery: vectoring 0x%x, RIP 0x%lx\n",
@@ -250,9 +258,8 @@ static int leave_view(struct hv_cpu *hc, struct hv_regs *regs, u64 eptp)
 		return EXIT_RESUME;
 	}
 	hc->stats.view_traps_kernel++;
-	/* An interrupt during a resumable visit: save it, redirect the thread. */
-	view = hv_view_by_eptp(hc->g, eptp, &index);
-	if (view)
+	/* An interrupt during a resumable test visit: save it, redirect. */
+	if (view && view->kind == HV_VIEW_KIND_TEST)
 		hv_cont_save(hc, regs, view, index);
 	return EXIT_RESUME;
 }
@@ -323,13 +330,21 @@ static void nmi_deliver(struct hv_cpu *hc)
 static int exit_handle_exception_nmi(struct hv_cpu *hc, struct hv_regs *regs)
 {
 	u32 info = vmcs_read32(VM_EXIT_INTR_INFO);
+	struct hv_view *view;
+	unsigned int index;
+	u64 eptp;
 
 	if ((info & INTR_INFO_INTR_TYPE_MASK) != INTR_TYPE_NMI_INTR)
 		return exit_unexpected(hc, regs, EXIT_REASON_EXCEPTION_NMI);
 	/* An NMI exit leaves NMIs blocked until an IRET (SDM 27.5.?): do one. */
 	iret_to_self();
-	if (vmcs_read64(EPT_POINTER) != hc->g->eptp) {
-		vmcs_write64(EPT_POINTER, hc->g->eptp);
+	eptp = vmcs_read64(EPT_POINTER);
+	if (eptp != hc->g->eptp) {
+		/* A call in progress is saved and sent to its client first. */
+		view = hv_view_by_eptp(hc->g, eptp, &index);
+		if (!view || view->kind == HV_VIEW_KIND_TEST ||
+		    !hv_call_trap(hc, regs, view, index, true))
+			vmcs_write64(EPT_POINTER, hc->g->eptp);
 		hc->stats.view_traps_kernel++;
 	}
 	/* An event this NMI interrupted in delivery goes first. */
@@ -478,7 +493,7 @@ static int exit_handle_vmcall(struct hv_cpu *hc, struct hv_regs *regs)
 		case HC_GET_STATS:
 			ret = hc_get_stats(hc, regs);
 			break;
-		case HC_SET_ENTRY_PAGES ... HC_VIEW_SET_RESUME:
+		case HC_SET_ENTRY_PAGES ... HC_VIEW_REMAP:
 			ret = hv_view_hypercall(hc, nr, regs);
 			break;
 		default:

@@ -22,10 +22,10 @@
 #include "hypercall.h"
 
 #define HV_NR_EXIT_REASONS	HV_STATS_REASONS
-#define HV_VIEW_MAX_TABLES	16	/* EPT tables one view may own */
+#define HV_VIEW_MAX_TABLES	64	/* EPT tables one view may own */
 #define HV_MAX_ENTRY_PAGES	16
 #define HV_POOL_BLOCK_ORDER	4	/* the pool comes in 64 KiB blocks */
-#define HV_POOL_BLOCKS		16
+#define HV_POOL_BLOCKS		64
 #define HV_POOL_PAGES		(HV_POOL_BLOCKS << HV_POOL_BLOCK_ORDER)
 #define HV_NR_CONTS		64	/* continuation records */
 #define HV_VPID			1	/* one guest: the running kernel */
@@ -77,10 +77,33 @@ struct hv_cpu {
 };
 
 enum hv_view_state { HV_VIEW_FREE, HV_VIEW_LIVE, HV_VIEW_DYING };
+enum hv_view_kind { HV_VIEW_KIND_TEST, HV_VIEW_KIND_SERVER,
+		    HV_VIEW_KIND_LANDING };
+
+/*
+ * The direct-call trampoline, as the module hands it to hv_init(): its four
+ * code pages (T0 client entry, T1 server side, T2 landing tail, T3 client
+ * return) and the user addresses the RootKernel redirects threads to.
+ */
+struct hv_tramp {
+	u64 code_pa[4];		/* physical pages of T0-T3; 0: no trampoline */
+	u64 return_va;		/* T3: client return, results in RDI/RSI */
+	u64 resume_va;		/* resume stub: token in R12 */
+	u64 cpu_va;		/* per-CPU slots: the client's RSP */
+	u32 cpu_shift;		/* log2 of a slot's size */
+	u32 frame_fs, frame_gs;	/* FS/GS base in the client frame */
+	u64 lstar;		/* the SYSCALL entry */
+};
+
+/* The client side of a call in progress, from the client's own memory. */
+struct hv_client {
+	u64 rsp, fs_base, gs_base;
+};
 
 struct hv_view {
 	struct hv_global *g;
 	enum hv_view_state state;
+	enum hv_view_kind kind;
 	unsigned int nr_owned;
 	u64 eptp;
 	u64 *root;
@@ -94,6 +117,8 @@ struct hv_cont {
 	unsigned int view;
 	struct hv_regs regs;
 	u64 rip, rflags, fs_base, gs_base;
+	bool call;			/* a direct call: client below */
+	struct hv_client client;
 	void *xsave;			/* one page, XSAVE standard format */
 };
 
@@ -103,6 +128,7 @@ struct hv_global {
 	u64 eptp;			/* the plain view */
 	u64 *ept_root;
 	u64 *eptp_list;
+	struct hv_tramp tramp;
 	void *msr_bitmap;
 	u64 host_cr3;
 	arch_spinlock_t view_lock;	/* views, pool, entry pages */
@@ -154,8 +180,12 @@ struct ept_ops {
 
 u64 *ept_build_identity(const struct hv_caps *caps);
 u64 *ept_walk_4k(u64 *root, u64 gpa, const struct ept_ops *ops);
+u64 ept_lookup(u64 *root, u64 gpa);
+int ept_exec_only(u64 *root, u64 gpa, const struct ept_ops *ops);
+int ept_protect_identity(u64 *root, u64 gpa);
 int ept_hide_page(u64 *root, u64 gpa);
 void ept_entry_clear_exec(u64 *entry);
+void ept_entry_set_exec(u64 *entry);
 void ept_entry_remap(u64 *entry, u64 hpa);
 u64 ept_make_eptp(u64 *root);
 
@@ -166,12 +196,26 @@ int hv_vmcs_setup(struct hv_cpu *hc);
 long hv_view_hypercall(struct hv_cpu *hc, u64 nr, struct hv_regs *regs);
 struct hv_view *hv_view_by_eptp(struct hv_global *g, u64 eptp,
 				unsigned int *index);
+int hv_tramp_protect(struct hv_global *g);
+int hv_landing_build(struct hv_global *g);
+bool hv_view_remaps(struct hv_view *v, u64 root);
 
 /* cont.c */
 bool hv_cont_save(struct hv_cpu *hc, struct hv_regs *regs,
 		  struct hv_view *view, unsigned int index);
 long hv_cont_resume(struct hv_cpu *hc, struct hv_regs *regs, u64 token);
 void hv_cont_drop_view(struct hv_global *g, unsigned int index);
+void hv_cont_drop_root(struct hv_global *g, unsigned int index, u64 root);
+u64 hv_cont_save_call(struct hv_cpu *hc, struct hv_regs *regs,
+		      unsigned int index, u64 rip, u64 rsp, u64 rflags,
+		      const struct hv_client *client);
+void hv_xrstor_init(struct hv_global *g);
+
+/* call.c */
+bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
+		  struct hv_view *view, unsigned int index, bool nmi);
+bool hv_call_client(struct hv_cpu *hc, struct hv_client *c);
+bool hv_call_set_slot(struct hv_cpu *hc, const struct hv_client *c);
 
 /* exit.c */
 bool hv_direct_map_buffer(u64 va, u64 size);
@@ -188,7 +232,7 @@ void hv_devirt_return(struct hv_regs *regs, struct hv_devirt_frame *frame)
 	__noreturn;
 
 /* core.c: the interface used by kmod/. */
-int hv_init(void);
+int hv_init(const struct hv_tramp *tramp);
 void hv_exit(void);
 int hv_cpu_up(unsigned int cpu);
 int hv_cpu_down(unsigned int cpu);

@@ -13,7 +13,9 @@
 #ifndef SKYBRIDGE_HV_HYPERCALL_H
 #define SKYBRIDGE_HV_HYPERCALL_H
 
+#ifndef __ASSEMBLY__
 #include <linux/types.h>
+#endif
 
 #define HV_VERSION_MAJOR	0
 #define HV_VERSION_MINOR	1
@@ -64,15 +66,29 @@
 /* CPL 0: RDI = view, RSI = user address interrupted visits resume through
  * (0: none; such visits just end in the plain view). */
 #define HC_VIEW_SET_RESUME	0x1007
+/*
+ * CPL 0: create server view RDI (2-511): a clone of the plain view with the
+ * entry pages not executable and the trampoline's execute rights of a
+ * server view (T1 only).  No client root is remapped yet.
+ */
+#define HC_VIEW_CREATE_SERVER	0x1008
+/*
+ * CPL 0: in server view RDI, map the page-table root at RSI (and with PTI
+ * its user half, RSI + 4 KiB) onto the root at RDX; RDX = 0 removes the
+ * remap (and drops the root's continuations in the view).  The caller then
+ * flushes the view on every CPU (HC_VIEW_FLUSH).
+ */
+#define HC_VIEW_REMAP		0x1009
 
 /* View indices (EPTP-list positions, SDM 24.6.14). */
 #define HV_VIEW_PLAIN		0
-#define HV_VIEW_LANDING		1	/* reserved */
+#define HV_VIEW_LANDING		1	/* the landing view (trampoline T2) */
 #define HV_VIEW_FIRST		2
 #define HV_NR_VIEWS		512
 
 #define HV_STATS_REASONS	80
 
+#ifndef __ASSEMBLY__
 struct hv_cpu_stats {
 	__u64 exits_total;
 	__u64 exits[HV_STATS_REASONS];	/* by basic exit reason, SDM App. C */
@@ -84,6 +100,10 @@ struct hv_cpu_stats {
 	__u64 conts_resumed;		/* ... and resumed */
 	__u64 conts_full;		/* no free record: visit ended instead */
 	__u64 launch_tsc;		/* TSC ticks from VMXON to the guest */
+	__u64 call_aborts;		/* calls abandoned: fault or syscall */
+	__u64 call_landing_traps;	/* kernel entries in the landing view */
 };
+#endif /* !__ASSEMBLY__ */
+
 
 #endif /* SKYBRIDGE_HV_HYPERCALL_H */

@@ -85,7 +85,9 @@ static void view_release(struct hv_view *v)
 	v->state = HV_VIEW_FREE;
 }
 
-static int view_edit(struct hv_view *v, u64 gpa, bool clear_exec, u64 hpa)
+enum view_op { CLEAR_EXEC, SET_EXEC, REMAP };
+
+static int view_edit(struct hv_view *v, u64 gpa, enum view_op op, u64 hpa)
 {
 	const struct ept_ops ops = { view_alloc, view_owns, v };
 	u64 *entry = ept_walk_4k(v->root, gpa, &ops);
@@ -94,8 +96,10 @@ static int view_edit(struct hv_view *v, u64 gpa, bool clear_exec, u64 hpa)
 		return PTR_ERR(entry);
 	if (!entry)
 		return -EFAULT;		/* hidden or beyond the map */
-	if (clear_exec)
+	if (op == CLEAR_EXEC)
 		ept_entry_clear_exec(entry);
+	else if (op == SET_EXEC)
+		ept_entry_set_exec(entry);
 	else
 		ept_entry_remap(entry, hpa);
 	return 0;
@@ -107,7 +111,8 @@ static bool gpa_usable(struct hv_global *g, u64 gpa)
 	       gpa < (1ULL << g->caps.phys_bits);
 }
 
-static long view_create(struct hv_global *g, u64 index, u64 from, u64 to)
+static long view_create(struct hv_global *g, u64 index, u64 from, u64 to,
+			enum hv_view_kind kind)
 {
 	struct hv_view *v;
 	unsigned int i;
@@ -119,6 +124,8 @@ static long view_create(struct hv_global *g, u64 index, u64 from, u64 to)
 		return -EINVAL;
 	if (!g->nr_entry_pages)
 		return -ENOENT;	/* HC_SET_ENTRY_PAGES first */
+	if (kind == HV_VIEW_KIND_SERVER && !g->tramp.code_pa[0])
+		return -ENODEV;
 	v = &g->views[index];
 	if (v->state != HV_VIEW_FREE)
 		return -EBUSY;
@@ -128,10 +135,17 @@ static long view_create(struct hv_global *g, u64 index, u64 from, u64 to)
 	if (!v->root)
 		return -ENOMEM;
 	memcpy(v->root, g->ept_root, PAGE_SIZE);
+	v->kind = kind;
 	for (i = 0, err = 0; i < g->nr_entry_pages && !err; i++)
-		err = view_edit(v, g->entry_pages[i], true, 0);
+		err = view_edit(v, g->entry_pages[i], CLEAR_EXEC, 0);
 	if (!err && from)
-		err = view_edit(v, from, false, to);
+		err = view_edit(v, from, REMAP, to);
+	/* A server view executes the trampoline's T1 only (tramp.h). */
+	if (!err && kind == HV_VIEW_KIND_SERVER) {
+		for (i = 0; i < ARRAY_SIZE(g->tramp.code_pa) && !err; i++)
+			err = view_edit(v, g->tramp.code_pa[i],
+					i == 1 ? SET_EXEC : CLEAR_EXEC, 0);
+	}
 	if (err) {
 		view_release(v);
 		return err;
@@ -166,11 +180,14 @@ static long view_invalidate(struct hv_global *g, u64 index)
 	return 0;
 }
 
+/* INVEPT for a view on this CPU: after a change, and before it is freed. */
 static long view_flush(struct hv_cpu *hc, u64 index)
 {
 	struct hv_global *g = hc->g;
 	struct hv_view *v = view_in_state(g, index, HV_VIEW_DYING);
 
+	if (IS_ERR(v))
+		v = view_in_state(g, index, HV_VIEW_LIVE);
 	if (IS_ERR(v))
 		return PTR_ERR(v);
 	if (vmx_invept(VMX_EPT_EXTENT_CONTEXT, v->eptp))
@@ -213,7 +230,7 @@ struct hv_view *hv_view_by_eptp(struct hv_global *g, u64 eptp,
 {
 	unsigned int i;
 
-	for (i = HV_VIEW_FIRST; i < HV_NR_VIEWS; i++) {
+	for (i = HV_VIEW_LANDING; i < HV_NR_VIEWS; i++) {
 		if (g->views[i].eptp == eptp && g->views[i].state != HV_VIEW_FREE) {
 			*index = i;
 			return &g->views[i];
@@ -250,6 +267,82 @@ static long set_entry_pages(struct hv_global *g, u64 buf, u64 count)
 	return 0;
 }
 
+/* The roots of a page-table pair: with PTI, the kernel and the user half. */
+static unsigned int root_pages(struct hv_global *g)
+{
+	return g->pti ? 2 : 1;
+}
+
+static long view_remap(struct hv_global *g, u64 index, u64 client, u64 server)
+{
+	struct hv_view *v = view_in_state(g, index, HV_VIEW_LIVE);
+	u64 align = (PAGE_SIZE << (root_pages(g) - 1)) - 1;
+	unsigned int i;
+	int err = 0;
+
+	if (IS_ERR(v))
+		return PTR_ERR(v);
+	if (v->kind != HV_VIEW_KIND_SERVER || (client & align) ||
+	    (server & align) || !gpa_usable(g, client) ||
+	    (server && !gpa_usable(g, server)))
+		return -EINVAL;
+	for (i = 0; i < root_pages(g) && !err; i++)
+		err = view_edit(v, client + i * PAGE_SIZE, REMAP,
+				(server ?: client) + i * PAGE_SIZE);
+	if (!server)
+		hv_cont_drop_root(g, index, client);
+	return err;
+}
+
+/* Does view @v map the page-table root @root onto another page? */
+bool hv_view_remaps(struct hv_view *v, u64 root)
+{
+	return v->kind == HV_VIEW_KIND_SERVER && ept_lookup(v->root, root) != root;
+}
+
+/**
+ * hv_tramp_protect() - in the plain view, T1 and T2 of the trampoline do not
+ * execute (tramp.h); before the RootKernel's memory is hidden, since the
+ * identity EPT may need tables
+ */
+int hv_tramp_protect(struct hv_global *g)
+{
+	int err;
+
+	if (!g->tramp.code_pa[0])
+		return 0;
+	err = ept_protect_identity(g->ept_root, g->tramp.code_pa[1]);
+	return err ?: ept_protect_identity(g->ept_root, g->tramp.code_pa[2]);
+}
+
+/**
+ * hv_landing_build() - the landing view: the plain view's mappings with T2
+ * the only executable page; after the RootKernel's memory is hidden, so that
+ * it shares the finished identity tables
+ */
+int hv_landing_build(struct hv_global *g)
+{
+	struct hv_view *v = &g->views[HV_VIEW_LANDING];
+	const struct ept_ops ops = { view_alloc, view_owns, v };
+	int err;
+
+	if (!g->tramp.code_pa[0])
+		return 0;
+	v->g = g;
+	v->kind = HV_VIEW_KIND_LANDING;
+	v->root = view_alloc(v);
+	if (!v->root)
+		return -ENOMEM;
+	memcpy(v->root, g->ept_root, PAGE_SIZE);
+	err = ept_exec_only(v->root, g->tramp.code_pa[2], &ops);
+	if (err)
+		return err;
+	v->eptp = ept_make_eptp(v->root);
+	v->state = HV_VIEW_LIVE;
+	g->eptp_list[HV_VIEW_LANDING] = v->eptp;
+	return 0;
+}
+
 /**
  * hv_view_hypercall() - the view hypercalls (CPL 0 already checked)
  *
@@ -266,7 +359,14 @@ long hv_view_hypercall(struct hv_cpu *hc, u64 nr, struct hv_regs *regs)
 		ret = set_entry_pages(g, regs->rdi, regs->rsi);
 		break;
 	case HC_VIEW_CREATE:
-		ret = view_create(g, regs->rdi, regs->rsi, regs->rdx);
+		ret = view_create(g, regs->rdi, regs->rsi, regs->rdx,
+				  HV_VIEW_KIND_TEST);
+		break;
+	case HC_VIEW_CREATE_SERVER:
+		ret = view_create(g, regs->rdi, 0, 0, HV_VIEW_KIND_SERVER);
+		break;
+	case HC_VIEW_REMAP:
+		ret = view_remap(g, regs->rdi, regs->rsi, regs->rdx);
 		break;
 	case HC_VIEW_INVALIDATE:
 		ret = view_invalidate(g, regs->rdi);

@@ -8,8 +8,8 @@
  * If any CPU fails to launch, the hotplug core rolls back the CPUs already
  * launched and insmod fails with the reason logged.
  *
- * The ioctl table is empty at this stage; every command is refused with
- * -ENOTTY, as Documentation/driver-api/ioctl.rst asks for unknown commands.
+ * The device's file operations (sessions, ioctls, the trampoline mapping)
+ * are in calls.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -42,14 +42,11 @@ static int sb_cpu_online(unsigned int cpu)
 	return hv_cpu_up(cpu);
 }
 
-static long sb_dev_ioctl(struct file *file, unsigned int cmd,
-			 unsigned long arg)
-{
-	return -ENOTTY;
-}
-
 static const struct file_operations sb_dev_fops = {
 	.owner		= THIS_MODULE,
+	.open		= sb_dev_open,
+	.release	= sb_dev_release,
+	.mmap		= sb_dev_mmap,
 	.unlocked_ioctl	= sb_dev_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
@@ -70,9 +67,12 @@ static int __init skybridge_init(void)
 {
 	int err;
 
-	err = hv_init();
+	err = sb_calls_init();
 	if (err)
 		return err;
+	err = hv_init(sb_tramp());
+	if (err)
+		goto free_calls;
 	err = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "skybridge/hv:online",
 				sb_cpu_online, hv_cpu_down);
 	if (err < 0) {
@@ -95,6 +95,8 @@ devirtualize:
 	cpuhp_remove_state(sb_cpuhp_state);
 free_hv:
 	hv_exit();
+free_calls:
+	sb_calls_exit();
 	return err;
 }
 
@@ -105,6 +107,7 @@ static void __exit skybridge_exit(void)
 	sb_views_exit();
 	cpuhp_remove_state(sb_cpuhp_state);
 	hv_exit();
+	sb_calls_exit();
 	pr_info("unloaded: every CPU runs natively again\n");
 }
 

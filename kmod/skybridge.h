@@ -10,12 +10,26 @@
 extern bool sb_test_hooks;
 
 struct dentry;
+struct file;
+struct inode;
+struct vm_area_struct;
+struct hv_tramp;
 
 int sb_debugfs_init(void);
 void sb_debugfs_exit(void);
 
 int sb_view_create(unsigned int index, u64 from_pa, u64 to_pa);
 int sb_view_destroy(unsigned int index);
+int sb_view_create_server(void);
+void sb_view_flush(unsigned int index);
+
+int sb_calls_init(void);
+void sb_calls_exit(void);
+long sb_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+int sb_dev_open(struct inode *inode, struct file *file);
+int sb_dev_release(struct inode *inode, struct file *file);
+int sb_dev_mmap(struct file *file, struct vm_area_struct *vma);
+const struct hv_tramp *sb_tramp(void);
 void sb_views_debugfs(struct dentry *dir);
 void sb_views_exit(void);
 

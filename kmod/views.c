@@ -133,6 +133,40 @@ int sb_view_destroy(unsigned int index)
 	return ret;
 }
 
+/**
+ * sb_view_flush() - INVEPT view @index on every CPU, after a change of its
+ * EPT or of the server's page tables; any context with interrupts enabled
+ */
+void sb_view_flush(unsigned int index)
+{
+	on_each_cpu(flush_on_cpu, (void *)(unsigned long)index, 1);
+}
+
+/**
+ * sb_view_create_server() - make a server view at a free index
+ *
+ * Return: the view index (2-511), or a negative errno: -ENOSPC when every
+ * index is taken.
+ */
+int sb_view_create_server(void)
+{
+	unsigned int index;
+	long ret;
+
+	mutex_lock(&sb_views_lock);
+	ret = sb_set_entry_pages();
+	for (index = HV_VIEW_FIRST; !ret && index < HV_NR_VIEWS; index++) {
+		ret = hv_call(HC_VIEW_CREATE_SERVER, index, 0, 0);
+		if (ret != -EBUSY)
+			break;
+		ret = 0;
+	}
+	mutex_unlock(&sb_views_lock);
+	if (ret)
+		return ret;
+	return index < HV_NR_VIEWS ? index : -ENOSPC;
+}
+
 int sb_view_create(unsigned int index, u64 from_pa, u64 to_pa)
 {
 	int err = sb_set_entry_pages();

@@ -30,8 +30,11 @@
 #ifndef _UAPI_SKYBRIDGE_H
 #define _UAPI_SKYBRIDGE_H
 
+#include <linux/const.h>
+#ifndef __ASSEMBLY__
 #include <linux/ioctl.h>
 #include <linux/types.h>
+#endif
 
 /* Device node created by the module (misc device, dynamic minor). */
 #define SKYBRIDGE_DEVICE_NAME	"skybridge"
@@ -58,11 +61,11 @@
  * mappings are refused anywhere else, cannot be remapped, made writable
  * (code) or executable (data), and are not inherited by fork().
  */
-#define SB_TRAMP_BASE		0x00003b0000000000ULL
+#define SB_TRAMP_BASE		_AC(0x00003b0000000000, ULL)
 #define SB_TRAMP_CODE_PAGES	4
 #define SB_TRAMP_DATA_PGOFF	SB_TRAMP_CODE_PAGES
 #define SB_TRAMP_DATA_PAGES	9	/* 1 info page + 8 per-CPU pages */
-#define SB_TRAMP_DATA		(SB_TRAMP_BASE + SB_TRAMP_CODE_PAGES * 4096ULL)
+#define SB_TRAMP_DATA		(SB_TRAMP_BASE + SB_TRAMP_CODE_PAGES * _AC(4096, ULL))
 
 /*
  * A server's per-connection buffers: mmap of the server's session at file
@@ -71,7 +74,7 @@
  * the kernel at connect time, so that handlers never fault on it.  A client
  * maps its connection's buffer with mmap of the connection file at offset 0.
  */
-#define SB_BUF_PGOFF		0x100000ULL
+#define SB_BUF_PGOFF		_AC(0x100000, ULL)
 
 /*
  * The client call.  Jump-and-link (call) to SB_TRAMP_BASE + SB_CALL_OFFSET
@@ -97,6 +100,7 @@
  */
 #define SB_CALL_OFFSET		0
 
+#ifndef __ASSEMBLY__
 /* SB_IOC_INFO: what this module offers. */
 struct sb_info {
 	__u32 size;		/* in: sizeof(struct sb_info) */
@@ -183,5 +187,6 @@ struct sb_attach {
 #define SB_IOC_LOOKUP		_IOWR(SKYBRIDGE_IOCTL_TYPE, 0x03, struct sb_lookup)
 #define SB_IOC_CONNECT		_IOWR(SKYBRIDGE_IOCTL_TYPE, 0x04, struct sb_connect)
 #define SB_IOC_ATTACH		_IOWR(SKYBRIDGE_IOCTL_TYPE, 0x05, struct sb_attach)
+#endif /* !__ASSEMBLY__ */
 
 #endif /* _UAPI_SKYBRIDGE_H */

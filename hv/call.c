@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * call.c - kernel entries and faults while a thread is inside a direct call:
+ * in a server view (running the trampoline's T1 or a handler, in the
+ * server's address space) or in the landing view (the trampoline's T2).
+ *
+ * Neither the thread's registers nor its stack pointer can be trusted there:
+ * they are the server's.  What can be trusted is the client's own memory:
+ * its trampoline T0 saved its frame on its stack and recorded that stack
+ * pointer in this CPU's slot of its data page (SB_TRAMP_DATA), at a fixed
+ * address.  The RootKernel reads that slot through the client's own page
+ * tables (the CR3 value; the identity EPT maps them) and sends the thread
+ * there, in the plain view:
+ *
+ *  - in the landing view the call has finished: the thread goes to T3 (the
+ *    client return) with the results in RDI/RSI;
+ *  - an external interrupt or an NMI in a server view: the call is saved as
+ *    a continuation (cont.c) and the thread goes to the resume stub, which
+ *    issues HC_RESUME once Linux has handled the interrupt;
+ *  - anything else in a server view (an exception, a system call, a fetch
+ *    from a page the view does not execute): the call is abandoned and the
+ *    thread goes to T3 with -EFAULT or -ENOSYS.  The kernel never sees the
+ *    event: its delivery is undone (the state goes back to CPL 3).
+ *
+ * An interrupt whose delivery the CPU completed keeps its frame: only the
+ * frame's RIP, RSP and RFLAGS are rewritten, and Linux handles it.  An NMI
+ * exits before delivery; it is injected after the redirect.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/errno.h>
+#include <linux/mm.h>
+#include <linux/string.h>
+#include <asm/desc.h>
+#include <asm/msr.h>
+#include <asm/page.h>
+#include <asm/pgtable_types.h>
+#include <asm/processor-flags.h>
+#include <asm/segment.h>
+#include <asm/vmx.h>
+
+#include "hv.h"
+#include "vmx_ops.h"
+
+/* Vectors that push an error code (SDM 6.13). */
+#define ERRCODE_VECTORS	(BIT(8) | BIT(10) | BIT(11) | BIT(12) | BIT(13) | \
+			 BIT(14) | BIT(17) | BIT(21) | BIT(29) | BIT(30))
+
+#define USER_FLAGS	(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | \
+			 X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_DF | \
+			 X86_EFLAGS_OF | X86_EFLAGS_AC | X86_EFLAGS_ID)
+
+/*
+ * The physical address of user virtual address @va in the page tables at
+ * @cr3 (a guest-physical address, identity-mapped), or 0 if it is not
+ * present, not user-accessible, or (for @write) not writable.
+ */
+static u64 guest_user_pa(u64 cr3, u64 va, bool write)
+{
+	u64 table = cr3 & CR3_ADDR_MASK & PAGE_MASK;
+	int level;
+
+	if (va >= TASK_SIZE_MAX)
+		return 0;
+	for (level = 4; level >= 1; level--) {
+		unsigned int shift = PAGE_SHIFT + 9 * (level - 1);
+		u64 entry;
+
+		if (!pfn_valid(PHYS_PFN(table)))
+			return 0;
+		entry = ((u64 *)__va(table))[(va >> shift) & 511];
+		if (!(entry & _PAGE_PRESENT) || !(entry & _PAGE_USER) ||
+		    (write && !(entry & _PAGE_RW)))
+			return 0;
+		table = entry & PTE_PFN_MASK;
+		if (level == 1 || (level <= 3 && (entry & _PAGE_PSE)))
+			return (table & ~((1ULL << shift) - 1)) |
+			       (va & ((1ULL << shift) - 1));
+	}
+	return 0;
+}
+
+/* Read or write one naturally aligned u64 of user memory. */
+static bool guest_user_u64(u64 cr3, u64 va, u64 *val, bool write)
+{
+	u64 pa = (va & 7) ? 0 : guest_user_pa(cr3, va, write);
+
+	if (!pa || !pfn_valid(PHYS_PFN(pa)))
+		return false;
+	if (write)
+		WRITE_ONCE(*(u64 *)__va(pa), *val);
+	else
+		*val = READ_ONCE(*(u64 *)__va(pa));
+	return true;
+}
+
+static u64 cpu_slot_va(struct hv_global *g, struct hv_cpu *hc)
+{
+	return g->tramp.cpu_va + ((u64)hc->cpu << g->tramp.cpu_shift);
+}
+
+/**
+ * hv_call_client() - the client frame of the call running on this CPU
+ *
+ * Return: true with @c filled in from the thread's own memory (its RSP and
+ * FS/GS bases at call entry), false if there is none to be found.
+ */
+bool hv_call_client(struct hv_cpu *hc, struct hv_client *c)
+{
+	struct hv_global *g = hc->g;
+	u64 cr3 = vmcs_readl(GUEST_CR3);
+
+	return g->tramp.cpu_va &&
+	       guest_user_u64(cr3, cpu_slot_va(g, hc), &c->rsp, false) &&
+	       guest_user_u64(cr3, c->rsp + g->tramp.frame_fs, &c->fs_base, false) &&
+	       guest_user_u64(cr3, c->rsp + g->tramp.frame_gs, &c->gs_base, false);
+}
+
+/* On resume, possibly on another CPU: this CPU's slot is the thread's now. */
+bool hv_call_set_slot(struct hv_cpu *hc, const struct hv_client *c)
+{
+	u64 rsp = c->rsp;
+
+	return guest_user_u64(vmcs_readl(GUEST_CR3), cpu_slot_va(hc->g, hc),
+			      &rsp, true);
+}
+
+/* Back to CPL 3, as if the kernel entry being delivered never happened. */
+static void set_user_state(u64 rip, u64 rsp, u64 rflags)
+{
+	vmcs_write16(GUEST_CS_SELECTOR, __USER_CS);
+	vmcs_writel(GUEST_CS_BASE, 0);
+	vmcs_write32(GUEST_CS_LIMIT, 0xffffffff);
+	vmcs_write32(GUEST_CS_AR_BYTES, 0xa0fb);	/* code, DPL 3, L, G */
+	vmcs_write16(GUEST_SS_SELECTOR, __USER_DS);
+	vmcs_writel(GUEST_SS_BASE, 0);
+	vmcs_write32(GUEST_SS_LIMIT, 0xffffffff);
+	vmcs_write32(GUEST_SS_AR_BYTES, 0xc0f3);	/* data, DPL 3, D/B, G */
+	vmcs_writel(GUEST_RIP, rip);
+	vmcs_writel(GUEST_RSP, rsp);
+	vmcs_writel(GUEST_RFLAGS, (rflags & USER_FLAGS) | X86_EFLAGS_IF |
+		    X86_EFLAGS_FIXED);
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+}
+
+/* What the thread was doing when it left the view. */
+struct trap {
+	enum { TRAP_IRQ, TRAP_NMI, TRAP_EXCEPTION, TRAP_SYSCALL, TRAP_FAULT } kind;
+	u64 *frame;		/* TRAP_IRQ: the frame the CPU pushed */
+	u64 rip, rsp, rflags;	/* the thread's user state */
+};
+
+static int vector_of(u64 rip)
+{
+	const gate_desc *idt = (const gate_desc *)vmcs_readl(GUEST_IDTR_BASE);
+	unsigned int n = (vmcs_read32(GUEST_IDTR_LIMIT) + 1) / sizeof(*idt);
+	unsigned int v;
+
+	for (v = 0; v < n && v < 256; v++)
+		if (gate_offset(&idt[v]) == rip)
+			return v;
+	return -1;
+}
+
+static bool classify(struct hv_cpu *hc, struct hv_regs *regs, bool nmi,
+		     struct trap *t)
+{
+	u64 rip = vmcs_readl(GUEST_RIP);
+	u64 *frame;
+	int vec;
+
+	t->frame = NULL;
+	if (nmi || (vmcs_read16(GUEST_CS_SELECTOR) & 3)) {
+		/* Nothing was delivered: the state is the thread's. */
+		t->kind = nmi ? TRAP_NMI : TRAP_FAULT;
+		t->rip = rip;
+		t->rsp = vmcs_readl(GUEST_RSP);
+		t->rflags = vmcs_readl(GUEST_RFLAGS);
+		return true;
+	}
+	if (rip == hc->g->tramp.lstar) {
+		t->kind = TRAP_SYSCALL;
+		t->rip = regs->rcx;
+		t->rsp = vmcs_readl(GUEST_RSP);
+		t->rflags = regs->r11;
+		return true;
+	}
+	vec = vector_of(rip);
+	if (vec < 0)
+		return false;
+	frame = (u64 *)vmcs_readl(GUEST_RSP);
+	if (vec < 32 && (ERRCODE_VECTORS & BIT(vec)))
+		frame++;
+	if ((frame[1] & 3) != 3)
+		return false;		/* not from user mode: not ours */
+	t->rip = frame[0];
+	t->rflags = frame[2];
+	t->rsp = frame[3];
+	if (vec >= 32 && vec != IA32_SYSCALL_VECTOR) {
+		t->kind = TRAP_IRQ;
+		t->frame = frame;
+	} else {
+		t->kind = vec == IA32_SYSCALL_VECTOR ? TRAP_SYSCALL : TRAP_EXCEPTION;
+	}
+	return true;
+}
+
+/**
+ * hv_call_trap() - a kernel entry, NMI or fault in a server or landing view
+ * @view: the view the CPU is in (EPT_POINTER still selects it)
+ * @nmi: an NMI exit (the NMI is still to be delivered)
+ *
+ * Return: true if handled (the CPU is back in the plain view); false if this
+ * is not a call in progress, and the caller treats it as a stray.
+ */
+bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
+		  struct hv_view *view, unsigned int index, bool nmi)
+{
+	struct hv_global *g = hc->g;
+	struct hv_client client;
+	struct trap t;
+	u64 target, rdi = 0, rsi = 0, token = 0;
+
+	if (!classify(hc, regs, nmi, &t) || !hv_call_client(hc, &client))
+		return false;
+
+	if (view->kind == HV_VIEW_KIND_LANDING) {
+		/* The call is over: deliver its results. */
+		target = g->tramp.return_va;
+		rdi = regs->rdi;
+		rsi = regs->rsi;
+		hc->stats.call_landing_traps++;
+	} else if (t.kind == TRAP_IRQ || t.kind == TRAP_NMI) {
+		token = hv_cont_save_call(hc, regs, index, t.rip, t.rsp,
+					  t.rflags, &client);
+		if (token) {
+			target = g->tramp.resume_va;
+		} else {
+			target = g->tramp.return_va;	/* no record free */
+			rdi = -EAGAIN;
+		}
+	} else {
+		target = g->tramp.return_va;
+		rdi = t.kind == TRAP_SYSCALL ? -ENOSYS : -EFAULT;
+		hc->stats.call_aborts++;
+	}
+
+	/* Nothing of the server's state reaches the client or Linux. */
+	hv_xrstor_init(g);
+	memset(regs, 0, sizeof(*regs));
+	regs->rdi = rdi;
+	regs->rsi = rsi;
+	regs->r12 = token;
+	vmcs_write64(EPT_POINTER, g->eptp);
+	vmcs_writel(GUEST_FS_BASE, client.fs_base);
+	vmcs_writel(GUEST_GS_BASE, client.gs_base);
+
+	if (t.frame) {
+		/* Linux handles the interrupt, then returns to @target. */
+		regs->rsp = vmcs_readl(GUEST_RSP);
+		t.frame[0] = target;
+		t.frame[2] = (t.rflags & USER_FLAGS) | X86_EFLAGS_IF |
+			     X86_EFLAGS_FIXED;
+		t.frame[3] = client.rsp;
+	} else {
+		set_user_state(target, client.rsp, t.rflags);
+		regs->rsp = client.rsp;
+	}
+	return true;
+}

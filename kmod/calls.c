@@ -1,0 +1,980 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * calls.c - direct server calls: sessions, the server registry, connections
+ * and attachments, the trampoline mapping, and the EPT remaps that make a
+ * client's page-table root show the server's address space in the server's
+ * view (docs/design.md, "Direct calls"; ABI: uapi/skybridge.h).
+ *
+ * Objects and lifetimes:
+ *  - a session is one open file of /dev/skybridge, bound to the mm that
+ *    opened it.  It owns the process's data pages (the INFO page and the
+ *    per-CPU return slots) and, if the process registered, its server.
+ *  - a server holds a view index, the pinned slot stacks and TLS pages, an
+ *    mmu_notifier on its mm (INVEPT on every CPU after any change of its
+ *    page tables) and its attachments.  It is referenced by its session and
+ *    by every connection; the view is destroyed with the last reference, so
+ *    a client of a server that went away still enters a valid view, lands in
+ *    its own address space, fails T1's landing check and gets -EPIPE.
+ *  - a connection is an anonymous file; each attachment binds one session
+ *    (a process's page-table root) to the server through one connection,
+ *    with an id (the server's key-table index) and a random 64-bit key.
+ *    Attaching remaps the process's root pair onto the server's in the
+ *    server's view; detaching (close() of the connection in that process,
+ *    close of the session, or the connection's release) removes the key,
+ *    then the remap, then flushes the view on every CPU.  The remap
+ *    refers to roots that stay allocated: each session holds a reference
+ *    (mmgrab) on its mm, so a root is never freed while remapped.
+ *
+ * One mutex (sb_calls_lock) orders every registry change; the call path
+ * takes no lock at all.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/cred.h>
+#include <linux/ctype.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/kref.h>
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
+#include <linux/random.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/io.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+
+#include "../hv/hv.h"
+#include "../uapi/skybridge.h"
+#include "skybridge.h"
+#include "tramp.h"
+
+static DEFINE_MUTEX(sb_calls_lock);
+static LIST_HEAD(sb_servers);
+static struct page *sb_code[SB_TRAMP_CODE_PAGES];
+static struct hv_tramp sb_hv_tramp;
+static bool sb_vmfunc_ok;
+
+struct sb_session;
+struct sb_conn;
+
+struct sb_att {
+	struct sb_server *srv;
+	struct sb_conn *conn;
+	struct sb_session *sess;	/* the attached process */
+	struct list_head conn_node;
+	unsigned int id;
+	u64 root;
+};
+
+struct sb_server {
+	struct kref ref;
+	struct list_head node;		/* in sb_servers while registered */
+	char name[SKYBRIDGE_NAME_LEN];
+	int view;
+	struct sb_session *sess;	/* NULL once unregistered */
+	struct mm_struct *mm;
+	u64 root;
+	struct mmu_notifier mn;
+	bool mn_registered;
+	u32 access;
+	kuid_t owner, uid;
+	kgid_t gid;
+	u32 nr_slots, buf_size;
+	struct page **pinned;
+	unsigned int nr_pinned;
+	struct sb_att *atts[SKYBRIDGE_MAX_ATTACH];
+};
+
+struct sb_session {
+	struct mm_struct *mm;		/* mmgrab()ed: its root outlives remaps */
+	struct page *data[SB_TRAMP_DATA_PAGES];
+	struct sb_server *server;
+	unsigned long buf_addr;		/* the server's buffer mapping, or 0 */
+	unsigned long buf_len;
+};
+
+struct sb_conn {
+	struct sb_server *srv;
+	struct list_head atts;
+	struct page **buf;
+	unsigned int nr_buf;
+};
+
+static const struct file_operations sb_conn_fops;
+static void buf_update(struct sb_server *srv, struct sb_conn *conn,
+		       unsigned int id, bool show);
+
+static u64 *info_u64(struct sb_session *s, unsigned int off)
+{
+	return page_address(s->data[0]) + off;
+}
+
+static u64 root_of_mm(struct mm_struct *mm)
+{
+	return __pa(mm->pgd);
+}
+
+/* --- servers ------------------------------------------------------------ */
+
+static void server_release(struct kref *ref)
+{
+	struct sb_server *srv = container_of(ref, struct sb_server, ref);
+
+	if (srv->view >= 0)
+		sb_view_destroy(srv->view);
+	kfree(srv);
+}
+
+static void server_put(struct sb_server *srv)
+{
+	kref_put(&srv->ref, server_release);
+}
+
+/* Remove one attachment's key, remap and buffer (sb_calls_lock held). */
+static void att_detach(struct sb_att *att)
+{
+	struct sb_server *srv = att->srv;
+	unsigned int i;
+	bool shared = false;
+
+	srv->atts[att->id] = NULL;
+	if (srv->sess) {
+		WRITE_ONCE(*info_u64(srv->sess, SBI_KEYS + 8 * att->id), 0);
+		buf_update(srv, att->conn, att->id, false);
+	}
+	for (i = 0; i < SKYBRIDGE_MAX_ATTACH; i++)
+		if (srv->atts[i] && srv->atts[i]->root == att->root)
+			shared = true;
+	if (!shared) {
+		long ret = hv_call(HC_VIEW_REMAP, srv->view, att->root, 0);
+
+		if (ret)
+			pr_err("view %d: cannot remove a remap: %ld\n",
+			       srv->view, ret);
+		sb_view_flush(srv->view);
+	}
+	list_del(&att->conn_node);
+	kfree(att);
+}
+
+static void server_unpin(struct sb_server *srv)
+{
+	if (srv->pinned)
+		unpin_user_pages(srv->pinned, srv->nr_pinned);
+	kvfree(srv->pinned);
+	srv->pinned = NULL;
+	srv->nr_pinned = 0;
+}
+
+/*
+ * Take the server out of service (sb_calls_lock held): no name, no keys, no
+ * remaps.  The view and the structure live on while connections refer to
+ * them.
+ */
+static void server_kill(struct sb_server *srv)
+{
+	unsigned int i;
+
+	if (!srv->sess)
+		return;
+	list_del_init(&srv->node);
+	for (i = 0; i < SKYBRIDGE_MAX_ATTACH; i++)
+		if (srv->atts[i])
+			att_detach(srv->atts[i]);
+	WRITE_ONCE(*(u32 *)info_u64(srv->sess, SBI_VIEW), 0);
+	srv->sess->server = NULL;
+	srv->sess = NULL;
+}
+
+/* The server's page tables changed: no CPU may keep stale translations. */
+static void sb_mn_invalidate_range(struct mmu_notifier *mn,
+				   struct mm_struct *mm,
+				   unsigned long start, unsigned long end)
+{
+	struct sb_server *srv = container_of(mn, struct sb_server, mn);
+
+	sb_view_flush(srv->view);
+}
+
+/* The server's address space is going away: stop calls into it. */
+static void sb_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
+{
+	struct sb_server *srv = container_of(mn, struct sb_server, mn);
+
+	mutex_lock(&sb_calls_lock);
+	server_kill(srv);
+	mutex_unlock(&sb_calls_lock);
+}
+
+static const struct mmu_notifier_ops sb_mn_ops = {
+	.invalidate_range	= sb_mn_invalidate_range,
+	.release		= sb_mn_release,
+};
+
+/* Called without sb_calls_lock: mmu_notifier_unregister() may sleep long. */
+static void server_destroy(struct sb_server *srv)
+{
+	if (srv->mn_registered)
+		mmu_notifier_unregister(&srv->mn, srv->mm);
+	server_unpin(srv);
+	server_put(srv);
+}
+
+static bool name_ok(const char *name)
+{
+	size_t i, n = strnlen(name, SKYBRIDGE_NAME_LEN);
+
+	if (!n || n == SKYBRIDGE_NAME_LEN)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum(name[i]) && !strchr("._-", name[i]))
+			return false;
+	return true;
+}
+
+static struct sb_server *server_find(const char *name)
+{
+	struct sb_server *srv;
+
+	list_for_each_entry(srv, &sb_servers, node)
+		if (!strcmp(srv->name, name))
+			return srv;
+	return NULL;
+}
+
+static int pin_range(struct sb_server *srv, unsigned long start,
+		     unsigned long end, unsigned int max)
+{
+	unsigned long n = (PAGE_ALIGN(end) - (start & PAGE_MASK)) >> PAGE_SHIFT;
+	long got;
+
+	if (srv->nr_pinned + n > max)
+		return -E2BIG;
+	got = pin_user_pages_fast(start & PAGE_MASK, n,
+				  FOLL_WRITE | FOLL_LONGTERM,
+				  srv->pinned + srv->nr_pinned);
+	if (got > 0)
+		srv->nr_pinned += got;
+	return got == n ? 0 : -EFAULT;
+}
+
+#define SB_STACK_MAX	(1UL << 20)
+#define SB_PIN_PER_SLOT	((SB_STACK_MAX >> PAGE_SHIFT) + 4)
+
+/* Check and pin every slot's stack, TLS and rseq area. */
+static int slots_setup(struct sb_server *srv, struct sb_session *sess,
+		       const struct sb_slot_desc *d, unsigned int n)
+{
+	unsigned int i, max = n * SB_PIN_PER_SLOT;
+	u8 *info = page_address(sess->data[0]);
+	int err = 0;
+
+	srv->pinned = kvcalloc(max, sizeof(*srv->pinned), GFP_KERNEL);
+	if (!srv->pinned)
+		return -ENOMEM;
+	for (i = 0; i < n && !err; i++) {
+		u64 top = d[i].stack_top, size = d[i].stack_size;
+		u64 fs = d[i].fs_base, rseq = d[i].rseq;
+
+		if ((top & 15) || !size || size > SB_STACK_MAX ||
+		    top > TASK_SIZE_MAX || top < size || !fs || fs >= TASK_SIZE_MAX ||
+		    (rseq & 31) || rseq >= TASK_SIZE_MAX - 32)
+			return -EINVAL;
+		err = pin_range(srv, top - size, top, max);
+		err = err ?: pin_range(srv, fs - 1, fs + 8, max);
+		if (!err && rseq)
+			err = pin_range(srv, rseq, rseq + 32, max);
+		memcpy(info + SBI_SLOTS + i * SBI_SLOT_SIZE + SBI_SLOT_STACK, &top, 8);
+		memcpy(info + SBI_SLOTS + i * SBI_SLOT_SIZE + SBI_SLOT_FS, &fs, 8);
+		memcpy(info + SBI_SLOTS + i * SBI_SLOT_SIZE + SBI_SLOT_RSEQ, &rseq, 8);
+	}
+	return err;
+}
+
+/*
+ * The handler must be in an executable mapping; the connection buffers, if
+ * any, must be mapped already, SKYBRIDGE_MAX_ATTACH buffers long.
+ */
+static int mappings_ok(struct sb_session *sess, u64 handler, u32 buf_size)
+{
+	struct vm_area_struct *vma;
+	int err = 0;
+
+	if (handler >= TASK_SIZE_MAX)
+		return -EFAULT;
+	mmap_read_lock(current->mm);
+	vma = find_vma(current->mm, handler);
+	if (!vma || vma->vm_start > handler || !(vma->vm_flags & VM_EXEC))
+		err = -EFAULT;
+	else if (buf_size && sess->buf_len != SKYBRIDGE_MAX_ATTACH * (u64)buf_size)
+		err = -ENXIO;
+	mmap_read_unlock(current->mm);
+	return err;
+}
+
+static long sb_register(struct sb_session *sess, void __user *arg)
+{
+	struct sb_register r;
+	struct sb_slot_desc *slots = NULL;
+	struct sb_server *srv;
+	int view, err;
+
+	if (copy_from_user(&r, arg, sizeof(r)))
+		return -EFAULT;
+	if (r.size != sizeof(r) || r.flags || r.reserved[0] || r.reserved[1] ||
+	    !r.nr_slots || r.nr_slots > SKYBRIDGE_MAX_SLOTS ||
+	    !r.access || (r.access & ~(SB_ACCESS_UID | SB_ACCESS_GID | SB_ACCESS_ANY)) ||
+	    (r.buf_size & ~PAGE_MASK) || r.buf_size > SKYBRIDGE_BUF_MAX ||
+	    !name_ok(r.name))
+		return -EINVAL;
+	if (!sb_vmfunc_ok)
+		return -EOPNOTSUPP;
+	err = mappings_ok(sess, r.handler, r.buf_size);
+	if (err)
+		return err;
+	slots = memdup_user(u64_to_user_ptr(r.slots),
+			    r.nr_slots * sizeof(*slots));
+	if (IS_ERR(slots))
+		return PTR_ERR(slots);
+
+	srv = kzalloc(sizeof(*srv), GFP_KERNEL);
+	if (!srv) {
+		kfree(slots);
+		return -ENOMEM;
+	}
+	kref_init(&srv->ref);
+	INIT_LIST_HEAD(&srv->node);
+	memcpy(srv->name, r.name, sizeof(srv->name));
+	srv->view = -1;
+	srv->mm = current->mm;
+	srv->root = root_of_mm(current->mm);
+	srv->access = r.access;
+	srv->owner = current_euid();
+	srv->uid = make_kuid(current_user_ns(), r.uid);
+	srv->gid = make_kgid(current_user_ns(), r.gid);
+	srv->nr_slots = r.nr_slots;
+	srv->buf_size = r.buf_size;
+	if (((r.access & SB_ACCESS_UID) && !uid_valid(srv->uid)) ||
+	    ((r.access & SB_ACCESS_GID) && !gid_valid(srv->gid))) {
+		err = -EINVAL;
+		goto fail;
+	}
+
+	mutex_lock(&sb_calls_lock);
+	err = sess->server ? -EBUSY : server_find(r.name) ? -EEXIST : 0;
+	if (!err)
+		err = slots_setup(srv, sess, slots, r.nr_slots);
+	if (!err) {
+		view = sb_view_create_server();
+		err = view < 0 ? view : 0;
+	}
+	if (err) {
+		mutex_unlock(&sb_calls_lock);
+		goto fail;
+	}
+	srv->view = view;
+	srv->mn.ops = &sb_mn_ops;
+	err = mmu_notifier_register(&srv->mn, current->mm);
+	if (err) {
+		mutex_unlock(&sb_calls_lock);
+		goto fail;
+	}
+	srv->mn_registered = true;
+	*info_u64(sess, SBI_HANDLER) = r.handler;
+	*info_u64(sess, SBI_MASK) = r.nr_slots == 64 ? ~0ULL :
+				    (1ULL << r.nr_slots) - 1;
+	*info_u64(sess, SBI_BUSY) = 0;
+	WRITE_ONCE(*(u32 *)info_u64(sess, SBI_VIEW), view);
+	srv->sess = sess;
+	sess->server = srv;
+	list_add(&srv->node, &sb_servers);
+	mutex_unlock(&sb_calls_lock);
+	kfree(slots);
+
+	r.view = view;
+	if (copy_to_user(arg, &r, sizeof(r)))
+		return -EFAULT;	/* registered all the same; INFO tells */
+	return 0;
+
+fail:
+	kfree(slots);
+	server_destroy(srv);
+	return err;
+}
+
+static long sb_unregister(struct sb_session *sess)
+{
+	struct sb_server *srv;
+
+	mutex_lock(&sb_calls_lock);
+	srv = sess->server;
+	if (srv)
+		server_kill(srv);
+	mutex_unlock(&sb_calls_lock);
+	if (!srv)
+		return -ENOENT;
+	server_destroy(srv);
+	return 0;
+}
+
+static bool may_connect(struct sb_server *srv)
+{
+	if (srv->access & SB_ACCESS_ANY)
+		return true;
+	if (uid_eq(current_euid(), srv->owner))
+		return true;
+	if ((srv->access & SB_ACCESS_UID) && uid_eq(current_euid(), srv->uid))
+		return true;
+	return (srv->access & SB_ACCESS_GID) && in_egroup_p(srv->gid);
+}
+
+static long sb_lookup(void __user *arg)
+{
+	struct sb_lookup l;
+	struct sb_server *srv;
+
+	if (copy_from_user(&l, arg, sizeof(l)))
+		return -EFAULT;
+	if (l.size != sizeof(l) || l.flags || l.reserved[0] || l.reserved[1] ||
+	    !name_ok(l.name))
+		return -EINVAL;
+	mutex_lock(&sb_calls_lock);
+	srv = server_find(l.name);
+	if (srv) {
+		l.view = srv->view;
+		l.nr_slots = srv->nr_slots;
+		l.buf_size = srv->buf_size;
+		l.owner_uid = from_kuid_munged(current_user_ns(), srv->owner);
+	}
+	mutex_unlock(&sb_calls_lock);
+	if (!srv)
+		return -ENOENT;
+	return copy_to_user(arg, &l, sizeof(l)) ? -EFAULT : 0;
+}
+
+/* The server's buffer mapping, if it has one (server mm read-locked). */
+static struct vm_area_struct *buf_vma(struct sb_server *srv)
+{
+	unsigned long addr = srv->sess ? srv->sess->buf_addr : 0;
+	struct vm_area_struct *vma = addr ? find_vma(srv->mm, addr) : NULL;
+
+	if (vma && vma->vm_start == addr && vma->vm_private_data == srv->sess)
+		return vma;
+	return NULL;
+}
+
+static int buf_insert(struct vm_area_struct *vma, struct sb_server *srv,
+		      struct sb_conn *conn, unsigned int id)
+{
+	unsigned long addr = vma->vm_start + (unsigned long)id * srv->buf_size;
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; i < conn->nr_buf && !err; i++)
+		err = vm_insert_page(vma, addr + i * PAGE_SIZE, conn->buf[i]);
+	return err;
+}
+
+/*
+ * Show (or, @show false, hide) a connection's buffer in the server's buffer
+ * mapping at attachment @id, so that handlers never fault on it.
+ */
+static void buf_update(struct sb_server *srv, struct sb_conn *conn,
+		       unsigned int id, bool show)
+{
+	struct vm_area_struct *vma;
+
+	if (!conn->nr_buf || !srv->sess || !srv->sess->buf_addr ||
+	    !mmget_not_zero(srv->mm))
+		return;
+	mmap_read_lock(srv->mm);
+	vma = buf_vma(srv);
+	if (vma && show)
+		buf_insert(vma, srv, conn, id);
+	else if (vma)
+		zap_vma_ptes(vma, vma->vm_start + (unsigned long)id * srv->buf_size,
+			     srv->buf_size);
+	mmap_read_unlock(srv->mm);
+	mmput(srv->mm);
+}
+
+/* Attach @sess to @conn (sb_calls_lock held). */
+static int att_create(struct sb_session *sess, struct sb_conn *conn,
+		      u32 *id, u64 *key)
+{
+	struct sb_server *srv = conn->srv;
+	struct sb_att *att;
+	unsigned int i;
+	long ret;
+
+	if (!srv->sess)
+		return -EPIPE;
+	if (!may_connect(srv))
+		return -EACCES;
+	list_for_each_entry(att, &conn->atts, conn_node)
+		if (att->sess == sess)
+			return -EEXIST;
+	for (i = 0; i < SKYBRIDGE_MAX_ATTACH && srv->atts[i]; i++)
+		;
+	if (i == SKYBRIDGE_MAX_ATTACH)
+		return -ENOSPC;
+	att = kzalloc(sizeof(*att), GFP_KERNEL);
+	if (!att)
+		return -ENOMEM;
+	att->srv = srv;
+	att->conn = conn;
+	att->sess = sess;
+	att->id = i;
+	att->root = root_of_mm(sess->mm);
+	do {
+		*key = get_random_u64();
+	} while (!*key);
+
+	ret = hv_call(HC_VIEW_REMAP, srv->view, att->root, srv->root);
+	if (ret) {
+		kfree(att);
+		return ret;
+	}
+	sb_view_flush(srv->view);
+	srv->atts[i] = att;
+	list_add(&att->conn_node, &conn->atts);
+	buf_update(srv, conn, i, true);
+	WRITE_ONCE(*info_u64(srv->sess, SBI_KEYS + 8 * i), *key);
+	*id = i;
+	return 0;
+}
+
+static struct sb_conn *conn_alloc(struct sb_server *srv)
+{
+	struct sb_conn *conn = kzalloc(sizeof(*conn), GFP_KERNEL);
+	unsigned int i;
+
+	if (!conn)
+		return NULL;
+	INIT_LIST_HEAD(&conn->atts);
+	conn->nr_buf = srv->buf_size >> PAGE_SHIFT;
+	if (conn->nr_buf) {
+		conn->buf = kcalloc(conn->nr_buf, sizeof(*conn->buf), GFP_KERNEL);
+		for (i = 0; conn->buf && i < conn->nr_buf; i++) {
+			conn->buf[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+			if (!conn->buf[i])
+				break;
+		}
+		if (!conn->buf || i < conn->nr_buf) {
+			while (conn->buf && i--)
+				__free_page(conn->buf[i]);
+			kfree(conn->buf);
+			kfree(conn);
+			return NULL;
+		}
+	}
+	kref_get(&srv->ref);
+	conn->srv = srv;
+	return conn;
+}
+
+static void conn_free(struct sb_conn *conn)
+{
+	unsigned int i;
+
+	for (i = 0; i < conn->nr_buf; i++)
+		__free_page(conn->buf[i]);
+	kfree(conn->buf);
+	server_put(conn->srv);
+	kfree(conn);
+}
+
+static long sb_connect(struct sb_session *sess, void __user *arg)
+{
+	struct sb_connect c;
+	struct sb_server *srv;
+	struct sb_conn *conn = NULL;
+	int fd, err;
+
+	if (copy_from_user(&c, arg, sizeof(c)))
+		return -EFAULT;
+	if (c.size != sizeof(c) || c.flags || c.reserved[0] || c.reserved[1] ||
+	    !name_ok(c.name))
+		return -EINVAL;
+	mutex_lock(&sb_calls_lock);
+	srv = server_find(c.name);
+	err = srv ? 0 : -ENOENT;
+	if (!err) {
+		conn = conn_alloc(srv);
+		err = conn ? 0 : -ENOMEM;
+	}
+	if (!err)
+		err = att_create(sess, conn, &c.id, &c.key);
+	if (!err) {
+		c.view = srv->view;
+		c.buf_size = srv->buf_size;
+	}
+	mutex_unlock(&sb_calls_lock);
+	if (err) {
+		if (conn)
+			conn_free(conn);
+		return err;
+	}
+	fd = anon_inode_getfd("[skybridge-conn]", &sb_conn_fops, conn,
+			      O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		mutex_lock(&sb_calls_lock);
+		att_detach(list_first_entry(&conn->atts, struct sb_att, conn_node));
+		mutex_unlock(&sb_calls_lock);
+		conn_free(conn);
+		return fd;
+	}
+	c.fd = fd;
+	if (copy_to_user(arg, &c, sizeof(c)))
+		return -EFAULT;	/* the fd stays; closing it detaches */
+	return 0;
+}
+
+static long sb_attach(struct sb_session *sess, void __user *arg)
+{
+	struct sb_attach a;
+	struct sb_conn *conn;
+	struct fd f;
+	int err;
+
+	if (copy_from_user(&a, arg, sizeof(a)))
+		return -EFAULT;
+	if (a.size != sizeof(a) || a.flags || a.reserved[0] || a.reserved[1])
+		return -EINVAL;
+	f = fdget(a.conn_fd);
+	if (!f.file)
+		return -EBADF;
+	if (f.file->f_op != &sb_conn_fops) {
+		fdput(f);
+		return -EINVAL;
+	}
+	conn = f.file->private_data;
+	mutex_lock(&sb_calls_lock);
+	err = att_create(sess, conn, &a.id, &a.key);
+	if (!err) {
+		a.view = conn->srv->view;
+		a.buf_size = conn->srv->buf_size;
+	}
+	mutex_unlock(&sb_calls_lock);
+	fdput(f);
+	if (err)
+		return err;
+	return copy_to_user(arg, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
+/* --- connection files ---------------------------------------------------- */
+
+/* close() in a process detaches that process (if it is attached). */
+static int sb_conn_flush(struct file *file, fl_owner_t id)
+{
+	struct sb_conn *conn = file->private_data;
+	struct sb_att *att, *tmp;
+
+	if (!current->mm)
+		return 0;
+	mutex_lock(&sb_calls_lock);
+	list_for_each_entry_safe(att, tmp, &conn->atts, conn_node)
+		if (att->sess->mm == current->mm)
+			att_detach(att);
+	mutex_unlock(&sb_calls_lock);
+	return 0;
+}
+
+static int sb_conn_release(struct inode *inode, struct file *file)
+{
+	struct sb_conn *conn = file->private_data;
+	struct sb_att *att, *tmp;
+
+	mutex_lock(&sb_calls_lock);
+	list_for_each_entry_safe(att, tmp, &conn->atts, conn_node)
+		att_detach(att);
+	mutex_unlock(&sb_calls_lock);
+	conn_free(conn);
+	return 0;
+}
+
+static int sb_vma_mremap(struct vm_area_struct *vma)
+{
+	return -EINVAL;
+}
+
+static int sb_vma_split(struct vm_area_struct *vma, unsigned long addr)
+{
+	return -EINVAL;
+}
+
+static const struct vm_operations_struct sb_vm_ops = {
+	.mremap		= sb_vma_mremap,
+	.may_split	= sb_vma_split,
+};
+
+static int insert_pages(struct vm_area_struct *vma, struct page **pages,
+			unsigned int n)
+{
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; i < n && !err; i++)
+		err = vm_insert_page(vma, vma->vm_start + i * PAGE_SIZE, pages[i]);
+	return err;
+}
+
+/* Shared, never inherited, never moved, grown, dumped or split. */
+static int vma_setup(struct vm_area_struct *vma, unsigned long len)
+{
+	if (vma->vm_end - vma->vm_start != len || !(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	vma->vm_flags |= VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP | VM_MIXEDMAP;
+	vma->vm_ops = &sb_vm_ops;
+	return 0;
+}
+
+static int sb_conn_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct sb_conn *conn = file->private_data;
+	int err;
+
+	if (vma->vm_pgoff || !conn->nr_buf || (vma->vm_flags & VM_EXEC))
+		return -EINVAL;
+	err = vma_setup(vma, (unsigned long)conn->nr_buf << PAGE_SHIFT);
+	if (err)
+		return err;
+	vma->vm_flags &= ~VM_MAYEXEC;
+	return insert_pages(vma, conn->buf, conn->nr_buf);
+}
+
+static const struct file_operations sb_conn_fops = {
+	.owner		= THIS_MODULE,
+	.flush		= sb_conn_flush,
+	.release	= sb_conn_release,
+	.mmap		= sb_conn_mmap,
+	.llseek		= noop_llseek,
+};
+
+/* --- sessions: the /dev/skybridge file ----------------------------------- */
+
+int sb_dev_open(struct inode *inode, struct file *file)
+{
+	struct sb_session *sess;
+	unsigned int i;
+
+	if (!current->mm)
+		return -EINVAL;
+	sess = kzalloc(sizeof(*sess), GFP_KERNEL);
+	if (!sess)
+		return -ENOMEM;
+	for (i = 0; i < SB_TRAMP_DATA_PAGES; i++) {
+		sess->data[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+		if (!sess->data[i])
+			goto nomem;
+	}
+	mmgrab(current->mm);
+	sess->mm = current->mm;
+	file->private_data = sess;
+	return 0;
+nomem:
+	while (i--)
+		__free_page(sess->data[i]);
+	kfree(sess);
+	return -ENOMEM;
+}
+
+int sb_dev_release(struct inode *inode, struct file *file)
+{
+	struct sb_session *sess = file->private_data;
+	struct sb_server *srv, *s;
+	unsigned int i;
+
+	/* Detach this process from every server it is attached to. */
+	mutex_lock(&sb_calls_lock);
+	srv = sess->server;
+	if (srv)
+		server_kill(srv);
+	list_for_each_entry(s, &sb_servers, node)
+		for (i = 0; i < SKYBRIDGE_MAX_ATTACH; i++)
+			if (s->atts[i] && s->atts[i]->sess == sess)
+				att_detach(s->atts[i]);
+	mutex_unlock(&sb_calls_lock);
+	if (srv)
+		server_destroy(srv);
+	for (i = 0; i < SB_TRAMP_DATA_PAGES; i++)
+		__free_page(sess->data[i]);
+	mmdrop(sess->mm);
+	kfree(sess);
+	return 0;
+}
+
+int sb_dev_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct sb_session *sess = file->private_data;
+	int err;
+
+	if (current->mm != sess->mm)
+		return -EBADFD;
+	if (vma->vm_pgoff == 0) {
+		if (!sb_vmfunc_ok)
+			return -EOPNOTSUPP;
+		if (vma->vm_start != SB_TRAMP_BASE || (vma->vm_flags & VM_WRITE))
+			return -EINVAL;
+		err = vma_setup(vma, SB_TRAMP_CODE_PAGES * PAGE_SIZE);
+		if (err)
+			return err;
+		vma->vm_flags &= ~VM_MAYWRITE;
+		return insert_pages(vma, sb_code, SB_TRAMP_CODE_PAGES);
+	}
+	if (vma->vm_pgoff == SB_TRAMP_DATA_PGOFF) {
+		if (vma->vm_start != SB_TRAMP_DATA || (vma->vm_flags & VM_EXEC))
+			return -EINVAL;
+		err = vma_setup(vma, SB_TRAMP_DATA_PAGES * PAGE_SIZE);
+		if (err)
+			return err;
+		vma->vm_flags &= ~VM_MAYEXEC;
+		return insert_pages(vma, sess->data, SB_TRAMP_DATA_PAGES);
+	}
+	if (vma->vm_pgoff == SB_BUF_PGOFF) {
+		/*
+		 * Before registration only (so no connection exists yet and no
+		 * lock is needed: the caller holds our mm's mmap lock, which
+		 * sb_register() takes to read these fields).
+		 */
+		if ((vma->vm_flags & VM_EXEC) || READ_ONCE(sess->server) ||
+		    sess->buf_addr)
+			return -EINVAL;
+		err = vma_setup(vma, vma->vm_end - vma->vm_start);
+		if (err)
+			return err;
+		vma->vm_flags &= ~VM_MAYEXEC;
+		vma->vm_private_data = sess;
+		sess->buf_addr = vma->vm_start;
+		sess->buf_len = vma->vm_end - vma->vm_start;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static long sb_info(void __user *arg)
+{
+	struct sb_info info;
+
+	if (copy_from_user(&info, arg, sizeof(info)))
+		return -EFAULT;
+	if (info.size != sizeof(info))
+		return -EINVAL;
+	memset(&info, 0, sizeof(info));
+	info.size = sizeof(info);
+	info.api_version = SB_API_VERSION;
+	info.flags = (sb_vmfunc_ok ? SB_INFO_VMFUNC : 0) |
+		     (boot_cpu_has(X86_FEATURE_PTI) ? SB_INFO_PTI : 0);
+	info.nr_cpus = nr_cpu_ids;
+	info.tramp_base = SB_TRAMP_BASE;
+	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+long sb_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct sb_session *sess = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case SB_IOC_INFO:
+		return sb_info(uarg);
+	case SB_IOC_LOOKUP:
+		return sb_lookup(uarg);
+	case SB_IOC_REGISTER:
+	case SB_IOC_UNREGISTER:
+	case SB_IOC_CONNECT:
+	case SB_IOC_ATTACH:
+		break;
+	default:
+		return -ENOTTY;
+	}
+	if (current->mm != sess->mm)
+		return -EBADFD;
+	switch (cmd) {
+	case SB_IOC_REGISTER:
+		return sb_register(sess, uarg);
+	case SB_IOC_UNREGISTER:
+		return sb_unregister(sess);
+	case SB_IOC_CONNECT:
+		return sb_connect(sess, uarg);
+	default:
+		return sb_attach(sess, uarg);
+	}
+}
+
+/* --- module init ----------------------------------------------------------- */
+
+const struct hv_tramp *sb_tramp(void)
+{
+	return sb_vmfunc_ok ? &sb_hv_tramp : NULL;
+}
+
+static bool cpu_can_call(void)
+{
+	if (!boot_cpu_has(X86_FEATURE_FSGSBASE) || !(__read_cr4() & X86_CR4_FSGSBASE)) {
+		pr_warn("direct calls off: FSGSBASE is not enabled\n");
+		return false;
+	}
+	if (!boot_cpu_has(X86_FEATURE_RDTSCP) || !boot_cpu_has(X86_FEATURE_XSAVE)) {
+		pr_warn("direct calls off: no RDTSCP or XSAVE\n");
+		return false;
+	}
+	if (nr_cpu_ids > SKYBRIDGE_MAX_CPUS) {
+		pr_warn("direct calls off: more than %d CPUs\n", SKYBRIDGE_MAX_CPUS);
+		return false;
+	}
+	return true;
+}
+
+/**
+ * sb_calls_init() - copy the trampoline into pages of its own; before
+ * hv_init(), which needs their addresses
+ */
+int sb_calls_init(void)
+{
+	unsigned int i;
+
+	BUILD_BUG_ON(SB_TRAMP_CODE_PAGES != ARRAY_SIZE(sb_hv_tramp.code_pa));
+	if (sb_tramp_end - sb_tramp_start != SB_TRAMP_CODE_PAGES * PAGE_SIZE)
+		return -EINVAL;
+	if (!cpu_can_call())
+		return 0;
+	for (i = 0; i < SB_TRAMP_CODE_PAGES; i++) {
+		sb_code[i] = alloc_page(GFP_KERNEL);
+		if (!sb_code[i]) {
+			sb_calls_exit();
+			return -ENOMEM;
+		}
+		memcpy(page_address(sb_code[i]), sb_tramp_start + i * PAGE_SIZE,
+		       PAGE_SIZE);
+		sb_hv_tramp.code_pa[i] = page_to_phys(sb_code[i]);
+	}
+	sb_hv_tramp.return_va = SB_TRAMP_BASE + SBT_T3;
+	sb_hv_tramp.resume_va = SB_TRAMP_BASE +
+				(sb_tramp_t3_resume - sb_tramp_start);
+	sb_hv_tramp.cpu_va = SB_TRAMP_BASE + SBT_CPU;
+	sb_hv_tramp.cpu_shift = SBT_CPU_SHIFT;
+	sb_hv_tramp.frame_fs = SBF_FS;
+	sb_hv_tramp.frame_gs = SBF_GS;
+	rdmsrl(MSR_LSTAR, sb_hv_tramp.lstar);
+	sb_vmfunc_ok = true;
+	return 0;
+}
+
+/* After every CPU is native again: no view can run the pages any more. */
+void sb_calls_exit(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < SB_TRAMP_CODE_PAGES; i++) {
+		if (sb_code[i])
+			__free_page(sb_code[i]);
+		sb_code[i] = NULL;
+	}
+	sb_vmfunc_ok = false;
+}

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tramp.S - the direct-call trampoline: four pages of user-mode code that
+ * the module copies into pages of its own and maps at SB_TRAMP_BASE in every
+ * process that uses skybridge (layout: tramp.h; calling convention:
+ * uapi/skybridge.h; design: docs/design.md, "Direct calls").
+ *
+ * It is data to the kernel (it lives in .rodata and never runs in kernel
+ * mode) and position-independent: every reference is RIP-relative within
+ * the mapping, whose layout is fixed.
+ *
+ * The call, in views (P plain, S the server's, L landing):
+ *   T0 (P)  save the client's frame on its stack, record RSP in this CPU's
+ *           slot of the client's data page (an rseq critical section, so a
+ *           preemption before the VMFUNC restarts it), clear the client's
+ *           registers, VMFUNC(S).
+ *   T1 (S)  landing check, key check, slot claim, switch to the slot's stack
+ *           and TLS, call the handler, release the slot, clear every
+ *           register but the two results, VMFUNC(L).
+ *   T2 (L)  load RSP from this CPU's slot (never from a register), VMFUNC(P).
+ *   T3 (P)  pop the client's frame and return.
+ * Interrupts, exceptions and system calls in S or L trap to the RootKernel
+ * (hv/call.c), which sends the thread to T3 or to the resume stub.
+ */
+#include <linux/errno.h>
+#include "../uapi/skybridge.h"
+#include "../hv/hypercall.h"
+#include "tramp.h"
+
+#define INFO(field)	sb_tramp_start + SBT_INFO + (field)(%rip)
+#define VMFUNC		.byte 0x0f, 0x01, 0xd4
+
+	.section .rodata.skybridge_tramp, "a"
+	.balign SBT_PAGE
+	.globl sb_tramp_start
+sb_tramp_start:
+
+/* ---- T0: client entry, plain view ------------------------------------- */
+	push	%rbp
+	push	%rbx
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	pushfq
+	rdgsbase %rbx
+	push	%rbx
+	rdfsbase %rbx
+	push	%rbx
+	push	%rax			/* struct rseq * (T3 drops it) */
+	/* The client's vector registers do not reach the server. */
+	mov	%rdx, %rbx
+	mov	$SBT_XCLEAR_MASK, %eax
+	xor	%edx, %edx
+	xrstor64 sb_xinit(%rip)
+	mov	%rbx, %rdx
+	mov	%r9d, %ecx		/* VMFUNC leaf 0, EPTP index: the server */
+	xor	%ebx, %ebx
+	xor	%ebp, %ebp
+	xor	%r13d, %r13d
+	xor	%r14d, %r14d
+	xor	%r15d, %r15d
+	jmp	t0_arm
+
+	.long	SBT_RSEQ_SIG
+t0_abort:				/* rseq abort: preempted, migrated or signalled */
+t0_arm:
+	mov	(%rsp), %r12
+	lea	t0_rseq_cs(%rip), %rax
+	mov	%rax, 8(%r12)		/* rseq->rseq_cs */
+t0_cs_start:
+	mov	4(%r12), %eax		/* rseq->cpu_id */
+	cmp	$SKYBRIDGE_MAX_CPUS, %eax
+	jae	t0_no_rseq
+	shl	$SBT_CPU_SHIFT, %eax
+	lea	sb_tramp_start + SBT_CPU(%rip), %r12
+	mov	%rsp, SBC_RSP(%r12, %rax)
+	xor	%eax, %eax
+	xor	%r12d, %r12d
+	jmp	t0_vmfunc
+
+t0_no_rseq:
+	mov	$-EOPNOTSUPP, %rdi
+	xor	%esi, %esi
+	jmp	t3_return
+
+	/* struct rseq_cs: the critical section runs through the VMFUNC. */
+	.balign	32
+t0_rseq_cs:
+	.long	0, 0
+	.quad	SB_TRAMP_BASE + (t0_cs_start - sb_tramp_start)
+	.quad	SBT_PAGE - (t0_cs_start - sb_tramp_start)
+	.quad	SB_TRAMP_BASE + (t0_abort - sb_tramp_start)
+
+	.org	SBT_VMFUNC_SITE(SBT_T0), 0xcc
+t0_vmfunc:
+	VMFUNC
+
+/* ---- T1: server side, the server's view ------------------------------- */
+	cmp	INFO(SBI_VIEW), %ecx	/* landing check: am I in my view? */
+	jne	t1_not_attached
+	cmp	$SKYBRIDGE_MAX_ATTACH, %rdi
+	jae	t1_denied
+	lea	INFO(SBI_KEYS), %rax
+	mov	(%rax, %rdi, 8), %rax
+	test	%r11, %r11
+	jz	t1_denied
+	xor	%r11, %rax		/* constant time: one 64-bit compare */
+	jnz	t1_denied
+t1_claim:
+	mov	INFO(SBI_BUSY), %rax
+	mov	%rax, %rbx
+	not	%rbx
+	and	INFO(SBI_MASK), %rbx
+	jz	t1_busy
+	bsf	%rbx, %rbx
+	lock bts %rbx, INFO(SBI_BUSY)
+	jc	t1_claim
+	lea	(%rbx, %rbx, 2), %rax
+	lea	INFO(SBI_SLOTS), %rbp
+	lea	(%rbp, %rax, 8), %rbp
+	mov	SBI_SLOT_STACK(%rbp), %rsp
+	mov	SBI_SLOT_FS(%rbp), %rax
+	wrfsbase %rax
+	mov	SBI_SLOT_RSEQ(%rbp), %rax
+	test	%rax, %rax
+	jz	1f
+	movl	$-1, 4(%rax)		/* rseq->cpu_id: not this thread's CPU */
+1:	push	%rbx
+	push	%rbx
+	mov	%r10, %rcx
+	call	*INFO(SBI_HANDLER)
+	pop	%rbx
+	pop	%rbx
+	lock btr %rbx, INFO(SBI_BUSY)
+	mov	%rax, %rdi		/* status */
+	mov	%rdx, %rsi		/* value */
+t1_leave:
+	/* Nothing of the server's registers reaches the client. */
+	mov	$SBT_XCLEAR_MASK, %eax
+	xor	%edx, %edx
+	xrstor64 sb_xinit(%rip)
+	xor	%eax, %eax
+	xor	%ebx, %ebx
+	xor	%ebp, %ebp
+	xor	%r8d, %r8d
+	xor	%r9d, %r9d
+	xor	%r10d, %r10d
+	xor	%r11d, %r11d
+	xor	%r12d, %r12d
+	xor	%r13d, %r13d
+	xor	%r14d, %r14d
+	xor	%r15d, %r15d
+	mov	$HV_VIEW_LANDING, %ecx
+	jmp	t1_vmfunc
+
+t1_not_attached:
+	mov	$-EPIPE, %rdi
+	jmp	2f
+t1_denied:
+	mov	$-EACCES, %rdi
+	jmp	2f
+t1_busy:
+	mov	$-EBUSY, %rdi
+2:	xor	%esi, %esi
+	jmp	t1_leave
+
+	.org	SBT_VMFUNC_SITE(SBT_T1), 0xcc
+t1_vmfunc:
+	VMFUNC
+
+/* ---- T2: client return tail, landing view ----------------------------- */
+	rdtscp				/* ECX = TSC_AUX: this CPU */
+	and	$(SKYBRIDGE_MAX_CPUS - 1), %ecx
+	shl	$SBT_CPU_SHIFT, %ecx
+	lea	sb_tramp_start + SBT_CPU(%rip), %rax
+	mov	SBC_RSP(%rax, %rcx), %rsp
+	xor	%eax, %eax
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	jmp	t2_vmfunc
+
+	.org	SBT_VMFUNC_SITE(SBT_T2), 0xcc
+t2_vmfunc:
+	VMFUNC
+
+/* ---- T3: client return, plain view ------------------------------------- */
+t3_return:
+	mov	%rdi, %rax
+	mov	%rsi, %rdx
+	pop	%rcx			/* struct rseq * */
+	pop	%rcx
+	wrfsbase %rcx
+	pop	%rcx
+	wrgsbase %rcx
+	popfq
+	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%rbx
+	pop	%rbp
+	ret
+
+	/*
+	 * An interrupt took the thread out of the server's view: the
+	 * RootKernel left the token in R12 and RSP at the client's frame.
+	 */
+	.globl	sb_tramp_t3_resume
+sb_tramp_t3_resume:
+	mov	%r12, %rdi
+	mov	$HC_RESUME, %eax
+	vmcall				/* does not return on success */
+	mov	%rax, %rdi
+	xor	%esi, %esi
+	jmp	t3_return
+
+	/* XSAVE image of the init state (XSTATE_BV = 0), for XRSTOR. */
+	.balign	64
+sb_xinit:
+	.word	0x037f			/* x87 FCW */
+	.org	sb_xinit + 24, 0
+	.long	0x1f80			/* MXCSR */
+	.org	sb_xinit + 576, 0
+
+	.org	SBT_T3 + SBT_PAGE, 0xcc
+	.globl	sb_tramp_end
+sb_tramp_end:

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tramp.h - the layout of the trampoline and of a session's data pages,
+ * shared by the trampoline's assembly (tramp.S), the module (calls.c) and
+ * the RootKernel's configuration (struct hv_tramp).
+ *
+ * The user mapping, at SB_TRAMP_BASE in every process that uses skybridge:
+ *
+ *   +0x0000 T0  client entry              executable in the plain view only
+ *   +0x1000 T1  server side               executable in server views only
+ *   +0x2000 T2  client return tail        executable in the landing view only
+ *   +0x3000 T3  client return, resume     executable in the plain view only
+ *   +0x4000 INFO  the session's info page (read+write, never executable)
+ *   +0x5000 CPU   8 pages: per-CPU return slots of this process
+ *
+ * Each of T0, T1 and T2 ends with a VMFUNC in its last three bytes, so the
+ * instruction after it is the first byte of the next page, which can only
+ * execute in the view that VMFUNC was meant to enter.
+ */
+#ifndef SKYBRIDGE_TRAMP_H
+#define SKYBRIDGE_TRAMP_H
+
+#define SBT_PAGE		0x1000
+#define SBT_T0			0x0000
+#define SBT_T1			0x1000
+#define SBT_T2			0x2000
+#define SBT_T3			0x3000
+#define SBT_INFO		0x4000
+#define SBT_CPU			0x5000
+#define SBT_CPU_SHIFT		6	/* 64 bytes per CPU */
+#define SBT_VMFUNC_SITE(page)	((page) + SBT_PAGE - 3)
+
+/* INFO page: written by the kernel except busy, which T1 updates. */
+#define SBI_VIEW		0x000	/* u32: this process's server view */
+#define SBI_BUSY		0x008	/* u64: slots in use */
+#define SBI_MASK		0x010	/* u64: slots that exist */
+#define SBI_HANDLER		0x018	/* u64: handler entry */
+#define SBI_SLOTS		0x100	/* 64 x struct { stack, fs, rseq } */
+#define SBI_SLOT_SIZE		24
+#define SBI_SLOT_STACK		0
+#define SBI_SLOT_FS		8
+#define SBI_SLOT_RSEQ		16
+#define SBI_KEYS		0x800	/* 256 x u64; 0: no attachment */
+
+/* CPU slot: the client's RSP after T0 saved its frame. */
+#define SBC_RSP			0
+
+/*
+ * The client frame T0 leaves at that RSP (lowest address first): its struct
+ * rseq pointer, FS base,
+ * GS base, RFLAGS, R15, R14, R13, R12, RBX, RBP, return address.
+ */
+#define SBF_FS			8
+#define SBF_GS			16
+
+/* RSEQ_SIG on x86 (glibc sysdeps/unix/sysv/linux/x86/bits/rseq.h). */
+#define SBT_RSEQ_SIG		0x53053053
+
+/*
+ * XRSTOR mask for clearing: every component but PKRU (9) and AMX (17, 18),
+ * which XFD or protection keys would make fault or matter.
+ */
+#define SBT_XCLEAR_MASK		0xfff9fdff
+
+#ifndef __ASSEMBLY__
+extern const char sb_tramp_start[];
+extern const char sb_tramp_t3_resume[];
+extern const char sb_tramp_end[];
+#endif
+
+#endif /* SKYBRIDGE_TRAMP_H */

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sbcall.h - the direct-call ABI used raw, without libskybridge, by the
+ * in-guest test programs: sessions, a server with parked slot threads, a
+ * connection, and the trampoline call (uapi/skybridge.h has the contract).
+ */
+#ifndef SKYBRIDGE_SBCALL_H
+#define SKYBRIDGE_SBCALL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/rseq.h>
+#include <unistd.h>
+
+#include "uapi/skybridge.h"
+
+struct sbt_ret {
+	int64_t status;
+	uint64_t value;
+};
+
+typedef struct sbt_ret (*sbt_handler_t)(uint64_t id, uint64_t a0, uint64_t a1,
+					uint64_t a2, uint64_t a3);
+
+struct sbt_conn {
+	int fd;
+	uint32_t view, id;
+	uint64_t key;
+	void *buf;
+};
+
+static const uint64_t sbt_entry = SB_TRAMP_BASE + SB_CALL_OFFSET;
+
+static inline void *sbt_rseq(void)
+{
+	return (char *)__builtin_thread_pointer() + __rseq_offset;
+}
+
+/* Open a session and map the trampoline and the data pages; -errno. */
+static inline int sbt_open(void)
+{
+	int fd = open(SKYBRIDGE_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	void *p;
+
+	if (fd < 0)
+		return -errno;
+	p = mmap((void *)SB_TRAMP_BASE, SB_TRAMP_CODE_PAGES * 4096,
+		 PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
+	if (p == MAP_FAILED)
+		goto fail;
+	p = mmap((void *)SB_TRAMP_DATA, SB_TRAMP_DATA_PAGES * 4096,
+		 PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, fd,
+		 SB_TRAMP_DATA_PGOFF * 4096);
+	if (p == MAP_FAILED)
+		goto fail;
+	return fd;
+fail:
+	fd = -errno;
+	return fd;
+}
+
+struct sbt_slot_arg {
+	uint64_t tp, rseq;
+	int ready, stop;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+};
+
+static void *sbt_slot_thread(void *p)
+{
+	struct sbt_slot_arg *a = p;
+
+	pthread_mutex_lock(&a->lock);
+	a->tp = (uint64_t)__builtin_thread_pointer();
+	a->rseq = __rseq_size ? (uint64_t)sbt_rseq() : 0;
+	a->ready = 1;
+	pthread_cond_broadcast(&a->cond);
+	while (!a->stop)
+		pthread_cond_wait(&a->cond, &a->lock);
+	pthread_mutex_unlock(&a->lock);
+	return NULL;
+}
+
+#define SBT_STACK	(64 * 1024)
+
+/*
+ * Register a server on session @fd: @nslots parked slot threads lend their
+ * TLS, each slot gets its own handler stack.  Returns the view or -errno.
+ */
+static inline int sbt_register(int fd, const char *name, sbt_handler_t h,
+			       unsigned int nslots, unsigned int buf_size,
+			       void **bufs)
+{
+	struct sb_slot_desc d[SKYBRIDGE_MAX_SLOTS];
+	struct sb_register r;
+	unsigned int i;
+
+	if (nslots > SKYBRIDGE_MAX_SLOTS)
+		return -EINVAL;
+	for (i = 0; i < nslots; i++) {
+		struct sbt_slot_arg *a = calloc(1, sizeof(*a));
+		pthread_t t;
+		char *stack = mmap(NULL, SBT_STACK, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+				   -1, 0);
+
+		if (!a || stack == MAP_FAILED)
+			return -ENOMEM;
+		pthread_mutex_init(&a->lock, NULL);
+		pthread_cond_init(&a->cond, NULL);
+		if (pthread_create(&t, NULL, sbt_slot_thread, a))
+			return -EAGAIN;
+		pthread_mutex_lock(&a->lock);
+		while (!a->ready)
+			pthread_cond_wait(&a->cond, &a->lock);
+		pthread_mutex_unlock(&a->lock);
+		d[i].stack_top = (uint64_t)stack + SBT_STACK;
+		d[i].stack_size = SBT_STACK;
+		d[i].fs_base = a->tp;
+		d[i].rseq = a->rseq;
+	}
+	if (buf_size) {
+		void *b = mmap(NULL, (size_t)SKYBRIDGE_MAX_ATTACH * buf_size,
+			       PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			       SB_BUF_PGOFF * 4096);
+
+		if (b == MAP_FAILED)
+			return -errno;
+		if (bufs)
+			*bufs = b;
+	}
+	mlockall(MCL_CURRENT | MCL_FUTURE);
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	snprintf(r.name, sizeof(r.name), "%s", name);
+	r.handler = (uint64_t)h;
+	r.slots = (uint64_t)d;
+	r.nr_slots = nslots;
+	r.access = SB_ACCESS_ANY;
+	r.buf_size = buf_size;
+	if (ioctl(fd, SB_IOC_REGISTER, &r))
+		return -errno;
+	return r.view;
+}
+
+static inline int sbt_connect(int fd, const char *name, struct sbt_conn *c)
+{
+	struct sb_connect r;
+
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	snprintf(r.name, sizeof(r.name), "%s", name);
+	if (ioctl(fd, SB_IOC_CONNECT, &r))
+		return -errno;
+	c->fd = r.fd;
+	c->view = r.view;
+	c->id = r.id;
+	c->key = r.key;
+	c->buf = NULL;
+	if (r.buf_size) {
+		c->buf = mmap(NULL, r.buf_size, PROT_READ | PROT_WRITE,
+			      MAP_SHARED, r.fd, 0);
+		if (c->buf == MAP_FAILED)
+			return -errno;
+	}
+	return 0;
+}
+
+/* The raw call: status in the return value, the value in *@value. */
+static inline int64_t sbt_call_raw(uint64_t view, uint64_t id, uint64_t key,
+				   uint64_t a0, uint64_t a1, uint64_t a2,
+				   uint64_t a3, uint64_t *value)
+{
+	register uint64_t rdi asm("rdi") = id;
+	register uint64_t rsi asm("rsi") = a0;
+	register uint64_t rdx asm("rdx") = a1;
+	register uint64_t r10 asm("r10") = a2;
+	register uint64_t r8 asm("r8") = a3;
+	register uint64_t r9 asm("r9") = view;
+	register uint64_t r11 asm("r11") = key;
+	register uint64_t rax asm("rax") = (uint64_t)sbt_rseq();
+
+	asm volatile("sub $128, %%rsp\n\t"
+		     "call *%[entry]\n\t"
+		     "add $128, %%rsp"
+		     : "+r"(rax), "+r"(rdx), "+r"(rdi), "+r"(rsi), "+r"(r8),
+		       "+r"(r9), "+r"(r10), "+r"(r11)
+		     : [entry] "m"(sbt_entry)
+		     : "rcx", "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3",
+		       "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
+		       "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+	*value = rdx;
+	return (int64_t)rax;
+}
+
+static inline int64_t sbt_call(const struct sbt_conn *c, uint64_t a0,
+			       uint64_t a1, uint64_t a2, uint64_t a3,
+			       uint64_t *value)
+{
+	return sbt_call_raw(c->view, c->id, c->key, a0, a1, a2, a3, value);
+}
+
+#endif /* SKYBRIDGE_SBCALL_H */
