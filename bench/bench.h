@@ -59,13 +59,21 @@ struct chan {
 	char name[64];
 };
 
+struct env;
+
 /**
  * struct mech - one IPC mechanism
  * @key:         short name for -m and the CSV
  * @name:        long name for the table
  * @na:          non-NULL: not available here, and why
+ * @unavailable: may be NULL; else non-NULL return: not available in this
+ *               run (@e: the machine and transport), and why
+ * @events:      what one round trip costs by design, in events the
+ *               instruction counts cannot show (VMFUNCs, VM exits,
+ *               syscalls); NULL: see the measured sys/rt and csw/rt
  * @max_payload: largest payload it carries (0: BENCH_MAX_PAYLOAD)
  * @cross_only:  meaningless on one CPU (busy-waiting)
+ * @null_only:   carries no payload: only the 0-byte cases run
  * @shared_server: one server process serves every channel (throughput)
  * @setup:       before fork; 0 or -errno
  * @serve:       in the server child: set up, srv_ready(), serve forever
@@ -80,8 +88,11 @@ struct mech {
 	const char *key;
 	const char *name;
 	const char *na;
+	const char *(*unavailable)(const struct env *e);
+	const char *events;
 	size_t max_payload;
 	bool cross_only;
+	bool null_only;
 	bool shared_server;
 	int (*setup)(struct chan *ch);
 	void (*serve)(struct chan *ch);
@@ -98,6 +109,8 @@ extern const size_t nmechs;
 /* mechs.c: the server child's helpers. */
 void srv_ready(struct chan *ch);
 void srv_served(struct chan *ch);
+/* Why @m cannot run in this run (static or from the environment), or NULL. */
+const char *mech_na(const struct mech *m, const struct env *e);
 /* Check whether the kernel limit lets @m carry @payload; NULL if so. */
 const char *mech_payload_limit(const struct mech *m, size_t payload);
 

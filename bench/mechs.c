@@ -12,12 +12,16 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <mqueue.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -27,6 +31,7 @@
 #include <skybridge.h>
 
 #include "bench.h"
+#include "sb_tramp.h"	/* lib/: the direct-call ABI, for the raw row */
 
 /* -- server bookkeeping ------------------------------------------------- */
 
@@ -533,14 +538,14 @@ static uint64_t sky_client_syscalls(struct chan *ch)
 	return st.syscalls;
 }
 
-static void sky_serve(struct chan *ch)
+static void sky_serve_with(struct chan *ch, sb_handler_t handler)
 {
 	struct sky_state *s = ch->priv;
 	unsigned int nslots = ch->m->shared_server ? (unsigned int)ch->nchan : 1;
 	int err;
 
 	sky_server_chan = ch;
-	err = sb_server_register(ch->name, sky_handler, NULL, nslots, NULL, &s->srv);
+	err = sb_server_register(ch->name, handler, NULL, nslots, NULL, &s->srv);
 	if (err) {
 		fprintf(stderr, "skybench: skybridge server: %s\n", sb_strerror(err));
 		_exit(1);
@@ -548,6 +553,11 @@ static void sky_serve(struct chan *ch)
 	srv_ready(ch);
 	for (;;)
 		pause();
+}
+
+static void sky_serve(struct chan *ch)
+{
+	sky_serve_with(ch, sky_handler);
 }
 
 static int sky_client_init(struct chan *ch)
@@ -583,10 +593,232 @@ static void sky_teardown(struct chan *ch)
 	ch->priv = NULL;
 }
 
+/* -- skybridge direct call (the library over VMFUNC) --------------------- */
+
+static bool sky_fast(void)
+{
+	return strcmp(sb_transport_name(), "vmfunc") == 0;
+}
+
+/* The process picks one transport: with the fast path, no fallback row. */
+static const char *sky_fallback_na(const struct env *e)
+{
+	(void)e;
+	return sky_fast() ? "n/a (this run uses the direct call; "
+			    "SKYBRIDGE_TRANSPORT=fallback measures this)" : NULL;
+}
+
+static const char *direct_na(const struct env *e)
+{
+	if (!sky_fast())
+		return "n/a (needs /dev/skybridge with VMFUNC)";
+	if (!e->guest)
+		return "n/a (guest only: run with --guest)";
+	return NULL;
+}
+
+/*
+ * The handler runs on the client's thread and CPU in this (the server's)
+ * address space, where it may make no system call and take no page fault:
+ * no srv_served() (getrusage at the marks), just the copy and the count.
+ * The server's snapshots stay zero: it makes no syscalls and no switches.
+ */
+static int direct_handler(struct sb_call *call, uint64_t *ret)
+{
+	struct chan *ch = sky_server_chan;
+
+	memcpy(ch->sbuf, call->buf, call->len);
+	ch->shm->served++;
+	*ret = 42;
+	return 0;
+}
+
+static void direct_serve(struct chan *ch)
+{
+	/* Break copy-on-write and map the shared page before any handler runs. */
+	memset(ch->sbuf, 0, BENCH_MAX_PAYLOAD);
+	*(volatile uint64_t *)&ch->shm->served = ch->shm->served;
+	sky_serve_with(ch, direct_handler);
+}
+
+/* -- raw trampoline: the bare ABI call, null handler ----------------------- */
+
+/*
+ * The null handler: status 0, value 0, straight back into the trampoline.
+ * No prologue, no stack use: what remains is the trampoline's own path.
+ */
+__asm__(".pushsection .text\n"
+	".globl raw_null_handler\n"
+	".hidden raw_null_handler\n"
+	".type raw_null_handler, @function\n"
+	".p2align 4\n"
+	"raw_null_handler:\n"
+	"\txor %eax, %eax\n"
+	"\txor %edx, %edx\n"
+	"\tret\n"
+	".size raw_null_handler, . - raw_null_handler\n"
+	".popsection");
+void raw_null_handler(void);
+
+#define RAW_STACK_SIZE	(64 * 1024)
+
+struct raw_state {
+	int fd;				/* a session of the client */
+	int conn_fd;
+	uint32_t view, id;
+	uint64_t key;
+};
+
+struct raw_slot {
+	uint64_t fs_base, rseq;
+	sem_t ready;
+};
+
+/* A slot thread lends its TLS and waits forever (every signal blocked). */
+static void *raw_slot_main(void *arg)
+{
+	struct raw_slot *s = arg;
+
+	s->fs_base = sb_thread_pointer();
+	s->rseq = sb_rseq_registered();
+	sem_post(&s->ready);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static void __attribute__((noreturn)) raw_fail(const char *what, int err)
+{
+	fprintf(stderr, "skybench: raw trampoline server: %s: %s\n", what,
+		strerror(err));
+	_exit(1);
+}
+
+/* The server child: a session, slots, SB_IOC_REGISTER, nothing else. */
+static void raw_serve(struct chan *ch)
+{
+	unsigned int n = ch->m->shared_server ? (unsigned int)ch->nchan : 1;
+	struct sb_slot_desc desc[BENCH_MAX_CHANNELS] = { 0 };
+	struct sb_register r = {
+		.size = sizeof(r),
+		.handler = (uint64_t)(uintptr_t)raw_null_handler,
+		.slots = (uint64_t)(uintptr_t)desc,
+		.nr_slots = n,
+		.access = SB_ACCESS_ANY,
+	};
+	int fd = open(SKYBRIDGE_DEVICE_PATH, O_RDWR | O_CLOEXEC), err;
+	sigset_t all, old;
+
+	if (fd < 0)
+		raw_fail("open", errno);
+	err = sb_tramp_map(fd);
+	if (err)
+		raw_fail("trampoline mapping", -err);
+	static struct raw_slot slots[BENCH_MAX_CHANNELS];
+
+	sigfillset(&all);
+	for (unsigned int i = 0; i < n; i++) {
+		struct raw_slot *s = &slots[i];
+		pthread_t t;
+		void *top = sb_stack_alloc(RAW_STACK_SIZE);
+
+		if (!top)
+			raw_fail("handler stack", ENOMEM);
+		sem_init(&s->ready, 0, 0);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		err = pthread_create(&t, NULL, raw_slot_main, s);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (err)
+			raw_fail("slot thread", err);
+		while (sem_wait(&s->ready))
+			;
+		desc[i] = (struct sb_slot_desc){ .stack_top = (uintptr_t)top,
+						 .stack_size = RAW_STACK_SIZE,
+						 .fs_base = s->fs_base,
+						 .rseq = s->rseq };
+	}
+	snprintf(r.name, sizeof(r.name), "%s", ch->name);
+	mlockall(MCL_CURRENT | MCL_FUTURE);	/* best effort, as the library */
+	if (ioctl(fd, SB_IOC_REGISTER, &r) < 0)
+		raw_fail("SB_IOC_REGISTER", errno);
+	srv_ready(ch);
+	for (;;)
+		pause();
+}
+
+static int raw_setup(struct chan *ch)
+{
+	struct raw_state *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	s->fd = s->conn_fd = -1;
+	ch->priv = s;
+	snprintf(ch->name, sizeof(ch->name), "skybench-raw-%d-%d", (int)getpid(),
+		 ch->m->shared_server ? 0 : ch->idx);
+	return 0;
+}
+
+static int raw_client_init(struct chan *ch)
+{
+	struct raw_state *s = ch->priv;
+	struct sb_connect c = { .size = sizeof(c) };
+	int err;
+
+	s->fd = open(SKYBRIDGE_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (s->fd < 0)
+		return -errno;
+	/*
+	 * Already mapped in this process (by libskybridge's session for the
+	 * direct row, or an earlier raw channel): the trampoline is the same
+	 * code, and attachments belong to the process, not to a session.
+	 */
+	err = sb_tramp_map(s->fd);
+	if (err && err != -EADDRINUSE)
+		return err;
+	snprintf(c.name, sizeof(c.name), "%s", ch->name);
+	if (ioctl(s->fd, SB_IOC_CONNECT, &c) < 0)
+		return -errno;
+	s->conn_fd = c.fd;
+	s->view = c.view;
+	s->id = c.id;
+	s->key = c.key;
+	return 0;
+}
+
+static int raw_rt(struct chan *ch)
+{
+	struct raw_state *s = ch->priv;
+	struct sb_tramp_res r = sb_tramp_call(s->id, 1, 2, 3, 4, s->view, s->key,
+					      sb_rseq_area());
+
+	if (r.status == 0)
+		return 0;
+	return r.status < 0 && r.status >= -4095 ? (int)r.status : -EPROTO;
+}
+
+/* Closing the connection detaches; the trampoline mapping stays. */
+static void raw_teardown(struct chan *ch)
+{
+	struct raw_state *s = ch->priv;
+
+	if (!s)
+		return;
+	if (s->conn_fd >= 0)
+		close(s->conn_fd);
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s);
+	ch->priv = NULL;
+}
+
+#define DIRECT_EVENTS	"3 VMFUNC, 0 VM exits, 0 syscalls"
+
 /* -- the table ----------------------------------------------------------- */
 
 static const struct mech mech_sky = {
 	.key = "skybridge", .name = "skybridge fallback (futex)",
+	.unavailable = sky_fallback_na,
 	.shared_server = true,
 	.setup = sky_setup, .serve = sky_serve, .client_init = sky_client_init,
 	.rt = sky_rt, .teardown = sky_teardown,
@@ -594,8 +826,19 @@ static const struct mech mech_sky = {
 	.client_syscalls = sky_client_syscalls,
 };
 static const struct mech mech_direct = {
-	.key = "direct", .name = "skybridge direct call",
-	.na = "n/a (needs /dev/skybridge with VMFUNC)",
+	.key = "direct", .name = "skybridge direct call (guest only)",
+	.unavailable = direct_na, .events = DIRECT_EVENTS,
+	.shared_server = true,
+	.setup = sky_setup, .serve = direct_serve, .client_init = sky_client_init,
+	.rt = sky_rt, .teardown = sky_teardown,
+	.client_syscalls = sky_client_syscalls,
+};
+static const struct mech mech_raw = {
+	.key = "raw", .name = "raw trampoline (null handler)",
+	.unavailable = direct_na, .events = DIRECT_EVENTS,
+	.null_only = true, .shared_server = true,
+	.setup = raw_setup, .serve = raw_serve, .client_init = raw_client_init,
+	.rt = raw_rt, .teardown = raw_teardown,
 };
 static const struct mech mech_pipe = {
 	.key = "pipe", .name = "pipe",
@@ -638,7 +881,7 @@ static const struct mech mech_spin = {
 };
 
 const struct mech *const mechs[] = {
-	&mech_sky, &mech_direct, &mech_pipe, &mech_ustream, &mech_udgram,
+	&mech_sky, &mech_direct, &mech_raw, &mech_pipe, &mech_ustream, &mech_udgram,
 	&mech_eventfd, &mech_futex, &mech_sysv, &mech_posix, &mech_spin,
 };
 const size_t nmechs = sizeof(mechs) / sizeof(mechs[0]);
@@ -654,6 +897,13 @@ static long read_long(const char *path)
 		fclose(f);
 	}
 	return v;
+}
+
+const char *mech_na(const struct mech *m, const struct env *e)
+{
+	if (m->na)
+		return m->na;
+	return m->unavailable ? m->unavailable(e) : NULL;
 }
 
 /* Kernel limits on message sizes, read where the kernel publishes them. */

@@ -64,6 +64,8 @@ static void usage(FILE *f)
 "Measure cross-process call round trips: the skybridge library's transport\n"
 "against pipes, UNIX sockets, eventfd, futex, SysV and POSIX message queues\n"
 "and shared-memory spinning, in one run, on the same core and across cores.\n"
+"With /dev/skybridge offering VMFUNC (the emulated lab machine, --guest), the\n"
+"library's direct call and the bare trampoline call (null handler) too.\n"
 "\n"
 "Each round trip sends a request of max(PAYLOAD, 8) bytes, copied from the\n"
 "client's memory into the server's, and returns one 8-byte value.  Latency\n"
@@ -193,8 +195,10 @@ static void parse_threads(struct opts *o, char *list)
 static void list_mechanisms(void)
 {
 	for (size_t i = 0; i < nmechs; i++)
-		printf("%-12s %s%s%s\n", mechs[i]->key, mechs[i]->name,
-		       mechs[i]->na ? "  -- " : "", mechs[i]->na ? mechs[i]->na : "");
+		printf("%-12s %s%s%s%s%s\n", mechs[i]->key, mechs[i]->name,
+		       mechs[i]->na ? "  -- " : "", mechs[i]->na ? mechs[i]->na : "",
+		       mechs[i]->events ? "  -- per round trip: " : "",
+		       mechs[i]->events ? mechs[i]->events : "");
 }
 
 enum { OPT_PLACEMENT = 256, OPT_NO_TP, OPT_CSV, OPT_PLOT, OPT_GUEST, OPT_HOST };
@@ -446,12 +450,16 @@ static void latency_case(const struct mech *m, size_t payload, bool same,
 {
 	struct result *r = result_add(m, same ? "same-core" : "cross-core", payload, 1);
 	int ccpu = e->cpu0, scpu = same ? e->cpu0 : e->cpu1;
-	const char *limit = mech_payload_limit(m, payload);
+	const char *limit = mech_payload_limit(m, payload), *na = mech_na(m, e);
 	struct chan *ch;
 	int err;
 
-	if (m->na) {
-		snprintf(r->note, sizeof(r->note), "%s", m->na);
+	if (na) {
+		snprintf(r->note, sizeof(r->note), "%s", na);
+		return;
+	}
+	if (m->null_only && payload) {
+		snprintf(r->note, sizeof(r->note), "n/a (null calls only)");
 		return;
 	}
 	if (m->cross_only && same) {
@@ -551,12 +559,13 @@ static void throughput_case(const struct mech *m, int n, const struct env *e,
 	struct result *r = result_add(m, "any", 0, n);
 	struct tp_worker w[MAX_THREADS] = { 0 };
 	atomic_bool stop = false;
+	const char *na = mech_na(m, e);
 	unsigned long c0, c1;
 	double t0, t1;
 	int err, started;
 
-	if (m->na) {
-		snprintf(r->note, sizeof(r->note), "%s", m->na);
+	if (na) {
+		snprintf(r->note, sizeof(r->note), "%s", na);
 		return;
 	}
 	if (m->cross_only && 2 * n > e->ncpus) {
@@ -630,26 +639,29 @@ static void print_latency(const struct env *e)
 			where = r->where;
 			printf("\n## round-trip latency, %s\n", where);
 			if (e->guest)
-				printf("%-28s %7s %10s %10s %10s %8s %8s\n", "mechanism",
+				printf("%-34s %7s %10s %10s %10s %8s %8s  %s\n", "mechanism",
 				       "payload", "min instr", "med instr", "p99 instr",
-				       "sys/rt", "csw/rt");
+				       "sys/rt", "csw/rt", "events/rt (by design)");
 			else
-				printf("%-28s %7s %9s %9s %9s %10s %10s %10s %7s %7s\n",
+				printf("%-34s %7s %9s %9s %9s %10s %10s %10s %7s %7s  %s\n",
 				       "mechanism", "payload", "min ns", "med ns", "p99 ns",
-				       "min tick", "med tick", "p99 tick", "sys/rt", "csw/rt");
+				       "min tick", "med tick", "p99 tick", "sys/rt", "csw/rt",
+				       "events/rt (by design)");
 		}
-		printf("%-28s %7zu ", r->m->name, r->payload);
+		printf("%-34s %7zu ", r->m->name, r->payload);
 		if (r->note[0])
 			printf("%s\n", r->note);
 		else if (e->guest)
-			printf("%10llu %10llu %10llu %8.2f %8.3f\n",
+			printf("%10llu %10llu %10llu %8.2f %8.3f%s%s\n",
 			       (unsigned long long)r->min, (unsigned long long)r->med,
-			       (unsigned long long)r->p99, r->sys_per_rt, r->csw_per_rt);
+			       (unsigned long long)r->p99, r->sys_per_rt, r->csw_per_rt,
+			       r->m->events ? "  " : "", r->m->events ? r->m->events : "");
 		else
-			printf("%9.0f %9.0f %9.0f %10llu %10llu %10llu %7.2f %7.3f\n",
+			printf("%9.0f %9.0f %9.0f %10llu %10llu %10llu %7.2f %7.3f%s%s\n",
 			       to_ns(e, r->min), to_ns(e, r->med), to_ns(e, r->p99),
 			       (unsigned long long)r->min, (unsigned long long)r->med,
-			       (unsigned long long)r->p99, r->sys_per_rt, r->csw_per_rt);
+			       (unsigned long long)r->p99, r->sys_per_rt, r->csw_per_rt,
+			       r->m->events ? "  " : "", r->m->events ? r->m->events : "");
 	}
 }
 
@@ -666,10 +678,10 @@ static void print_throughput(const struct env *e, const struct opts *o)
 			printf("\n## throughput, null calls, unpinned, %u ms per run "
 			       "(calls per second%s)\n", o->duration_ms,
 			       e->guest ? " of emulated time: indicative only" : "");
-			printf("%-28s %7s %14s\n", "mechanism", "threads", "calls/s");
+			printf("%-34s %7s %14s\n", "mechanism", "threads", "calls/s");
 			any = true;
 		}
-		printf("%-28s %7d ", r->m->name, r->threads);
+		printf("%-34s %7d ", r->m->name, r->threads);
 		if (r->note[0])
 			printf("%s\n", r->note);
 		else
@@ -685,7 +697,7 @@ static int write_csv(const char *path, const struct env *e)
 		return -errno;
 	fprintf(f, "kind,mode,mechanism,placement,payload_bytes,threads,samples,unit,"
 		"min,median,p99,min_ns,median_ns,p99_ns,calls_per_s,syscalls_per_rt,"
-		"ctxsw_per_rt,tsc_mhz,note\n");
+		"ctxsw_per_rt,tsc_mhz,note,events_per_rt\n");
 	for (size_t i = 0; i < nresults; i++) {
 		struct result *r = &results[i];
 		bool tp = !strcmp(r->where, "any"), ok = !r->note[0];
@@ -710,7 +722,8 @@ static int write_csv(const char *path, const struct env *e)
 			fprintf(f, ",%.3f,%.4f,", r->sys_per_rt, r->csw_per_rt);
 		else
 			fprintf(f, ",,,");
-		fprintf(f, "%.1f,\"%s\"\n", e->guest ? 0.0 : e->tsc_mhz, r->note);
+		fprintf(f, "%.1f,\"%s\",\"%s\"\n", e->guest ? 0.0 : e->tsc_mhz, r->note,
+			r->m->events ? r->m->events : "");
 	}
 	return fclose(f) ? -errno : 0;
 }

@@ -83,8 +83,8 @@ int main(void)
 	refuses("--placement up", "--placement wants same, cross or both");
 	refuses("extra", "unexpected argument 'extra'");
 	rc = run("", "--list");
-	check(rc == 0 && lines(out) == 10 && strstr(out, "direct"),
-	      "skybench --list names the 10 mechanisms", "rc %d, %d lines", rc,
+	check(rc == 0 && lines(out) == 11 && strstr(out, "direct") && strstr(out, "raw"),
+	      "skybench --list names the 11 mechanisms", "rc %d, %d lines", rc,
 	      lines(out));
 
 	snprintf(csv, sizeof(csv), "/tmp/skybench-test-%d.csv", (int)getpid());
@@ -95,7 +95,7 @@ int main(void)
 			 "-p 0,64 --placement same --no-throughput --host --csv %s", csv);
 		rc = run("", args);
 		check(rc == 0 && strstr(out, "# unit: ns (TSC ticks") &&
-		      strstr(out, "skybridge fallback (futex)         0 ") &&
+		      strstr(out, "skybridge fallback (futex)               0 ") &&
 		      strstr(out, "n/a (needs /dev/skybridge with VMFUNC)"), name,
 		      "rc %d, out: %.300s err: %.200s", rc, out, err);
 		slurp(csv, out, sizeof(out));
