@@ -2,16 +2,42 @@
 /*
  * sb-calltest - direct server calls in the guest, through the raw ABI.
  *
- * Usage: sb-calltest basic [CALLS]
+ * Usage: sb-calltest basic [CALLS] | threads | long | signals | migrate |
+ *                    faults | fork | scm
  *
  * basic: a server process (an adder: a0+a1+a2+a3, status a3 == 7 ? -42 : 0)
  * and a client process; lookup, connect, CALLS calls (default 1000000) with
  * every result checked, the status and value kept apart, wrong keys and
  * ids refused, and the null round trip timed with RDTSC (in a 1-vCPU guest:
  * emulated instructions).
+ *
+ * The other tests use one server, "ops", whose handler does what a0 says
+ * (OP_*): add, spin for a1 guest milliseconds, fault, make a system call,
+ * report its CPU, use its TLS.
+ *
+ * threads:  4 client threads share one attachment, 2 slots: all results
+ *           right, EBUSY answers retried and counted.
+ * long:     calls that spin 60 ms each come back with the right result.
+ * signals:  SIGALRM every 2 ms and SIGUSR1 from another thread during long
+ *           calls: the handlers run on the client's own stack, results right.
+ * migrate:  another process moves the calling thread between CPUs every
+ *           3 ms during long calls (2+ CPUs).
+ * faults:   a handler that faults, makes a system call or executes ud2 ends
+ *           the call with -EFAULT / -ENOSYS; the client and the server live.
+ * fork:     a forked child cannot use its parent's session (EBADFD) nor its
+ *           connection without attaching; after SB_IOC_ATTACH it calls with
+ *           its own id and key, while the parent keeps calling.
+ * scm:      a connection passed over SCM_RIGHTS gives nothing until
+ *           attached.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +61,45 @@ static struct sbt_ret null_handler(uint64_t id, uint64_t a0, uint64_t a1,
 {
 	(void)id; (void)a0; (void)a1; (void)a2; (void)a3;
 	return (struct sbt_ret){ 0, 0 };
+}
+
+enum { OP_ADD, OP_SPIN, OP_NULL, OP_SYSCALL, OP_UD2, OP_DIV0, OP_CPU, OP_TLS };
+
+static __thread uint64_t tls_var;
+static volatile uint64_t div_zero;
+
+static struct sbt_ret ops(uint64_t id, uint64_t op, uint64_t a1, uint64_t a2,
+			  uint64_t a3)
+{
+	uint64_t end;
+
+	(void)id;
+	switch (op) {
+	case OP_ADD:
+		return (struct sbt_ret){ 0, a1 + a2 + a3 };
+	case OP_SPIN:
+		/* a1 guest milliseconds: the guest clock runs at 50 MHz. */
+		end = __rdtsc() + a1 * 50000;
+		while (__rdtsc() < end)
+			;
+		return (struct sbt_ret){ 0, a2 * 3 };
+	case OP_NULL:
+		return (struct sbt_ret){ 0, *(volatile uint64_t *)(uintptr_t)a3 };
+	case OP_SYSCALL:
+		return (struct sbt_ret){ 0, (uint64_t)getpid() };
+	case OP_UD2:
+		asm volatile("ud2");
+		return (struct sbt_ret){ 0, 0 };
+	case OP_DIV0:
+		return (struct sbt_ret){ 0, a1 / div_zero };
+	case OP_CPU:
+		return (struct sbt_ret){ 0, (uint64_t)sched_getcpu() };
+	case OP_TLS:
+		tls_var += a1;
+		errno = (int)a1;
+		return (struct sbt_ret){ 0, tls_var + (uint64_t)errno };
+	}
+	return (struct sbt_ret){ -EINVAL, 0 };
 }
 
 /* Fork a server; returns its pid once registered, and a pipe to stop it. */
@@ -193,12 +258,452 @@ static void basic(unsigned long calls)
 	close(fd);
 }
 
+/* --- the "ops" server and its clients --------------------------------- */
+
+struct client {
+	int fd;
+	struct sbt_conn c;
+	pid_t srv;
+	int stop;
+};
+
+static int client_start(struct client *cl, unsigned int slots)
+{
+	int64_t st;
+
+	memset(cl, 0, sizeof(*cl));
+	cl->srv = server_start("ops", ops, slots, &cl->stop);
+	if (cl->srv <= 0)
+		return -1;
+	cl->fd = sbt_open();
+	if (cl->fd < 0)
+		return -1;
+	st = sbt_connect(cl->fd, "ops", &cl->c);
+	return st ? -1 : 0;
+}
+
+static void client_end(struct client *cl)
+{
+	close(cl->c.fd);
+	close(cl->fd);
+	server_stop(cl->srv, cl->stop);
+}
+
+struct worker {
+	struct sbt_conn *c;
+	unsigned long calls, bad, busy;
+	pthread_t t;
+};
+
+static void *worker_main(void *p)
+{
+	struct worker *w = p;
+	unsigned long i;
+	uint64_t v;
+	int64_t st;
+
+	for (i = 0; i < w->calls; i++) {
+		do {
+			st = sbt_call(w->c, OP_ADD, i, 2 * i, 7, &v);
+			if (st == -EBUSY)
+				w->busy++;
+		} while (st == -EBUSY);
+		if (st || v != 3 * i + 7)
+			w->bad++;
+	}
+	return NULL;
+}
+
+static void threads(void)
+{
+	struct worker w[4];
+	struct client cl;
+	unsigned long bad = 0, busy = 0;
+	int i;
+
+	if (client_start(&cl, 2)) {
+		tap_result(0, "threads: setup", "server or connect failed");
+		return;
+	}
+	for (i = 0; i < 4; i++) {
+		w[i] = (struct worker){ .c = &cl.c, .calls = 50000 };
+		pthread_create(&w[i].t, NULL, worker_main, &w[i]);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(w[i].t, NULL);
+		bad += w[i].bad;
+		busy += w[i].busy;
+	}
+	tap_result(bad == 0, "4 client threads, one server with 2 slots: every result right",
+		   "%lu of 200000 wrong", bad);
+	printf("# threads: 200000 calls, %lu EBUSY answers retried\n", busy);
+	client_end(&cl);
+}
+
+static void long_calls(void)
+{
+	struct client cl;
+	uint64_t v, t0;
+	int64_t st;
+	int i, bad = 0;
+
+	if (client_start(&cl, 1)) {
+		tap_result(0, "long: setup", "server or connect failed");
+		return;
+	}
+	t0 = __rdtsc();
+	for (i = 0; i < 5; i++) {
+		st = sbt_call(&cl.c, OP_SPIN, 60, i + 1, 0, &v);
+		if (st || v != (uint64_t)(i + 1) * 3)
+			bad++;
+	}
+	tap_result(bad == 0, "5 calls spinning 60 ms each return the right result",
+		   "%d wrong", bad);
+	printf("# long: 5 calls took %llu TSC ticks\n",
+	       (unsigned long long)(__rdtsc() - t0));
+	client_end(&cl);
+}
+
+static volatile sig_atomic_t nsig, sig_off_stack;
+static char *stack_lo, *stack_hi;
+
+static void on_signal(int sig)
+{
+	char here;
+
+	(void)sig;
+	nsig++;
+	if (&here < stack_lo || &here > stack_hi)
+		sig_off_stack++;
+}
+
+static void *kicker(void *p)
+{
+	pthread_t target = *(pthread_t *)p;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		pthread_kill(target, SIGUSR1);
+		usleep(1000);
+	}
+	return NULL;
+}
+
+static void signals(void)
+{
+	struct itimerval it = { { 0, 2000 }, { 0, 2000 } };
+	struct sigaction sa;
+	struct client cl;
+	sigset_t mask;
+	pthread_t self = pthread_self(), k;
+	pthread_attr_t attr;
+	size_t size;
+	uint64_t v;
+	int64_t st;
+	int i, bad = 0;
+	void *addr;
+
+	if (client_start(&cl, 1)) {
+		tap_result(0, "signals: setup", "server or connect failed");
+		return;
+	}
+	pthread_getattr_np(self, &attr);
+	pthread_attr_getstack(&attr, &addr, &size);
+	stack_lo = addr;
+	stack_hi = (char *)addr + size;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGALRM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	/* SIGALRM goes to any thread that takes it: only to this one. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	pthread_create(&k, NULL, kicker, &self);
+	pthread_sigmask(SIG_UNBLOCK, &mask, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	for (i = 0; i < 20; i++) {
+		st = sbt_call(&cl.c, OP_SPIN, 10, i, 0, &v);
+		if (st || v != (uint64_t)i * 3)
+			bad++;
+	}
+	pthread_join(k, NULL);
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+	tap_result(bad == 0 && nsig > 0,
+		   "signals during calls: results right, handlers ran",
+		   "%d wrong, %d signals", bad, (int)nsig);
+	tap_result(sig_off_stack == 0, "signal handlers ran on the client's own stack",
+		   "%d of %d off the stack", (int)sig_off_stack, (int)nsig);
+	printf("# signals: %d delivered during 20 calls of 10 ms\n", (int)nsig);
+	client_end(&cl);
+}
+
+static void migrate(void)
+{
+	int ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	struct client cl;
+	pid_t tid = (pid_t)syscall(SYS_gettid), mover;
+	uint64_t v;
+	int64_t st;
+	int i, bad = 0, moved = 0;
+
+	if (ncpu < 2) {
+		printf("ok - migrate: skipped, one CPU\n");
+		return;
+	}
+	if (client_start(&cl, 1)) {
+		tap_result(0, "migrate: setup", "server or connect failed");
+		return;
+	}
+	mover = fork();
+	if (mover == 0) {
+		cpu_set_t set;
+
+		for (i = 0; i < 300; i++) {
+			CPU_ZERO(&set);
+			CPU_SET(i % ncpu, &set);
+			sched_setaffinity(tid, sizeof(set), &set);
+			usleep(3000);
+		}
+		_exit(0);
+	}
+	for (i = 0; i < 40; i++) {
+		int before = sched_getcpu();
+
+		st = sbt_call(&cl.c, OP_SPIN, 20, i, 0, &v);
+		if (st || v != (uint64_t)i * 3)
+			bad++;
+		moved += sched_getcpu() != before;
+	}
+	kill(mover, SIGKILL);
+	waitpid(mover, NULL, 0);
+	tap_result(bad == 0 && moved > 0,
+		   "a client moved between CPUs during long calls gets every result right",
+		   "%d wrong, moved during %d calls", bad, moved);
+	printf("# migrate: the thread changed CPU during %d of 40 calls\n", moved);
+	client_end(&cl);
+}
+
+static void faults(void)
+{
+	static const struct {
+		int op;
+		int64_t want;
+		const char *what;
+	} f[] = {
+		{ OP_NULL, -EFAULT, "a NULL dereference" },
+		{ OP_SYSCALL, -ENOSYS, "a system call" },
+		{ OP_UD2, -EFAULT, "ud2" },
+		{ OP_DIV0, -EFAULT, "a division by zero" },
+	};
+	struct client cl;
+	uint64_t v;
+	int64_t st;
+	unsigned int i;
+
+	if (client_start(&cl, 8)) {
+		tap_result(0, "faults: setup", "server or connect failed");
+		return;
+	}
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		char name[96];
+
+		st = sbt_call(&cl.c, f[i].op, 5, 6, 0, &v);
+		snprintf(name, sizeof(name), "a handler that does %s: the call fails with %lld",
+			 f[i].what, (long long)f[i].want);
+		tap_result(st == f[i].want && v == 0, name, "status %lld value %llu",
+			   (long long)st, (unsigned long long)v);
+		st = sbt_call(&cl.c, OP_ADD, 1, 2, 3, &v);
+		snprintf(name, sizeof(name), "after %s, calls still work", f[i].what);
+		tap_result(st == 0 && v == 6, name, "status %lld value %llu",
+			   (long long)st, (unsigned long long)v);
+	}
+	st = sbt_call(&cl.c, OP_TLS, 5, 0, 0, &v);
+	errno = 0;
+	tap_result(st == 0 && v == 10 && errno == 0,
+		   "handler errno and __thread live in the slot's TLS, not the client's",
+		   "status %lld value %llu errno %d", (long long)st,
+		   (unsigned long long)v, errno);
+	st = sbt_call(&cl.c, OP_CPU, 0, 0, 0, &v);
+	tap_result(st == 0 && (int)v == sched_getcpu(),
+		   "sched_getcpu() in a handler names the client's CPU",
+		   "status %lld handler cpu %lld client cpu %d", (long long)st,
+		   (long long)v, sched_getcpu());
+	client_end(&cl);
+}
+
+static int send_fd(int sock, int fd, const void *data, size_t len)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { (void *)data, len };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &m, 0) == (ssize_t)len ? 0 : -1;
+}
+
+static int recv_fd(int sock, void *data, size_t len)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { data, len };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &m, 0) != (ssize_t)len)
+		return -1;
+	cm = CMSG_FIRSTHDR(&m);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+/* In a process that holds connection @cfd: attach and call. */
+static int attach_and_call(int sess, int cfd, const struct sbt_conn *theirs)
+{
+	struct sb_attach a;
+	uint64_t v;
+	int64_t st;
+	int i;
+
+	/* Someone else's id and key do not work here. */
+	st = sbt_call(theirs, OP_ADD, 1, 2, 3, &v);
+	if (st != -EPIPE)
+		return 10;
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.conn_fd = cfd;
+	if (ioctl(sess, SB_IOC_ATTACH, &a))
+		return 11;
+	if (a.id == theirs->id || a.key == theirs->key)
+		return 12;
+	for (i = 0; i < 10000; i++) {
+		st = sbt_call_raw(a.view, a.id, a.key, OP_ADD, i, 1, 1, &v);
+		if (st || v != (uint64_t)i + 2)
+			return 13;
+	}
+	if (ioctl(sess, SB_IOC_ATTACH, &a) == 0 || errno != EEXIST)
+		return 14;
+	return 0;
+}
+
+static void fork_test(void)
+{
+	struct client cl;
+	struct sb_connect r;
+	uint64_t v;
+	int64_t st;
+	int status, i, bad = 0;
+	pid_t pid;
+
+	if (client_start(&cl, 4)) {
+		tap_result(0, "fork: setup", "server or connect failed");
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		int sess;
+
+		memset(&r, 0, sizeof(r));
+		r.size = sizeof(r);
+		strcpy(r.name, "ops");
+		if (ioctl(cl.fd, SB_IOC_CONNECT, &r) == 0 || errno != EBADFD)
+			_exit(20);
+		if (mmap((void *)SB_TRAMP_BASE, 4096, PROT_READ, MAP_PRIVATE |
+			 MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) == MAP_FAILED)
+			_exit(21);	/* the trampoline was inherited */
+		munmap((void *)SB_TRAMP_BASE, 4096);
+		sess = sbt_open();
+		if (sess < 0)
+			_exit(22);
+		_exit(attach_and_call(sess, cl.c.fd, &cl.c));
+	}
+	for (i = 0; i < 20000; i++) {
+		st = sbt_call(&cl.c, OP_ADD, i, 0, 0, &v);
+		if (st || v != (uint64_t)i)
+			bad++;
+	}
+	waitpid(pid, &status, 0);
+	tap_result(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		   "a forked child: no inherited trampoline, parent's session refused (EBADFD), inherited connection useless until attached, then its own id and key work",
+		   "child status 0x%x", status);
+	tap_result(bad == 0, "the parent keeps calling while its child attaches and calls",
+		   "%d wrong", bad);
+	st = sbt_call(&cl.c, OP_ADD, 4, 5, 6, &v);
+	tap_result(st == 0 && v == 15, "the parent's attachment survives the child's exit",
+		   "status %lld", (long long)st);
+	client_end(&cl);
+}
+
+static void scm_test(void)
+{
+	struct client cl;
+	int sv[2], status;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv)) {
+		tap_result(0, "scm: socketpair", "%s", strerror(errno));
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		struct sbt_conn theirs;
+		int sess, cfd;
+
+		close(sv[0]);
+		sess = sbt_open();
+		cfd = recv_fd(sv[1], &theirs, sizeof(theirs));
+		if (sess < 0 || cfd < 0)
+			_exit(30);
+		_exit(attach_and_call(sess, cfd, &theirs));
+	}
+	close(sv[1]);
+	if (client_start(&cl, 2)) {
+		tap_result(0, "scm: setup", "server or connect failed");
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return;
+	}
+	send_fd(sv[0], cl.c.fd, &cl.c, sizeof(cl.c));
+	waitpid(pid, &status, 0);
+	tap_result(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		   "a connection received over SCM_RIGHTS is useless until attached, then works with its own key",
+		   "receiver status 0x%x", status);
+	client_end(&cl);
+	close(sv[0]);
+}
+
 int main(int argc, char **argv)
 {
+	static const struct {
+		const char *name;
+		void (*fn)(void);
+	} tests[] = {
+		{ "threads", threads }, { "long", long_calls },
+		{ "signals", signals }, { "migrate", migrate },
+		{ "faults", faults }, { "fork", fork_test }, { "scm", scm_test },
+	};
+	unsigned int i;
+
 	if (argc >= 2 && !strcmp(argv[1], "basic")) {
 		basic(argc >= 3 ? strtoul(argv[2], NULL, 0) : 1000000);
 		return tap_exit();
 	}
-	fprintf(stderr, "usage: sb-calltest basic [CALLS]\n");
+	for (i = 0; argc == 2 && i < sizeof(tests) / sizeof(tests[0]); i++) {
+		if (!strcmp(argv[1], tests[i].name)) {
+			tests[i].fn();
+			return tap_exit();
+		}
+	}
+	fprintf(stderr, "usage: sb-calltest basic [CALLS] | threads | long | signals | migrate | faults | fork | scm\n");
 	return 2;
 }
