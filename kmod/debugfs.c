@@ -108,6 +108,10 @@ static int exits_show(struct seq_file *m, void *v)
 			   call.stats->conts_resumed);
 		seq_printf(m, "cpu %u: CONT_TABLE_FULL %llu\n", cpu,
 			   call.stats->conts_full);
+		seq_printf(m, "cpu %u: CALL_ABORTED %llu\n", cpu,
+			   call.stats->call_aborts);
+		seq_printf(m, "cpu %u: CALL_LANDING_TRAP %llu\n", cpu,
+			   call.stats->call_landing_traps);
 	}
 	cpus_read_unlock();
 	kfree(call.stats);

@@ -68,11 +68,13 @@ static inline int vm_status_clamp(int status)
  *
  * The trampoline's own statuses map onto the library's:
  *   -EPIPE (not attached, server gone)     -> -ECONNRESET
+ *   -ESTALE (server gone during the call)  -> -ECONNRESET
  *   -EACCES (wrong key: attachment revoked) -> -ECONNRESET
  *   -EBUSY (all slots busy)                -> -EBUSY
  *   -EOPNOTSUPP (no rseq)                  -> -EOPNOTSUPP
- *   -EFAULT, -ENOSYS, -EINTR (the handler faulted, made a system call, or
- *    could not be resumed after an interrupt: the call was aborted)
+ *   -EFAULT, -ENOSYS, -EAGAIN, -EINVAL, -EINTR (the handler faulted, made
+ *    a system call, or could not be resumed after an interrupt: the call
+ *    was aborted)
  *                                          -> -ECONNABORTED
  *   anything else                          -> -EPROTO
  *
@@ -87,6 +89,7 @@ static inline int vm_status_decode(int64_t raw, uint64_t buf_size,
 	if (raw < 0) {
 		switch (-word) {
 		case EPIPE:
+		case ESTALE:
 		case EACCES:
 			return -ECONNRESET;
 		case EBUSY:
@@ -95,6 +98,8 @@ static inline int vm_status_decode(int64_t raw, uint64_t buf_size,
 			return -EOPNOTSUPP;
 		case EFAULT:
 		case ENOSYS:
+		case EAGAIN:
+		case EINVAL:
 		case EINTR:
 			return -ECONNABORTED;
 		default:

@@ -84,9 +84,12 @@
  *   RAX = the address of the calling thread's registered struct rseq
  *         (glibc: __builtin_thread_pointer() + __rseq_offset);
  * returns RAX = status (0, the handler's status, or a negative errno from
- * the trampoline: EPIPE not attached or server gone, EACCES wrong key,
- * EBUSY all slots busy, EOPNOTSUPP no rseq, EFAULT the handler faulted,
- * ENOSYS the handler made a system call, EINTR resume refused), RDX = value.
+ * the trampoline or the RootKernel: EPIPE not attached or server gone,
+ * EACCES wrong key, EBUSY all slots busy, EOPNOTSUPP no registered rseq,
+ * EFAULT the handler faulted, ENOSYS the handler made a system call,
+ * ESTALE the server went away while the call was interrupted, EAGAIN an
+ * interrupt found no continuation record free, EINVAL the resume was
+ * refused), RDX = value.
  * Preserved: RBX, RBP, R12-R15, RSP, FS and GS base, RFLAGS.  Everything else
  * is clobbered: the other GPRs, every vector register (left in the init
  * state, MXCSR 0x1f80) and the x87 state.

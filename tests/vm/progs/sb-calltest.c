@@ -3,7 +3,7 @@
  * sb-calltest - direct server calls in the guest, through the raw ABI.
  *
  * Usage: sb-calltest basic [CALLS] | threads | long | signals | migrate |
- *                    faults | fork | scm
+ *                    faults | fork | scm | hold SECS
  *
  * basic: a server process (an adder: a0+a1+a2+a3, status a3 == 7 ? -42 : 0)
  * and a client process; lookup, connect, CALLS calls (default 1000000) with
@@ -29,6 +29,7 @@
  *           its own id and key, while the parent keeps calling.
  * scm:      a connection passed over SCM_RIGHTS gives nothing until
  *           attached.
+ * hold:     a server and a client calling for SECS seconds.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -43,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <x86intrin.h>
 
@@ -158,12 +160,65 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static void report(const char *what, uint64_t *t)
+{
+	qsort(t, 10000, sizeof(t[0]), cmp_u64);
+	printf("# measure: %s (rdtsc delta, 10000 samples): min %llu median %llu p99 %llu\n",
+	       what, (unsigned long long)t[0], (unsigned long long)t[5000],
+	       (unsigned long long)t[9900]);
+}
+
+/* Total VM exits on all CPUs so far, from the RootKernel's counters. */
+static long long vm_exits(void)
+{
+	FILE *f = fopen("/sys/kernel/debug/skybridge/exits", "r");
+	long long sum = 0, n;
+	char line[128];
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "cpu %*u: total %lld", &n) == 1)
+			sum += n;
+	fclose(f);
+	return sum;
+}
+
+static void pipe_round_trips(uint64_t *t)
+{
+	int a[2], b[2], i;
+	char c = 0;
+	pid_t pid;
+
+	if (pipe(a) || pipe(b))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		while (read(a[0], &c, 1) == 1 && write(b[1], &c, 1) == 1)
+			;
+		_exit(0);
+	}
+	for (i = 0; i < 10000; i++) {
+		uint64_t t0 = __rdtsc();
+
+		if (write(a[1], &c, 1) != 1 || read(b[0], &c, 1) != 1)
+			break;
+		t[i] = __rdtsc() - t0;
+	}
+	close(a[1]);
+	waitpid(pid, NULL, 0);
+	close(a[0]);
+	close(b[0]);
+	close(b[1]);
+}
+
 static void basic(unsigned long calls)
 {
 	struct sbt_conn c;
 	struct sb_lookup l;
 	unsigned long i, bad = 0;
 	uint64_t v, t[10000];
+	long long exits;
 	int64_t st;
 	pid_t pid, npid;
 	int fd, stop, nstop;
@@ -235,19 +290,29 @@ static void basic(unsigned long calls)
 		server_stop(npid, nstop);
 	}
 
-	/* The null round trip, timed. */
+	/* The null round trip, timed, with the VM exits it caused. */
 	for (i = 0; i < 1000; i++)
 		sbt_call(&c, 0, 0, 0, 0, &v);
+	exits = vm_exits();
 	for (i = 0; i < 10000; i++) {
 		uint64_t t0 = __rdtsc();
 
 		sbt_call(&c, 0, 0, 0, 0, &v);
 		t[i] = __rdtsc() - t0;
 	}
-	qsort(t, 10000, sizeof(t[0]), cmp_u64);
-	printf("# measure: raw direct call round trip (rdtsc delta, 10000 samples): min %llu median %llu p99 %llu\n",
-	       (unsigned long long)t[0], (unsigned long long)t[5000],
-	       (unsigned long long)t[9900]);
+	exits = vm_exits() - exits;
+	report("raw direct call round trip", t);
+	printf("# measure: VM exits during those 10000 calls (all CPUs, includes reading the counters): %lld\n",
+	       exits);
+	for (i = 0; i < 10000; i++) {
+		uint64_t t0 = __rdtsc();
+
+		syscall(SYS_getpid);
+		t[i] = __rdtsc() - t0;
+	}
+	report("getpid() system call", t);
+	pipe_round_trips(t);
+	report("pipe round trip (1 byte each way, two processes)", t);
 
 	tap_result(server_stop(pid, stop) == 0, "the server exits cleanly",
 		   "server failed");
@@ -534,6 +599,28 @@ static void faults(void)
 	client_end(&cl);
 }
 
+/* Keep calling for @secs seconds (the scenario tries rmmod meanwhile). */
+static void hold(unsigned int secs)
+{
+	struct client cl;
+	time_t end = time(NULL) + secs;
+	unsigned long n = 0, bad = 0;
+	uint64_t v;
+
+	if (client_start(&cl, 1)) {
+		tap_result(0, "hold: setup", "server or connect failed");
+		return;
+	}
+	while (time(NULL) < end) {
+		if (sbt_call(&cl.c, OP_ADD, n, 1, 1, &v) || v != n + 2)
+			bad++;
+		n++;
+	}
+	tap_result(bad == 0 && n > 0, "calls go on while rmmod is tried",
+		   "%lu of %lu wrong", bad, n);
+	client_end(&cl);
+}
+
 static int send_fd(int sock, int fd, const void *data, size_t len)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))];
@@ -694,6 +781,10 @@ int main(int argc, char **argv)
 	};
 	unsigned int i;
 
+	if (argc == 3 && !strcmp(argv[1], "hold")) {
+		hold((unsigned int)strtoul(argv[2], NULL, 0));
+		return tap_exit();
+	}
 	if (argc >= 2 && !strcmp(argv[1], "basic")) {
 		basic(argc >= 3 ? strtoul(argv[2], NULL, 0) : 1000000);
 		return tap_exit();

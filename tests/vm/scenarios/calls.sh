@@ -17,3 +17,14 @@ for t in threads long signals migrate faults fork scm; do
 	run_tap sb-calltest "$t"
 	check_dmesg "calls: $t"
 done
+# rmmod while a server and a client exist is refused (their files hold the
+# module); once they are gone it succeeds, and the module loads again.
+sb-calltest hold 8 >/tmp/hold.out 2>&1 &
+holder=$!
+sleep 3
+check_fails "rmmod is refused while a server and a client are connected" rmmod skybridge
+wait $holder
+run_tap cat /tmp/hold.out
+check "rmmod after they exit" rmmod skybridge
+check "insmod again" insmod "$MODULE"
+check_dmesg "calls: rmmod"
