@@ -280,7 +280,7 @@ static int exit_handle_ept_violation(struct hv_cpu *hc, struct hv_regs *regs)
 	hv_log_ratelimited("CPU %u: guest %s of %s GPA 0x%llx at RIP 0x%lx (qualification 0x%llx): #GP\n",
 			   hc->cpu, qual & EPT_QUAL_FETCH ? "fetch" :
 			   qual & EPT_QUAL_WRITE ? "write" : "read",
-			   hidden ? "RootKernel" : "unmapped", gpa,
+			   hidden ? "RootKernel" : "unmapped or non-executable", gpa,
 			   vmcs_readl(GUEST_RIP), qual);
 	/* Never retry: the access would fault again forever. */
 	return inject_gp();

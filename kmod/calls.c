@@ -58,6 +58,7 @@ static LIST_HEAD(sb_servers);
 static struct page *sb_code[SB_TRAMP_CODE_PAGES];
 static struct hv_tramp sb_hv_tramp;
 static bool sb_vmfunc_ok;
+static atomic_t sb_nr_views = ATOMIC_INIT(0);	/* server views in use */
 
 struct sb_session;
 struct sb_conn;
@@ -76,7 +77,8 @@ struct sb_server {
 	struct list_head node;		/* in sb_servers while registered */
 	char name[SKYBRIDGE_NAME_LEN];
 	int view;
-	struct sb_session *sess;	/* NULL once unregistered */
+	bool live;			/* registered: name, keys, remaps */
+	struct sb_session *sess;	/* its session, while live */
 	struct mm_struct *mm;
 	u64 root;
 	struct mmu_notifier mn;
@@ -125,8 +127,10 @@ static void server_release(struct kref *ref)
 {
 	struct sb_server *srv = container_of(ref, struct sb_server, ref);
 
-	if (srv->view >= 0)
+	if (srv->view >= 0) {
 		sb_view_destroy(srv->view);
+		atomic_dec(&sb_nr_views);
+	}
 	kfree(srv);
 }
 
@@ -143,7 +147,7 @@ static void att_detach(struct sb_att *att)
 	bool shared = false;
 
 	srv->atts[att->id] = NULL;
-	if (srv->sess) {
+	if (srv->live) {
 		WRITE_ONCE(*info_u64(srv->sess, SBI_KEYS + 8 * att->id), 0);
 		buf_update(srv, att->conn, att->id, false);
 	}
@@ -180,14 +184,14 @@ static void server_kill(struct sb_server *srv)
 {
 	unsigned int i;
 
-	if (!srv->sess)
+	if (!srv->live)
 		return;
 	list_del_init(&srv->node);
 	for (i = 0; i < SKYBRIDGE_MAX_ATTACH; i++)
 		if (srv->atts[i])
 			att_detach(srv->atts[i]);
 	WRITE_ONCE(*(u32 *)info_u64(srv->sess, SBI_VIEW), 0);
-	srv->sess->server = NULL;
+	srv->live = false;
 	srv->sess = NULL;
 }
 
@@ -372,6 +376,8 @@ static long sb_register(struct sb_session *sess, void __user *arg)
 	if (!err) {
 		view = sb_view_create_server();
 		err = view < 0 ? view : 0;
+		if (!err)
+			atomic_inc(&sb_nr_views);
 	}
 	if (err) {
 		mutex_unlock(&sb_calls_lock);
@@ -391,6 +397,7 @@ static long sb_register(struct sb_session *sess, void __user *arg)
 	*info_u64(sess, SBI_BUSY) = 0;
 	WRITE_ONCE(*(u32 *)info_u64(sess, SBI_VIEW), view);
 	srv->sess = sess;
+	srv->live = true;
 	sess->server = srv;
 	list_add(&srv->node, &sb_servers);
 	mutex_unlock(&sb_calls_lock);
@@ -415,6 +422,7 @@ static long sb_unregister(struct sb_session *sess)
 	srv = sess->server;
 	if (srv)
 		server_kill(srv);
+	sess->server = NULL;
 	mutex_unlock(&sb_calls_lock);
 	if (!srv)
 		return -ENOENT;
@@ -460,7 +468,7 @@ static long sb_lookup(void __user *arg)
 /* The server's buffer mapping, if it has one (server mm read-locked). */
 static struct vm_area_struct *buf_vma(struct sb_server *srv)
 {
-	unsigned long addr = srv->sess ? srv->sess->buf_addr : 0;
+	unsigned long addr = srv->live ? srv->sess->buf_addr : 0;
 	struct vm_area_struct *vma = addr ? find_vma(srv->mm, addr) : NULL;
 
 	if (vma && vma->vm_start == addr && vma->vm_private_data == srv->sess)
@@ -489,7 +497,7 @@ static void buf_update(struct sb_server *srv, struct sb_conn *conn,
 {
 	struct vm_area_struct *vma;
 
-	if (!conn->nr_buf || !srv->sess || !srv->sess->buf_addr ||
+	if (!conn->nr_buf || !srv->live || !srv->sess->buf_addr ||
 	    !mmget_not_zero(srv->mm))
 		return;
 	mmap_read_lock(srv->mm);
@@ -512,7 +520,7 @@ static int att_create(struct sb_session *sess, struct sb_conn *conn,
 	unsigned int i;
 	long ret;
 
-	if (!srv->sess)
+	if (!srv->live)
 		return -EPIPE;
 	if (!may_connect(srv))
 		return -EACCES;
@@ -790,11 +798,16 @@ int sb_dev_release(struct inode *inode, struct file *file)
 	struct sb_server *srv, *s;
 	unsigned int i;
 
-	/* Detach this process from every server it is attached to. */
+	/*
+	 * Take down its server (the mm may have gone first: then the
+	 * notifier's release already took it out of service) and detach this
+	 * process from every server it is attached to.
+	 */
 	mutex_lock(&sb_calls_lock);
 	srv = sess->server;
 	if (srv)
 		server_kill(srv);
+	sess->server = NULL;
 	list_for_each_entry(s, &sb_servers, node)
 		for (i = 0; i < SKYBRIDGE_MAX_ATTACH; i++)
 			if (s->atts[i] && s->atts[i]->sess == sess)
@@ -872,6 +885,7 @@ static long sb_info(void __user *arg)
 		     (boot_cpu_has(X86_FEATURE_PTI) ? SB_INFO_PTI : 0);
 	info.nr_cpus = nr_cpu_ids;
 	info.tramp_base = SB_TRAMP_BASE;
+	info.views_free = HV_NR_VIEWS - HV_VIEW_FIRST - atomic_read(&sb_nr_views);
 	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
 }
 

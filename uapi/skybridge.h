@@ -111,7 +111,7 @@ struct sb_info {
 	__u32 flags;		/* out: SB_INFO_* */
 	__u32 nr_cpus;		/* out: CPU numbers are below this */
 	__u64 tramp_base;	/* out: SB_TRAMP_BASE */
-	__u32 views_free;	/* out: view indices not in use */
+	__u32 views_free;	/* out: view indices no server uses */
 	__u32 reserved[7];	/* out: zero */
 };
 #define SB_INFO_VMFUNC		(1u << 0)	/* direct calls work */

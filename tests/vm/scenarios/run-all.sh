@@ -13,7 +13,7 @@ for s in "$@"; do
 	log=/tmp/scenario.$$.log
 	{ sh "/lab/scenarios/$s" 2>&1; echo $? >"$log.rc"; } | tee "$log"
 	rc=$(cat "$log.rc")
-	n=$(grep -c '^not ok' "$log")
+	n=$(grep '^not ok' "$log" | grep -vc '# TODO')
 	if [ "$rc" -ne 0 ] && [ "$n" -eq 0 ]; then
 		echo "not ok - $s: exited $rc without reporting a failed check"
 		n=1
