@@ -461,6 +461,7 @@ static long hc_get_stats(struct hv_cpu *hc, struct hv_regs *regs)
 	if (regs->rsi != sizeof(hc->stats) ||
 	    !hv_direct_map_buffer(regs->rdi, regs->rsi))
 		return -EINVAL;
+	hc->stats.ept_pool_free = READ_ONCE(hc->g->pool_free);
 	memcpy((void *)regs->rdi, &hc->stats, sizeof(hc->stats));
 	return 0;
 }

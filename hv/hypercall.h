@@ -102,6 +102,7 @@ struct hv_cpu_stats {
 	__u64 launch_tsc;		/* TSC ticks from VMXON to the guest */
 	__u64 call_aborts;		/* calls abandoned: fault or syscall */
 	__u64 call_landing_traps;	/* kernel entries in the landing view */
+	__u64 ept_pool_free;		/* view EPT pages free (global) */
 };
 #endif /* !__ASSEMBLY__ */
 

@@ -112,6 +112,8 @@ static int exits_show(struct seq_file *m, void *v)
 			   call.stats->call_aborts);
 		seq_printf(m, "cpu %u: CALL_LANDING_TRAP %llu\n", cpu,
 			   call.stats->call_landing_traps);
+		seq_printf(m, "cpu %u: EPT_POOL_FREE %llu\n", cpu,
+			   call.stats->ept_pool_free);
 	}
 	cpus_read_unlock();
 	kfree(call.stats);

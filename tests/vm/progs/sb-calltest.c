@@ -3,7 +3,7 @@
  * sb-calltest - direct server calls in the guest, through the raw ABI.
  *
  * Usage: sb-calltest basic [CALLS] | threads | long | signals | migrate |
- *                    faults | fork | scm | hold SECS
+ *                    faults | fork | scm | cycle N | hold SECS
  *
  * basic: a server process (an adder: a0+a1+a2+a3, status a3 == 7 ? -42 : 0)
  * and a client process; lookup, connect, CALLS calls (default 1000000) with
@@ -29,6 +29,8 @@
  *           its own id and key, while the parent keeps calling.
  * scm:      a connection passed over SCM_RIGHTS gives nothing until
  *           attached.
+ * cycle:    N times a server registers, a client connects and calls, both
+ *           exit; the view indices are all free again afterwards.
  * hold:     a server and a client calling for SECS seconds.
  */
 #include <errno.h>
@@ -168,8 +170,8 @@ static void report(const char *what, uint64_t *t)
 	       (unsigned long long)t[9900]);
 }
 
-/* Total VM exits on all CPUs so far, from the RootKernel's counters. */
-static long long vm_exits(void)
+/* Sum of a counter over all CPUs, from the RootKernel's exit statistics. */
+static long long hv_counter(const char *fmt)
 {
 	FILE *f = fopen("/sys/kernel/debug/skybridge/exits", "r");
 	long long sum = 0, n;
@@ -178,10 +180,30 @@ static long long vm_exits(void)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "cpu %*u: total %lld", &n) == 1)
+		if (sscanf(line, fmt, &n) == 1)
 			sum += n;
 	fclose(f);
 	return sum;
+}
+
+static long long vm_exits(void)
+{
+	return hv_counter("cpu %*u: total %lld");
+}
+
+/* Free view EPT pages (one pool: every CPU reports the same number). */
+static long long ept_pool_free(void)
+{
+	FILE *f = fopen("/sys/kernel/debug/skybridge/exits", "r");
+	long long n = -1;
+	char line[128];
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "cpu %*u: EPT_POOL_FREE %lld", &n) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return n;
 }
 
 static void pipe_round_trips(uint64_t *t)
@@ -194,6 +216,8 @@ static void pipe_round_trips(uint64_t *t)
 		return;
 	pid = fork();
 	if (pid == 0) {
+		close(a[1]);
+		close(b[0]);
 		while (read(a[0], &c, 1) == 1 && write(b[1], &c, 1) == 1)
 			;
 		_exit(0);
@@ -218,12 +242,14 @@ static void basic(unsigned long calls)
 	struct sb_lookup l;
 	unsigned long i, bad = 0;
 	uint64_t v, t[10000];
-	long long exits;
+	long long exits, pool0, pool1;
 	int64_t st;
 	pid_t pid, npid;
 	int fd, stop, nstop;
 
+	pool0 = ept_pool_free();
 	pid = server_start("adder", adder, 2, &stop);
+	pool1 = ept_pool_free();
 	tap_result(pid > 0, "a server registers", "server did not start");
 	if (pid <= 0)
 		return;
@@ -248,6 +274,8 @@ static void basic(unsigned long calls)
 	tap_result(st == 0, "connect", "%s", strerror((int)-st));
 	if (st)
 		return;
+	printf("# measure: EPT pages: %lld for the server's view, %lld more for this client's remap\n",
+	       pool0 - pool1, pool1 - ept_pool_free());
 	st = sbt_call(&c, 1, 2, 3, 4, &v);
 	tap_result(st == 0 && v == 10, "one call: 1+2+3+4",
 		   "status %lld value %llu", (long long)st, (unsigned long long)v);
@@ -350,6 +378,8 @@ static int client_start(struct client *cl, unsigned int slots)
 static void client_end(struct client *cl)
 {
 	close(cl->c.fd);
+	munmap((void *)SB_TRAMP_BASE, SB_TRAMP_CODE_PAGES * 4096);
+	munmap((void *)SB_TRAMP_DATA, SB_TRAMP_DATA_PAGES * 4096);
 	close(cl->fd);
 	server_stop(cl->srv, cl->stop);
 }
@@ -599,6 +629,37 @@ static void faults(void)
 	client_end(&cl);
 }
 
+static int views_free(int fd)
+{
+	struct sb_info info = { .size = sizeof(info) };
+
+	return ioctl(fd, SB_IOC_INFO, &info) ? -1 : (int)info.views_free;
+}
+
+/* Servers come and go: their view indices come back. */
+static void cycle(unsigned int n)
+{
+	int fd = open(SKYBRIDGE_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	int before = views_free(fd), bad = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct client cl;
+		uint64_t v;
+
+		if (client_start(&cl, 1) || sbt_call(&cl.c, OP_ADD, i, 1, 1, &v) ||
+		    v != i + 2)
+			bad++;
+		client_end(&cl);
+	}
+	tap_result(bad == 0, "register, connect, call, exit: every cycle works",
+		   "%d of %u failed", bad, n);
+	tap_result(before > 0 && views_free(fd) == before,
+		   "every server's view index is free again afterwards",
+		   "views free before %d, after %d", before, views_free(fd));
+	close(fd);
+}
+
 /* Keep calling for @secs seconds (the scenario tries rmmod meanwhile). */
 static void hold(unsigned int secs)
 {
@@ -781,6 +842,10 @@ int main(int argc, char **argv)
 	};
 	unsigned int i;
 
+	if (argc == 3 && !strcmp(argv[1], "cycle")) {
+		cycle((unsigned int)strtoul(argv[2], NULL, 0));
+		return tap_exit();
+	}
 	if (argc == 3 && !strcmp(argv[1], "hold")) {
 		hold((unsigned int)strtoul(argv[2], NULL, 0));
 		return tap_exit();
