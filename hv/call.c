@@ -31,7 +31,7 @@
 #include <linux/errno.h>
 #include <linux/mm.h>
 #include <linux/string.h>
-#include <asm/desc.h>
+#include <asm/irq_vectors.h>
 #include <asm/msr.h>
 #include <asm/page.h>
 #include <asm/pgtable_types.h>
@@ -151,18 +151,6 @@ struct trap {
 	u64 rip, rsp, rflags;	/* the thread's user state */
 };
 
-static int vector_of(u64 rip)
-{
-	const gate_desc *idt = (const gate_desc *)vmcs_readl(GUEST_IDTR_BASE);
-	unsigned int n = (vmcs_read32(GUEST_IDTR_LIMIT) + 1) / sizeof(*idt);
-	unsigned int v;
-
-	for (v = 0; v < n && v < 256; v++)
-		if (gate_offset(&idt[v]) == rip)
-			return v;
-	return -1;
-}
-
 static bool classify(struct hv_cpu *hc, struct hv_regs *regs, bool nmi,
 		     struct trap *t)
 {
@@ -186,7 +174,7 @@ static bool classify(struct hv_cpu *hc, struct hv_regs *regs, bool nmi,
 		t->rflags = regs->r11;
 		return true;
 	}
-	vec = vector_of(rip);
+	vec = hv_idt_vector(rip);
 	if (vec < 0)
 		return false;
 	frame = (u64 *)vmcs_readl(GUEST_RSP);

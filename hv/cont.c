@@ -64,8 +64,8 @@ void hv_xrstor_init(struct hv_global *g)
 	xrstor_all(g->xsave_init);
 }
 
-/* The IDT vector whose gate targets @rip, or -1. */
-static int vector_of(u64 rip)
+/* The IDT vector whose gate targets @rip, or -1 (host context). */
+int hv_idt_vector(u64 rip)
 {
 	const gate_desc *idt = (const gate_desc *)vmcs_readl(GUEST_IDTR_BASE);
 	unsigned int n = (vmcs_read32(GUEST_IDTR_LIMIT) + 1) / sizeof(*idt);
@@ -108,7 +108,7 @@ bool hv_cont_save(struct hv_cpu *hc, struct hv_regs *regs,
 	if (!view->resume_rip)
 		return false;
 	/* Interrupts (and NMI) push no error code: RIP, CS, RFLAGS, RSP, SS. */
-	vec = vector_of(vmcs_readl(GUEST_RIP));
+	vec = hv_idt_vector(vmcs_readl(GUEST_RIP));
 	if ((vec != 2 && vec < 32) || (frame[1] & 3) != 3)
 		return false;
 

@@ -210,6 +210,7 @@ u64 hv_cont_save_call(struct hv_cpu *hc, struct hv_regs *regs,
 		      unsigned int index, u64 rip, u64 rsp, u64 rflags,
 		      const struct hv_client *client);
 void hv_xrstor_init(struct hv_global *g);
+int hv_idt_vector(u64 rip);
 
 /* call.c */
 bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
