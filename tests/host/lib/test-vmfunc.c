@@ -49,8 +49,9 @@ static void test_tramp_statuses(void)
 		{ -EPIPE, -ECONNRESET }, { -EACCES, -ECONNRESET },
 		{ -EBUSY, -EBUSY }, { -EOPNOTSUPP, -EOPNOTSUPP },
 		{ -EFAULT, -ECONNABORTED }, { -ENOSYS, -ECONNABORTED },
-		{ -EINTR, -ECONNABORTED }, { -EINVAL, -EPROTO },
-		{ -4096, -EPROTO },
+		{ -EINTR, -ECONNABORTED }, { -EINVAL, -ECONNABORTED },
+		{ -EAGAIN, -ECONNABORTED }, { -ESTALE, -ECONNRESET },
+		{ -ERANGE, -EPROTO }, { -4096, -EPROTO },
 	};
 	bool all = true;
 
