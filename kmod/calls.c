@@ -229,6 +229,14 @@ static void server_destroy(struct sb_server *srv)
 	server_put(srv);
 }
 
+static const struct vm_operations_struct sb_vm_ops;
+
+/* The trampoline's code mapping: the only place VMFUNC may be. */
+static bool is_tramp_vma(struct vm_area_struct *vma)
+{
+	return vma->vm_ops == &sb_vm_ops && vma->vm_pgoff == 0;
+}
+
 static bool name_ok(const char *name)
 {
 	size_t i, n = strnlen(name, SKYBRIDGE_NAME_LEN);
@@ -339,6 +347,7 @@ static long sb_register(struct sb_session *sess, void __user *arg)
 	if (!sb_vmfunc_ok)
 		return -EOPNOTSUPP;
 	err = mappings_ok(sess, r.handler, r.buf_size);
+	err = err ?: sb_scan_exec(current->mm, is_tramp_vma);
 	if (err)
 		return err;
 	slots = memdup_user(u64_to_user_ptr(r.slots),
@@ -609,6 +618,9 @@ static long sb_connect(struct sb_session *sess, void __user *arg)
 	if (c.size != sizeof(c) || c.flags || c.reserved[0] || c.reserved[1] ||
 	    !name_ok(c.name))
 		return -EINVAL;
+	err = sb_scan_exec(current->mm, is_tramp_vma);
+	if (err)
+		return err;
 	mutex_lock(&sb_calls_lock);
 	srv = server_find(c.name);
 	err = srv ? 0 : -ENOENT;
@@ -654,6 +666,9 @@ static long sb_attach(struct sb_session *sess, void __user *arg)
 		return -EFAULT;
 	if (a.size != sizeof(a) || a.flags || a.reserved[0] || a.reserved[1])
 		return -EINVAL;
+	err = sb_scan_exec(current->mm, is_tramp_vma);
+	if (err)
+		return err;
 	f = fdget(a.conn_fd);
 	if (!f.file)
 		return -EBADF;

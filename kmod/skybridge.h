@@ -30,6 +30,10 @@ int sb_dev_open(struct inode *inode, struct file *file);
 int sb_dev_release(struct inode *inode, struct file *file);
 int sb_dev_mmap(struct file *file, struct vm_area_struct *vma);
 const struct hv_tramp *sb_tramp(void);
+
+struct mm_struct;
+int sb_scan_exec(struct mm_struct *mm,
+		 bool (*skip)(struct vm_area_struct *vma));
 void sb_views_debugfs(struct dentry *dir);
 void sb_views_exit(void);
 

@@ -129,6 +129,13 @@ struct sb_slot_desc {
 	__u64 rseq;		/* its struct rseq, or 0 */
 };
 
+/*
+ * SB_IOC_REGISTER, SB_IOC_CONNECT and SB_IOC_ATTACH first read every
+ * executable mapping of the calling process but the trampoline and fail
+ * with ENOEXEC if one holds the VMFUNC bytes 0F 01 D4 (the kernel log names
+ * the mapping and offset; sb-rewrite removes them from binaries).
+ */
+
 /* SB_IOC_REGISTER: make the calling process a server. */
 struct sb_register {
 	__u32 size;		/* in: sizeof(struct sb_register) */
