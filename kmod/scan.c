@@ -28,7 +28,8 @@ static const u8 vmfunc_insn[3] = { 0x0f, 0x01, 0xd4 };
 /*
  * Search one page, @tail holding the last two bytes of the page before it
  * (or 0xff when there is none).  Return the offset of the first byte of a
- * hit relative to the page, possibly -2 or -1, or PAGE_SIZE if none.
+ * hit relative to the page, possibly -2 or -1 (a signed long: compare it
+ * with PAGE_SIZE, an unsigned long, only by equality), or PAGE_SIZE.
  */
 static long scan_page(const u8 *p, u8 tail[2])
 {
@@ -64,7 +65,8 @@ static void report(struct vm_area_struct *vma, unsigned long addr)
 		name = "[stack]";
 	pr_warn_ratelimited("%s[%d]: VMFUNC bytes at 0x%lx, offset 0x%lx in executable mapping %s: registration refused\n",
 			    current->comm, task_pid_nr(current), addr,
-			    addr - vma->vm_start + (vma->vm_pgoff << PAGE_SHIFT),
+			    addr - vma->vm_start +
+			    (vma->vm_file ? vma->vm_pgoff << PAGE_SHIFT : 0),
 			    IS_ERR(name) ? "?" : name);
 }
 
@@ -115,7 +117,7 @@ int sb_scan_exec(struct mm_struct *mm,
 			kunmap_local(p);
 			put_page(page);
 			prev_end = addr + PAGE_SIZE;
-			if (hit < PAGE_SIZE) {
+			if (hit != (long)PAGE_SIZE) {
 				report(vma, addr + hit);
 				err = -ENOEXEC;
 			}
