@@ -61,6 +61,13 @@ static struct sbt_ret adder(uint64_t id, uint64_t a0, uint64_t a1, uint64_t a2,
 	return (struct sbt_ret){ a3 == 7 ? -42 : 0, a0 + a1 + a2 + a3 };
 }
 
+static struct sbt_ret echo_handler(uint64_t id, uint64_t a0, uint64_t a1,
+				   uint64_t a2, uint64_t a3)
+{
+	(void)id;
+	return (struct sbt_ret){ (int64_t)(a1 ^ a2 ^ a3), a0 };
+}
+
 static struct sbt_ret null_handler(uint64_t id, uint64_t a0, uint64_t a1,
 				   uint64_t a2, uint64_t a3)
 {
@@ -294,9 +301,33 @@ static void basic(unsigned long calls)
 		if (st || v != i + (i << 1) + 14)
 			bad++;
 	}
-	tap_result(bad == 0, "calls with correct results", "%lu of %lu wrong",
+	tap_result(bad == 0, "adder: every result right", "%lu of %lu wrong",
 		   bad, calls);
 	printf("# %lu calls\n", calls);
+	tap_result(__rseq_size > 0 && *(volatile int32_t *)((char *)sbt_rseq() + 4) == sched_getcpu(),
+		   "glibc's rseq is registered and its cpu_id is right after the calls",
+		   "rseq size %u", __rseq_size);
+
+	/* An echo server beside it: one more server view, one more remap. */
+	npid = server_start("echo", echo_handler, 1, &nstop);
+	if (npid > 0) {
+		struct sbt_conn e;
+
+		memset(&e, 0, sizeof(e));
+		st = sbt_connect(fd, "echo", &e);
+		for (i = 0, bad = 0; !st && i < calls; i++) {
+			uint64_t want = i * 0x9e3779b97f4a7c15ULL;
+
+			st = sbt_call(&e, want, i, 3, 5, &v);
+			if (st != (int64_t)(i ^ 3 ^ 5) || v != want)
+				bad++;
+			st = 0;
+		}
+		tap_result(!st && bad == 0, "echo: every value and status right",
+			   "connect %lld, %lu of %lu wrong", (long long)st, bad, calls);
+		close(e.fd);
+		server_stop(npid, nstop);
+	}
 
 	st = sbt_call_raw(c.view, c.id, c.key ^ 1, 1, 2, 3, 4, &v);
 	tap_result(st == -EACCES && v == 0, "a wrong key is refused (EACCES)",

@@ -44,6 +44,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hv/hypercall.h"
 #include "tap.h"
 #include "testview.h"
 
@@ -244,7 +245,8 @@ static void check_sweep(void)
 	uint32_t i;
 
 	for (i = 0; i <= 520; i++) {
-		int expect = (i == 0 || i == VIEW) ? 0 : SIGILL;
+		int expect = (i == HV_VIEW_PLAIN || i == HV_VIEW_LANDING ||
+			      i == VIEW) ? 0 : SIGILL;
 
 		sweep_index = i;
 		sweep_sig[i] = run_trapping(sweep_one);
@@ -254,7 +256,7 @@ static void check_sweep(void)
 				first_wrong = i;
 		}
 	}
-	NAME(name, "VMFUNC to every index 0-520: #UD except the live views 0 and %d",
+	NAME(name, "VMFUNC to every index 0-520: #UD except the live views 0, 1 (landing) and %d",
 	     VIEW);
 	tap_result(wrong == 0, name, "%d wrong, first index %d (signal %d)",
 		   wrong, first_wrong, first_wrong < 0 ? 0 : sweep_sig[first_wrong]);
@@ -304,7 +306,8 @@ static void check_unprivileged_sweep(void)
 			_exit(2);
 		for (round = 0; round < 3; round++)
 			for (i = 0; i <= 520; i++) {
-				int expect = (i == 0 || i == VIEW) ? 0 : SIGILL;
+				int expect = (i == HV_VIEW_PLAIN || i == HV_VIEW_LANDING ||
+			      i == VIEW) ? 0 : SIGILL;
 
 				sweep_index = i;
 				if (run_trapping(sweep_one) != expect)
