@@ -3,7 +3,8 @@
  * sb-calltest - direct server calls in the guest, through the raw ABI.
  *
  * Usage: sb-calltest basic [CALLS] | threads | long | signals | migrate |
- *                    faults | fork | scm | stray | cycle N | hold SECS
+ *                    faults | fork | scm | stray | munmap | cycle N |
+ *                    hold SECS
  *
  * basic: a server process (an adder: a0+a1+a2+a3, status a3 == 7 ? -42 : 0)
  * and a client process; lookup, connect, CALLS calls (default 1000000) with
@@ -30,6 +31,7 @@
  * scm:      a connection passed over SCM_RIGHTS gives nothing until
  *           attached.
  * stray:    VMFUNC bytes in any executable mapping refuse connect.
+ * munmap:   the cost of a server's munmap (its view is flushed on every CPU).
  * cycle:    N times a server registers, a client connects and calls, both
  *           exit; the view indices are all free again afterwards.
  * hold:     a server and a client calling for SECS seconds.
@@ -744,6 +746,45 @@ static void stray(void)
 	client_end(&cl);
 }
 
+/* 1,000 mmap + touch + munmap of one page: median TSC ticks per cycle. */
+static uint64_t munmap_cost(void)
+{
+	static uint64_t t[1000];
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		uint64_t t0 = __rdtsc();
+		char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		p[0] = 1;
+		munmap(p, 4096);
+		t[i] = __rdtsc() - t0;
+	}
+	qsort(t, 1000, sizeof(t[0]), cmp_u64);
+	return t[500];
+}
+
+/*
+ * What a server pays for its page-table changes: every munmap flushes its
+ * view on every CPU (mmu_notifier, an IPI per CPU).
+ */
+static void munmap_test(void)
+{
+	uint64_t before = munmap_cost(), after;
+	int fd = sbt_open(), view;
+
+	view = fd < 0 ? fd : sbt_register(fd, "munmapper", null_handler, 1, 0, NULL);
+	tap_result(view >= 2, "munmap: the process registers as a server", "%d", view);
+	munlockall();	/* sbt_register() locks; compare like with like */
+	after = munmap_cost();
+	printf("# measure: mmap+touch+munmap of a page, median of 1000: %llu before registering, %llu as a server (view flush on every CPU)\n",
+	       (unsigned long long)before, (unsigned long long)after);
+	tap_result(after > 0, "munmap: a registered server's munmap works", "%llu",
+		   (unsigned long long)after);
+	close(fd);
+}
+
 /* Keep calling for @secs seconds (the scenario tries rmmod meanwhile). */
 static void hold(unsigned int secs)
 {
@@ -923,7 +964,7 @@ int main(int argc, char **argv)
 		{ "threads", threads }, { "long", long_calls },
 		{ "signals", signals }, { "migrate", migrate },
 		{ "faults", faults }, { "fork", fork_test }, { "scm", scm_test },
-		{ "stray", stray },
+		{ "stray", stray }, { "munmap", munmap_test },
 	};
 	unsigned int i;
 

@@ -14,7 +14,7 @@ for c in $(seq 0 $((ncpus - 1))); do
 	run_tap taskset -c "$c" sb-calltest basic $n
 	check_dmesg "calls on cpu $c"
 done
-for t in threads long signals migrate faults fork scm stray "cycle 20"; do
+for t in threads long signals migrate faults fork scm stray munmap "cycle 20"; do
 	# shellcheck disable=SC2086
 	run_tap sb-calltest $t
 	check_dmesg "calls: $t"
