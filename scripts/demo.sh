@@ -7,9 +7,9 @@
 #
 # The demo always uses the lab, even on a host with VT-x; late-launching
 # under your own kernel is a separate, explicit step (README: "On real
-# hardware").  The skybridge direct call is not built yet: the table shows it
-# as n/a and compares the kernel's IPC mechanisms and the library's fallback
-# transport under the RootKernel.
+# hardware").  The table shows the skybridge direct call (through the
+# library, and the bare trampoline) next to the kernel's IPC mechanisms, all
+# under the RootKernel.
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 echo "skybridge demo: booting the emulated machine (1 vCPU) and running skybench" \

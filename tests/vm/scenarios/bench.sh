@@ -4,8 +4,7 @@
 # bench: the benchmark suite in the emulated machine, with the RootKernel
 # running (make vm-bench / make demo).  Run it with --cpus 1: in a one-vCPU
 # guest RDTSC advances once per emulated instruction, so every figure is an
-# instruction path length.  The skybridge direct call is reported as n/a
-# until the direct-call issue lands.
+# instruction path length, the direct call included.
 #
 # Usage (guest): bench.sh [SKYBENCH OPTIONS]
 . /lab/lib.sh
