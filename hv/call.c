@@ -46,10 +46,6 @@
 #define ERRCODE_VECTORS	(BIT(8) | BIT(10) | BIT(11) | BIT(12) | BIT(13) | \
 			 BIT(14) | BIT(17) | BIT(21) | BIT(29) | BIT(30))
 
-#define USER_FLAGS	(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | \
-			 X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_DF | \
-			 X86_EFLAGS_OF | X86_EFLAGS_AC | X86_EFLAGS_ID)
-
 /*
  * The physical address of user virtual address @va in the page tables at
  * @cr3 (a guest-physical address, identity-mapped), or 0 if it is not
@@ -138,8 +134,7 @@ static void set_user_state(u64 rip, u64 rsp, u64 rflags)
 	vmcs_write32(GUEST_SS_AR_BYTES, 0xc0f3);	/* data, DPL 3, D/B, G */
 	vmcs_writel(GUEST_RIP, rip);
 	vmcs_writel(GUEST_RSP, rsp);
-	vmcs_writel(GUEST_RFLAGS, (rflags & USER_FLAGS) | X86_EFLAGS_IF |
-		    X86_EFLAGS_FIXED);
+	vmcs_writel(GUEST_RFLAGS, hv_user_rflags(rflags));
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
 	vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 }
@@ -220,8 +215,8 @@ bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 		rsi = regs->rsi;
 		hc->stats.call_landing_traps++;
 	} else if (t.kind == TRAP_IRQ || t.kind == TRAP_NMI) {
-		token = hv_cont_save_call(hc, regs, index, t.rip, t.rsp,
-					  t.rflags, &client);
+		token = hv_cont_record(hc, regs, index, t.rip, t.rsp,
+				       t.rflags, &client);
 		if (token) {
 			target = g->tramp.resume_va;
 		} else {
@@ -248,8 +243,7 @@ bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 		/* Linux handles the interrupt, then returns to @target. */
 		regs->rsp = vmcs_readl(GUEST_RSP);
 		t.frame[0] = target;
-		t.frame[2] = (t.rflags & USER_FLAGS) | X86_EFLAGS_IF |
-			     X86_EFLAGS_FIXED;
+		t.frame[2] = hv_user_rflags(t.rflags);
 		t.frame[3] = client.rsp;
 	} else {
 		set_user_state(target, client.rsp, t.rflags);

@@ -36,11 +36,6 @@
 #include "hv.h"
 #include "vmx_ops.h"
 
-/* Flags a resumed thread may carry into a view: never TF (single-step). */
-#define USER_RFLAGS	(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | \
-			 X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_DF | \
-			 X86_EFLAGS_OF | X86_EFLAGS_AC | X86_EFLAGS_ID)
-
 static u64 root_of(struct hv_global *g, u64 cr3)
 {
 	u64 root = cr3 & CR3_ADDR_MASK;
@@ -100,8 +95,7 @@ bool hv_cont_save(struct hv_cpu *hc, struct hv_regs *regs,
 {
 	struct hv_global *g = hc->g;
 	u64 *frame = (u64 *)vmcs_readl(GUEST_RSP);
-	struct hv_cont *c;
-	bool saved = false;
+	u64 token;
 	int vec;
 
 	/* Most views are not resumable: skip the IDT scan for them. */
@@ -112,49 +106,32 @@ bool hv_cont_save(struct hv_cpu *hc, struct hv_regs *regs,
 	if ((vec != 2 && vec < 32) || (frame[1] & 3) != 3)
 		return false;
 
-	arch_spin_lock(&g->view_lock);
-	c = cont_free_slot(g);
-	if (c) {
-		c->token = siphash_2u64(++g->token_counter, rdtsc(), &g->token_key) | 1;
-		c->root = root_of(g, vmcs_readl(GUEST_CR3));
-		c->view = index;
-		c->regs = *regs;
-		c->regs.rsp = frame[3];
-		c->rip = frame[0];
-		c->rflags = frame[2];
-		c->fs_base = vmcs_readl(GUEST_FS_BASE);
-		c->gs_base = vmcs_readl(GUEST_GS_BASE);
-		c->call = false;
-		xsave_all(c->xsave);
-		saved = true;
-	}
-	arch_spin_unlock(&g->view_lock);
-	if (!saved) {
-		hc->stats.conts_full++;
+	token = hv_cont_record(hc, regs, index, frame[0], frame[3], frame[2],
+			       NULL);
+	if (!token)
 		return false;
-	}
 
 	/* Nothing of the view's state reaches Linux. */
 	hv_xrstor_init(g);
 	memset(regs, 0, sizeof(*regs));
 	regs->rsp = (u64)frame;
-	regs->r12 = c->token;
+	regs->r12 = token;
 	frame[0] = view->resume_rip;
 	frame[2] &= ~X86_EFLAGS_TF;
-	hc->stats.conts_saved++;
 	return true;
 }
 
 /**
- * hv_cont_save_call() - save a direct call interrupted in server view @index
+ * hv_cont_record() - save a visit interrupted in view @index
  * @rip, @rsp, @rflags: the thread's state there
- * @client: the client frame the thread goes back to meanwhile
+ * @client: for a direct call, the client frame the thread goes back to
+ *          meanwhile; NULL for a test view
  *
  * Return: the continuation's token, or 0 if no record is free.
  */
-u64 hv_cont_save_call(struct hv_cpu *hc, struct hv_regs *regs,
-		      unsigned int index, u64 rip, u64 rsp, u64 rflags,
-		      const struct hv_client *client)
+u64 hv_cont_record(struct hv_cpu *hc, struct hv_regs *regs,
+		   unsigned int index, u64 rip, u64 rsp, u64 rflags,
+		   const struct hv_client *client)
 {
 	struct hv_global *g = hc->g;
 	struct hv_cont *c;
@@ -173,8 +150,9 @@ u64 hv_cont_save_call(struct hv_cpu *hc, struct hv_regs *regs,
 		c->rflags = rflags;
 		c->fs_base = vmcs_readl(GUEST_FS_BASE);
 		c->gs_base = vmcs_readl(GUEST_GS_BASE);
-		c->call = true;
-		c->client = *client;
+		c->call = client;
+		if (client)
+			c->client = *client;
 		xsave_all(c->xsave);
 	}
 	arch_spin_unlock(&g->view_lock);
@@ -235,8 +213,7 @@ long hv_cont_resume(struct hv_cpu *hc, struct hv_regs *regs, u64 token)
 	}
 	*regs = c->regs;
 	vmcs_writel(GUEST_RIP, c->rip);
-	vmcs_writel(GUEST_RFLAGS, (c->rflags & USER_RFLAGS) |
-		    X86_EFLAGS_IF | X86_EFLAGS_FIXED);
+	vmcs_writel(GUEST_RFLAGS, hv_user_rflags(c->rflags));
 	vmcs_writel(GUEST_FS_BASE, c->fs_base);
 	vmcs_writel(GUEST_GS_BASE, c->gs_base);
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);

@@ -18,6 +18,7 @@
 #include <linux/siphash.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <asm/processor-flags.h>
 
 #include "hypercall.h"
 
@@ -153,6 +154,19 @@ static inline unsigned long *hv_view_flushed(struct hv_global *g, u64 index)
 }
 
 /*
+ * RFLAGS for a thread the RootKernel sends back to user mode or into a view:
+ * the arithmetic and user-settable flags it had, IF set, never TF.
+ */
+static inline u64 hv_user_rflags(u64 rflags)
+{
+	const u64 user = X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF |
+			 X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_DF |
+			 X86_EFLAGS_OF | X86_EFLAGS_AC | X86_EFLAGS_ID;
+
+	return (rflags & user) | X86_EFLAGS_IF | X86_EFLAGS_FIXED;
+}
+
+/*
  * CR4 writes that bypass Linux's cached copy: VMXE is the RootKernel's and
  * never appears in Linux's shadow of CR4 (see docs/design.md).
  */
@@ -206,9 +220,9 @@ bool hv_cont_save(struct hv_cpu *hc, struct hv_regs *regs,
 long hv_cont_resume(struct hv_cpu *hc, struct hv_regs *regs, u64 token);
 void hv_cont_drop_view(struct hv_global *g, unsigned int index);
 void hv_cont_drop_root(struct hv_global *g, unsigned int index, u64 root);
-u64 hv_cont_save_call(struct hv_cpu *hc, struct hv_regs *regs,
-		      unsigned int index, u64 rip, u64 rsp, u64 rflags,
-		      const struct hv_client *client);
+u64 hv_cont_record(struct hv_cpu *hc, struct hv_regs *regs,
+		   unsigned int index, u64 rip, u64 rsp, u64 rflags,
+		   const struct hv_client *client);
 void hv_xrstor_init(struct hv_global *g);
 int hv_idt_vector(u64 rip);
 
