@@ -162,7 +162,7 @@ static bool classify(struct hv_cpu *hc, struct hv_regs *regs, bool nmi,
 		t->rflags = vmcs_readl(GUEST_RFLAGS);
 		return true;
 	}
-	if (rip == hc->g->tramp.lstar) {
+	if (hv_guard_syscall_entry(rip)) {
 		t->kind = TRAP_SYSCALL;
 		t->rip = regs->rcx;
 		t->rsp = vmcs_readl(GUEST_RSP);

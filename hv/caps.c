@@ -88,6 +88,8 @@ static const struct ctl_want proc2_want[] = {
 	/* Linux reads the clock with RDTSCP: without this it takes #UD. */
 	{ "enable RDTSCP", SECONDARY_EXEC_ENABLE_RDTSCP },
 	{ "enable INVPCID", SECONDARY_EXEC_ENABLE_INVPCID },
+	/* LIDT exits: the IDT's targets stay out of views (guard.c). */
+	{ "descriptor-table exiting", SECONDARY_EXEC_DESC },
 };
 static const struct ctl_want exit_want[] = {
 	{ "host address-space size", VM_EXIT_HOST_ADDR_SPACE_SIZE },

@@ -15,11 +15,13 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpu.h>
+#include <linux/irq_work.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/percpu.h>
 #include <linux/random.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 #include <asm/desc.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
@@ -36,6 +38,54 @@ static DEFINE_PER_CPU(u64, hv_launch_ticks);
 static_assert(offsetof(struct hv_cpu, devirt) == 0);
 static_assert(sizeof(struct hv_cpu) <= PAGE_SIZE);
 static_assert(sizeof(struct hv_regs) == 16 * 8);
+
+/*
+ * After a write to an IDT page (guard.c): every CPU flushes its EPT
+ * translations, so none can still write the page or execute a new entry page
+ * in a view from a stale translation; then one more scan, and one more
+ * flush if that scan found a new target.  Queued from host context through
+ * irq_work (NMI-safe), run from a workqueue since on_each_cpu() must not
+ * wait in interrupt context.  The work and the irq_work live in module data:
+ * the guest runs them, and RootKernel memory is hidden from the guest.
+ */
+static void flush_on_cpu(void *unused)
+{
+	if (this_cpu_read(hv_on))
+		hv_call(HC_EPT_FLUSH_ALL, 0, 0, 0);
+}
+
+static void hv_sync_fn(struct work_struct *work)
+{
+	long added;
+
+	cpus_read_lock();
+	on_each_cpu(flush_on_cpu, NULL, 1);
+	added = this_cpu_read(hv_on) ? hv_call(HC_ENTRY_SYNC, 0, 0, 0) : 0;
+	if (added > 0)
+		on_each_cpu(flush_on_cpu, NULL, 1);
+	cpus_read_unlock();
+	if (added < 0)
+		pr_err("entry-page rescan failed: %ld\n", added);
+}
+static DECLARE_WORK(hv_sync_work, hv_sync_fn);
+
+static void hv_sync_irq(struct irq_work *work)
+{
+	schedule_work(&hv_sync_work);
+}
+static DEFINE_IRQ_WORK(hv_sync_irq_work, hv_sync_irq);
+
+void hv_guard_request_sync(void)
+{
+	irq_work_queue(&hv_sync_irq_work);
+}
+
+/* Before devirtualization: no sync may be left to run. */
+void hv_guard_stop(void)
+{
+	irq_work_sync(&hv_sync_irq_work);
+	cancel_work_sync(&hv_sync_work);
+}
 
 long hv_call(u64 nr, u64 a0, u64 a1, u64 a2)
 {
@@ -184,6 +234,7 @@ int hv_init(const struct hv_tramp *tramp)
 	err = hv_tramp_protect(hv);
 	err = err ?: hv_hide_all(hv->ept_root);
 	err = err ?: hv_landing_build(hv);
+	err = err ?: hv_guard_init(hv);
 	if (err)
 		goto fail;
 	pr_info("RootKernel %d.%d ready: EPT 1G pages %s, 2M pages %s, %u CPUs\n",
@@ -320,6 +371,7 @@ void hv_exit(void)
 {
 	unsigned int cpu;
 
+	hv_guard_stop();
 	for_each_possible_cpu(cpu)
 		WARN_ON(per_cpu(hv_on, cpu));
 	hv_free_all();

@@ -392,6 +392,30 @@ u64 ept_lookup(u64 *root, u64 gpa)
 }
 
 /**
+ * ept_perms() - the effective permissions of @gpa in the EPT at @root: the
+ * AND of the read/write/execute bits of every level (SDM 28.3.2); 0 if it
+ * is not mapped
+ */
+unsigned int ept_perms(u64 *root, u64 gpa)
+{
+	unsigned int perms = EPT_RWX;
+	u64 *table = root;
+	int level;
+
+	for (level = 4; level >= 1; level--) {
+		u64 entry = table[LEVEL_INDEX(gpa, level)];
+
+		perms &= entry & EPT_RWX;
+		if (!perms)
+			return 0;
+		if (level == 1 || ept_is_leaf(entry, level))
+			return perms;
+		table = ept_next_table(entry);
+	}
+	return 0;
+}
+
+/**
  * ept_exec_only() - in the EPT at @root (owned through @ops), make the 4 KiB
  * page at @gpa the only executable page: execute is cleared in every entry
  * off its path, at every level (EPT permissions are the AND of all levels,

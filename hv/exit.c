@@ -31,6 +31,7 @@
 #include <asm/special_insns.h>
 #include <asm/sync_core.h>
 #include <asm/tlbflush.h>
+#include <asm/trapnr.h>
 #include <asm/vmx.h>
 
 #include "hv.h"
@@ -221,6 +222,14 @@ static int exit_handle_rdmsr(struct hv_cpu *hc, struct hv_regs *regs)
 
 static int exit_handle_wrmsr(struct hv_cpu *hc, struct hv_regs *regs)
 {
+	/* The SYSCALL and SYSENTER targets: guard.c keeps views safe. */
+	if (hv_guard_msr(regs->rcx)) {
+		if (hv_guard_wrmsr(hc, regs->rcx,
+				   (regs->rdx << 32) | (u32)regs->rax))
+			return inject_gp();
+		skip_instruction();
+		return EXIT_RESUME;
+	}
 	if (wrmsr_safe(regs->rcx, regs->rax, regs->rdx))
 		return inject_gp();
 	skip_instruction();
@@ -273,6 +282,17 @@ static int exit_handle_ept_violation(struct hv_cpu *hc, struct hv_regs *regs)
 
 	if (eptp != hc->g->eptp)
 		return leave_view(hc, regs, eptp);
+	/* A write to a loaded IDT, or a stale translation (guard.c). */
+	if (qual & EPT_QUAL_WRITE) {
+		switch (hv_guard_ept_write(hc, gpa)) {
+		case GUARD_RETRY:
+			return EXIT_RESUME;
+		case GUARD_REFUSE:
+			return inject_gp();
+		case GUARD_NOT_MINE:
+			break;
+		}
+	}
 	hidden = hv_page_is_hidden(gpa & PAGE_MASK);
 
 	if (hidden)
@@ -293,6 +313,24 @@ static int exit_handle_ept_misconfig(struct hv_cpu *hc, struct hv_regs *regs)
 			   vmcs_readl(GUEST_RIP));
 	hv_dump_vmcs(hc);
 	return inject_gp();
+}
+
+/* --- descriptor tables (guard.c) ----------------------------------------- */
+
+/* LIDT and its kin: carried out by desc.c, or the fault it would take. */
+static int exit_handle_desc(struct hv_cpu *hc, struct hv_regs *regs)
+{
+	u32 reason = vmcs_read32(VM_EXIT_REASON) & 0xffff;
+	struct hv_fault f;
+
+	if (hv_desc_emulate(hc, regs, reason, &f)) {
+		skip_instruction();
+		return EXIT_RESUME;
+	}
+	if (f.vector == X86_TRAP_PF)
+		native_write_cr2(f.cr2);	/* CR2 is not in the VMCS */
+	inject_exception(f.vector, f.vector != X86_TRAP_UD, f.code);
+	return EXIT_RESUME;
 }
 
 /* --- NMIs ------------------------------------------------------------------- */
@@ -494,8 +532,14 @@ static int exit_handle_vmcall(struct hv_cpu *hc, struct hv_regs *regs)
 		case HC_GET_STATS:
 			ret = hc_get_stats(hc, regs);
 			break;
-		case HC_SET_ENTRY_PAGES ... HC_VIEW_REMAP:
+		case HC_SET_ENTRY_PAGES ... HC_VIEW_QUERY:
 			ret = hv_view_hypercall(hc, nr, regs);
+			break;
+		case HC_ENTRY_SYNC:
+			ret = hv_guard_sync(hc);
+			break;
+		case HC_EPT_FLUSH_ALL:
+			ret = vmx_invept(VMX_EPT_EXTENT_GLOBAL, 0) ? -EIO : 0;
 			break;
 		default:
 			hc->stats.hypercalls_refused++;
@@ -539,6 +583,8 @@ static const exit_handler_t exit_handlers[HV_NR_EXIT_REASONS] = {
 	[EXIT_REASON_INVEPT]		= exit_inject_ud,
 	[EXIT_REASON_INVVPID]		= exit_inject_ud,
 	[EXIT_REASON_XSETBV]		= exit_handle_xsetbv,
+	[EXIT_REASON_GDTR_IDTR]		= exit_handle_desc,
+	[EXIT_REASON_LDTR_TR]		= exit_handle_desc,
 	[EXIT_REASON_VMFUNC]		= exit_inject_ud,
 };
 

@@ -24,7 +24,8 @@
 
 #define HV_NR_EXIT_REASONS	HV_STATS_REASONS
 #define HV_VIEW_MAX_TABLES	64	/* EPT tables one view may own */
-#define HV_MAX_ENTRY_PAGES	16
+#define HV_MAX_ENTRY_PAGES	64
+#define HV_MAX_IDT_GUARD	8	/* write-protected IDT pages */
 #define HV_POOL_BLOCK_ORDER	4	/* the pool comes in 64 KiB blocks */
 #define HV_POOL_BLOCKS		64
 #define HV_POOL_PAGES		(HV_POOL_BLOCKS << HV_POOL_BLOCK_ORDER)
@@ -74,6 +75,8 @@ struct hv_cpu {
 	void *vmcs;
 	void *stack;
 	bool nmi_pending;		/* waits for the guest's NMI window */
+	u64 idtr_base;			/* guard.c: this CPU's IDT as last seen */
+	u32 idtr_limit;
 	struct hv_cpu_stats stats;
 };
 
@@ -93,7 +96,13 @@ struct hv_tramp {
 	u64 cpu_va;		/* per-CPU slots: the client's RSP */
 	u32 cpu_shift;		/* log2 of a slot's size */
 	u32 frame_fs, frame_gs;	/* FS/GS base in the client frame */
-	u64 lstar;		/* the SYSCALL entry */
+};
+
+/* An exception an emulated instruction raises instead of completing. */
+struct hv_fault {
+	unsigned int vector;
+	u32 code;		/* error code, for the vectors that have one */
+	u64 cr2;		/* #PF: the linear address */
 };
 
 /* The client side of a call in progress, from the client's own memory. */
@@ -139,6 +148,9 @@ struct hv_global {
 	unsigned int pool_free;
 	u64 entry_pages[HV_MAX_ENTRY_PAGES];
 	unsigned int nr_entry_pages;
+	u64 idt_known[256];		/* gate targets at load: not new */
+	u64 idt_guard[HV_MAX_IDT_GUARD];	/* read-only in the plain view */
+	unsigned int nr_idt_guard;
 	struct hv_cont conts[HV_NR_CONTS];
 	siphash_key_t token_key;
 	u64 token_counter;
@@ -195,6 +207,7 @@ struct ept_ops {
 u64 *ept_build_identity(const struct hv_caps *caps);
 u64 *ept_walk_4k(u64 *root, u64 gpa, const struct ept_ops *ops);
 u64 ept_lookup(u64 *root, u64 gpa);
+unsigned int ept_perms(u64 *root, u64 gpa);
 int ept_exec_only(u64 *root, u64 gpa, const struct ept_ops *ops);
 int ept_protect_identity(u64 *root, u64 gpa);
 int ept_hide_page(u64 *root, u64 gpa);
@@ -213,6 +226,24 @@ struct hv_view *hv_view_by_eptp(struct hv_global *g, u64 eptp,
 int hv_tramp_protect(struct hv_global *g);
 int hv_landing_build(struct hv_global *g);
 bool hv_view_remaps(struct hv_view *v, u64 root);
+int hv_entry_page_add(struct hv_global *g, u64 gpa);
+int hv_identity_set_write(struct hv_global *g, u64 gpa, bool writable);
+
+/* guard.c */
+int hv_guard_init(struct hv_global *g);
+bool hv_guard_msr(u32 msr);
+int hv_guard_wrmsr(struct hv_cpu *hc, u32 msr, u64 val);
+void hv_guard_idt_loaded(struct hv_cpu *hc, u64 base, u32 limit);
+enum hv_guard_write { GUARD_NOT_MINE, GUARD_RETRY, GUARD_REFUSE };
+enum hv_guard_write hv_guard_ept_write(struct hv_cpu *hc, u64 gpa);
+
+/* desc.c */
+bool hv_desc_emulate(struct hv_cpu *hc, struct hv_regs *regs, u32 reason,
+		     struct hv_fault *f);
+long hv_guard_sync(struct hv_cpu *hc);
+void hv_guard_request_sync(void);
+void hv_guard_stop(void);
+bool hv_guard_syscall_entry(u64 rip);
 
 /* cont.c */
 bool hv_cont_save(struct hv_cpu *hc, struct hv_regs *regs,

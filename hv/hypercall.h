@@ -79,6 +79,25 @@
  * flushes the view on every CPU (HC_VIEW_FLUSH).
  */
 #define HC_VIEW_REMAP		0x1009
+/*
+ * CPL 0: the EPT permissions of the 4 KiB page at GPA RSI in view RDI (0:
+ * the plain view), HV_PERM_* (SDM 28.3.2: bits 0-2); -ENOENT if the
+ * page is not mapped there.  Nothing is changed (tests and diagnostics).
+ */
+#define HC_VIEW_QUERY		0x100a
+#define HV_PERM_READ		0x1
+#define HV_PERM_WRITE		0x2
+#define HV_PERM_EXEC		0x4
+/*
+ * CPL 0: scan every IDT a CPU has loaded again, add the pages of targets
+ * that changed to the entry set (not executable in any view), write-protect
+ * the tables' pages again, and INVEPT all contexts on this CPU.  Returns the
+ * number of entry pages added.  The module's sync work issues it after the
+ * RootKernel saw a write to an IDT (docs/design.md, section 5).
+ */
+#define HC_ENTRY_SYNC		0x100b
+/* CPL 0: INVEPT all contexts on this CPU. */
+#define HC_EPT_FLUSH_ALL	0x100c
 
 /* View indices (EPTP-list positions, SDM 24.6.14). */
 #define HV_VIEW_PLAIN		0
@@ -103,6 +122,11 @@ struct hv_cpu_stats {
 	__u64 call_aborts;		/* calls abandoned: fault or syscall */
 	__u64 call_landing_traps;	/* kernel entries in the landing view */
 	__u64 ept_pool_free;		/* view EPT pages free (global) */
+	__u64 entry_msr_writes;		/* WRMSR to LSTAR, CSTAR, SYSENTER_EIP */
+	__u64 entry_idt_loads;		/* LIDT that changed this CPU's IDTR */
+	__u64 entry_idt_writes;		/* writes to a loaded IDT refused */
+	__u64 entry_pages_added;	/* entry pages found by the above */
+	__u64 desc_emulated;		/* LIDT, SIDT, ... carried out */
 };
 #endif /* !__ASSEMBLY__ */
 

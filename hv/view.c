@@ -240,15 +240,68 @@ struct hv_view *hv_view_by_eptp(struct hv_global *g, u64 eptp,
 }
 
 /*
- * A page of RootKernel memory needs no execute bit cleared: it is absent from
- * every view.  That happens for real: unused IDT vectors keep pointing at
- * early-boot stubs in init memory that Linux freed, and the page allocator
- * may since have given that page to the RootKernel.
+ * A view whose EPT cannot take a change it must have is closed: its list
+ * entry goes, so a VMFUNC to it exits and gets #UD, until the module
+ * destroys it.
  */
+static void view_close(struct hv_global *g, unsigned int index, int err)
+{
+	WRITE_ONCE(g->eptp_list[index], 0);
+	hv_log(KBUILD_MODNAME ": view %u: cannot protect an entry page (%d): closed\n",
+	       index, err);
+}
+
+/**
+ * hv_entry_page_add() - make @gpa an entry page: not executable in any view,
+ * live or made later; view_lock held
+ *
+ * The set only grows: a page that stops holding an entry point is kernel
+ * text, and stays non-executable in views.  A page of RootKernel memory
+ * needs nothing: it is absent from every view.  That happens for real:
+ * unused IDT vectors keep pointing at early-boot stubs in init memory that
+ * Linux freed, and the page allocator may since have given that page to the
+ * RootKernel.
+ *
+ * Return: 1 if added, 0 if already in the set or RootKernel memory, or a
+ * negative errno: then every view was closed instead (fail closed).
+ */
+int hv_entry_page_add(struct hv_global *g, u64 gpa)
+{
+	unsigned int i;
+	int err;
+
+	gpa &= PAGE_MASK;
+	if (!gpa || gpa >= (1ULL << g->caps.phys_bits))
+		return -EINVAL;
+	if (hv_page_is_hidden(gpa))
+		return 0;
+	for (i = 0; i < g->nr_entry_pages; i++)
+		if (g->entry_pages[i] == gpa)
+			return 0;
+	if (g->nr_entry_pages == HV_MAX_ENTRY_PAGES) {
+		for (i = HV_VIEW_FIRST; i < HV_NR_VIEWS; i++)
+			if (g->views[i].state == HV_VIEW_LIVE)
+				view_close(g, i, -ENOSPC);
+		return -ENOSPC;
+	}
+	g->entry_pages[g->nr_entry_pages++] = gpa;
+	/* The landing view executes T2 only: nothing to do there. */
+	for (i = HV_VIEW_FIRST; i < HV_NR_VIEWS; i++) {
+		if (g->views[i].state != HV_VIEW_LIVE)
+			continue;
+		err = view_edit(&g->views[i], gpa, CLEAR_EXEC, 0);
+		if (err)
+			view_close(g, i, err);
+	}
+	return 1;
+}
+
+/* HC_SET_ENTRY_PAGES: add to the set (see hv_entry_page_add()). */
 static long set_entry_pages(struct hv_global *g, u64 buf, u64 count)
 {
 	const u64 *gpas = (const u64 *)buf;
-	unsigned int i, n = 0;
+	unsigned int i;
+	int err;
 
 	if (!count || count > HV_MAX_ENTRY_PAGES)
 		return -EINVAL;
@@ -260,11 +313,63 @@ static long set_entry_pages(struct hv_global *g, u64 buf, u64 count)
 		if (!gpa || gpa >= (1ULL << g->caps.phys_bits))
 			return -EINVAL;
 	}
-	for (i = 0; i < count; i++)
-		if (!hv_page_is_hidden(gpas[i] & PAGE_MASK))
-			g->entry_pages[n++] = gpas[i] & PAGE_MASK;
-	g->nr_entry_pages = n;
+	for (i = 0; i < count; i++) {
+		err = hv_entry_page_add(g, gpas[i]);
+		if (err < 0)
+			return err;
+	}
 	return 0;
+}
+
+/* Identity tables split after launch come from the pool, for good. */
+static u64 *identity_pool_alloc(void *ctx)
+{
+	return pool_get(ctx);
+}
+
+static bool identity_owns_all(void *ctx, u64 *table)
+{
+	return true;
+}
+
+/**
+ * hv_identity_set_write() - allow or deny writes to the 4 KiB page at @gpa
+ * in the plain view; view_lock held.  The caller flushes: a CPU may go on
+ * using a stale translation until it runs INVEPT.
+ */
+int hv_identity_set_write(struct hv_global *g, u64 gpa, bool writable)
+{
+	const struct ept_ops ops = { identity_pool_alloc, identity_owns_all, g };
+	u64 *entry;
+
+	if (!gpa_usable(g, gpa & PAGE_MASK))
+		return -EINVAL;
+	entry = ept_walk_4k(g->ept_root, gpa & PAGE_MASK, &ops);
+	if (IS_ERR(entry))
+		return PTR_ERR(entry);
+	if (!entry)
+		return -EFAULT;
+	if (writable)
+		*entry |= VMX_EPT_WRITABLE_MASK;
+	else
+		*entry &= ~VMX_EPT_WRITABLE_MASK;
+	return 0;
+}
+
+/* HC_VIEW_QUERY: the effective permissions of @gpa in view @index. */
+static long view_query(struct hv_global *g, u64 index, u64 gpa)
+{
+	u64 *root;
+
+	if (index >= HV_NR_VIEWS || gpa >= (1ULL << g->caps.phys_bits))
+		return -EINVAL;
+	if (index == HV_VIEW_PLAIN)
+		root = g->ept_root;
+	else if (g->views[index].state == HV_VIEW_LIVE)
+		root = g->views[index].root;
+	else
+		return -ENOENT;
+	return ept_perms(root, gpa) ?: -ENOENT;
 }
 
 /* The roots of a page-table pair: with PTI, the kernel and the user half. */
@@ -379,6 +484,9 @@ long hv_view_hypercall(struct hv_cpu *hc, u64 nr, struct hv_regs *regs)
 		break;
 	case HC_VIEW_SET_RESUME:
 		ret = view_set_resume(g, regs->rdi, regs->rsi);
+		break;
+	case HC_VIEW_QUERY:
+		ret = view_query(g, regs->rdi, regs->rsi);
 		break;
 	default:
 		ret = -ENOSYS;

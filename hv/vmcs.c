@@ -242,5 +242,8 @@ int hv_vmcs_setup(struct hv_cpu *hc)
 
 	ok &= write_host_state(hc);
 	ok &= write_guest_state();
+	/* guard.c watches this CPU's IDT from here on. */
+	hc->idtr_base = vmcs_readl(GUEST_IDTR_BASE);
+	hc->idtr_limit = vmcs_read32(GUEST_IDTR_LIMIT);
 	return ok ? 0 : -EIO;
 }

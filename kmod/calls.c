@@ -990,7 +990,6 @@ int sb_calls_init(void)
 	sb_hv_tramp.cpu_shift = SBT_CPU_SHIFT;
 	sb_hv_tramp.frame_fs = SBF_FS;
 	sb_hv_tramp.frame_gs = SBF_GS;
-	rdmsrl(MSR_LSTAR, sb_hv_tramp.lstar);
 	sb_vmfunc_ok = true;
 	return 0;
 }

@@ -72,6 +72,30 @@ static void stats_on_cpu(void *arg)
 	c->err = hv_get_stats(c->stats);
 }
 
+/* The RootKernel's event counters, by the names the lab greps for. */
+#define STAT(name, field) { name, offsetof(struct hv_cpu_stats, field) }
+static const struct {
+	const char *name;
+	size_t offset;
+} stat_fields[] = {
+	STAT("HIDDEN_MEMORY_VIOLATION", ept_violations_hidden),
+	STAT("HYPERCALL_REFUSED", hypercalls_refused),
+	STAT("VIEW_TRAP_KERNEL_ENTRY", view_traps_kernel),
+	STAT("VIEW_TRAP_OTHER", view_traps_user),
+	STAT("CONT_SAVED", conts_saved),
+	STAT("CONT_RESUMED", conts_resumed),
+	STAT("CONT_TABLE_FULL", conts_full),
+	STAT("CALL_ABORTED", call_aborts),
+	STAT("CALL_LANDING_TRAP", call_landing_traps),
+	STAT("EPT_POOL_FREE", ept_pool_free),
+	STAT("ENTRY_MSR_WRITE", entry_msr_writes),
+	STAT("ENTRY_IDT_LOAD", entry_idt_loads),
+	STAT("ENTRY_IDT_WRITE_REFUSED", entry_idt_writes),
+	STAT("ENTRY_PAGE_ADDED", entry_pages_added),
+	STAT("DESC_EMULATED", desc_emulated),
+};
+#undef STAT
+
 static int exits_show(struct seq_file *m, void *v)
 {
 	struct stats_call call;
@@ -94,26 +118,10 @@ static int exits_show(struct seq_file *m, void *v)
 			if (call.stats->exits[r])
 				seq_printf(m, "cpu %u: %s %llu\n", cpu,
 					   exit_name(r), call.stats->exits[r]);
-		seq_printf(m, "cpu %u: HIDDEN_MEMORY_VIOLATION %llu\n", cpu,
-			   call.stats->ept_violations_hidden);
-		seq_printf(m, "cpu %u: HYPERCALL_REFUSED %llu\n", cpu,
-			   call.stats->hypercalls_refused);
-		seq_printf(m, "cpu %u: VIEW_TRAP_KERNEL_ENTRY %llu\n", cpu,
-			   call.stats->view_traps_kernel);
-		seq_printf(m, "cpu %u: VIEW_TRAP_OTHER %llu\n", cpu,
-			   call.stats->view_traps_user);
-		seq_printf(m, "cpu %u: CONT_SAVED %llu\n", cpu,
-			   call.stats->conts_saved);
-		seq_printf(m, "cpu %u: CONT_RESUMED %llu\n", cpu,
-			   call.stats->conts_resumed);
-		seq_printf(m, "cpu %u: CONT_TABLE_FULL %llu\n", cpu,
-			   call.stats->conts_full);
-		seq_printf(m, "cpu %u: CALL_ABORTED %llu\n", cpu,
-			   call.stats->call_aborts);
-		seq_printf(m, "cpu %u: CALL_LANDING_TRAP %llu\n", cpu,
-			   call.stats->call_landing_traps);
-		seq_printf(m, "cpu %u: EPT_POOL_FREE %llu\n", cpu,
-			   call.stats->ept_pool_free);
+		for (r = 0; r < ARRAY_SIZE(stat_fields); r++)
+			seq_printf(m, "cpu %u: %s %llu\n", cpu,
+				   stat_fields[r].name,
+				   *(u64 *)((u8 *)call.stats + stat_fields[r].offset));
 	}
 	cpus_read_unlock();
 	kfree(call.stats);

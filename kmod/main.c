@@ -107,6 +107,7 @@ static void __exit skybridge_exit(void)
 	sb_views_exit();
 	cpuhp_remove_state(sb_cpuhp_state);
 	hv_exit();
+	sb_views_free();
 	sb_calls_exit();
 	pr_info("unloaded: every CPU runs natively again\n");
 }

@@ -36,5 +36,6 @@ int sb_scan_exec(struct mm_struct *mm,
 		 bool (*skip)(struct vm_area_struct *vma));
 void sb_views_debugfs(struct dentry *dir);
 void sb_views_exit(void);
+void sb_views_free(void);
 
 #endif /* SKYBRIDGE_KMOD_H */

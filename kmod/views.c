@@ -7,17 +7,23 @@
  * Entry pages are the pages holding the targets of all 256 IDT gates (live
  * or not: unused vectors point at early-boot stubs on another page) and of
  * the SYSCALL (LSTAR, CSTAR) and SYSENTER MSRs.  They are read again from
- * the IDT and the MSRs each time a view is created, so a view always traps
- * the entry points in force when it was made.  Linux sets them at boot and
- * on CPU bring-up, to the same values; changes made while a view exists are
- * not detected (docs/design.md).
+ * the IDT and the MSRs each time a view is created; the RootKernel adds
+ * the targets of every later change (WRMSR, LIDT, a write to the IDT) on
+ * its own, in every view (hv/guard.c).
  *
  * Test views (test_hooks=1 only): /sys/kernel/debug/skybridge/test_view
  * accepts "create INDEX FROM TO" (FROM and TO are page-aligned addresses in
  * the writer's memory: in the view, FROM's page shows TO's page; "0 0" for
  * no remap), "resume INDEX RIP" (interrupted visits resume through RIP,
  * see hv/cont.c) and "destroy INDEX".  The pages stay pinned while the view
- * exists.
+ * exists.  "entry HOW INDEX" changes a kernel entry point on this CPU for a
+ * moment, with interrupts off, to a fresh page that view INDEX executes,
+ * and fails with EIO unless the RootKernel made that page non-executable
+ * there before the change is undone.  HOW: "lstar", "sysenter" (WRMSR),
+ * "lidt" (a copy of the IDT with one gate changed).  "idt-write" loads an
+ * unchanged copy and writes a gate in place: the RootKernel must refuse the
+ * write (#GP, fixed up here) and leave the gate and the page as they were,
+ * and the copy must be writable again once it is unloaded.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -28,6 +34,7 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
+#include <asm/asm.h>
 #include <asm/desc.h>
 #include <asm/io.h>
 #include <asm/msr.h>
@@ -231,12 +238,145 @@ static int test_view_destroy(unsigned int index)
 	return 0;
 }
 
+/*
+ * Pages that became entry pages in a test stay non-executable in every view
+ * until the RootKernel is gone: they are freed at module exit only.
+ */
+#define TEST_ENTRY_MAX	32
+static struct page *test_entry_pages[TEST_ENTRY_MAX];
+static unsigned int test_entry_nr;
+
+/* Store @val at @addr; a #GP (the RootKernel refusing it) is fixed up. */
+static int probe_write(u64 *addr, u64 val)
+{
+	asm goto("1: movq %[val], %[mem]\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : [mem] "m"(*addr), [val] "r"(val) : "memory"
+		 : fault);
+	return 0;
+fault:
+	return -EFAULT;
+}
+
+static void set_gate_target(gate_desc *gate, unsigned long va)
+{
+	gate->offset_low = (u16)va;
+	gate->offset_middle = (u16)(va >> 16);
+	gate->offset_high = (u32)(va >> 32);
+}
+
+/* Execute permission of @pa in view @index: 1, 0, or a negative errno. */
+static long view_executes(unsigned int index, u64 pa)
+{
+	long perms = hv_call(HC_VIEW_QUERY, index, pa, 0);
+
+	return perms < 0 ? perms : !!(perms & HV_PERM_EXEC);
+}
+
+static int test_entry(const char *how, unsigned int index)
+{
+	struct page *target, *copy = NULL;
+	int refused = 0, rewritten = 0;
+	unsigned long va, flags;
+	long before, during;
+	struct desc_ptr idt;
+	u64 old = 0, seen = 0;
+	gate_desc *gates;
+	gate_desc want;
+
+	if (!test_views[index].live)
+		return -ENOENT;
+	if (test_entry_nr == TEST_ENTRY_MAX)
+		return -ENOSPC;
+	target = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!target)
+		return -ENOMEM;
+	test_entry_pages[test_entry_nr++] = target;
+	va = (unsigned long)page_address(target);
+	before = view_executes(index, page_to_phys(target));
+	if (before != 1) {
+		pr_err("test entry: a fresh page is not executable in view %u (%ld)\n",
+		       index, before);
+		return -EIO;
+	}
+	if (!strcmp(how, "lidt") || !strcmp(how, "idt-write")) {
+		copy = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!copy)
+			return -ENOMEM;
+	}
+
+	local_irq_save(flags);
+	if (!strcmp(how, "lstar") || !strcmp(how, "sysenter")) {
+		u32 msr = how[0] == 'l' ? MSR_LSTAR : MSR_IA32_SYSENTER_EIP;
+
+		rdmsrl(msr, old);
+		wrmsrl(msr, va);
+		rdmsrl(msr, seen);
+		during = view_executes(index, page_to_phys(target));
+		wrmsrl(msr, old);
+	} else if (copy) {
+		store_idt(&idt);
+		gates = page_address(copy);
+		memcpy(gates, (void *)idt.address, idt.size + 1);
+		if (how[0] == 'l')
+			set_gate_target(&gates[IA32_SYSCALL_VECTOR], va);
+		load_idt(&(struct desc_ptr){ .size = idt.size,
+					     .address = (unsigned long)gates });
+		if (how[0] == 'i') {
+			want = gates[IA32_SYSCALL_VECTOR];
+			set_gate_target(&want, va);
+			refused = probe_write((u64 *)&gates[IA32_SYSCALL_VECTOR],
+					      *(u64 *)&want);
+		}
+		seen = gate_offset(&gates[IA32_SYSCALL_VECTOR]);
+		during = view_executes(index, page_to_phys(target));
+		load_idt(&idt);
+		if (how[0] == 'i')
+			rewritten = probe_write((u64 *)&gates[IA32_SYSCALL_VECTOR],
+						*(u64 *)&want);
+	} else {
+		during = -EINVAL;
+	}
+	local_irq_restore(flags);
+	if (copy)
+		__free_page(copy);
+
+	if (during == -EINVAL)
+		return -EINVAL;
+	if (how[0] == 'i') {
+		if (!refused || rewritten || seen == va || during != 1) {
+			pr_err("test entry idt-write: write %s, gate %s, page %s in view %u (%ld), %s after unloading\n",
+			       refused ? "refused" : "done",
+			       seen == va ? "changed" : "unchanged",
+			       during == 1 ? "executable" : "not executable",
+			       index, during,
+			       rewritten ? "still read-only" : "writable");
+			return -EIO;
+		}
+		pr_info("test entry idt-write: a write to the loaded IDT was refused\n");
+		return 0;
+	}
+	if (seen != va) {
+		pr_err("test entry %s: the new target did not take: 0x%llx\n",
+		       how, seen);
+		return -EIO;
+	}
+	if (during != 0) {
+		pr_err("test entry %s: the new target's page stayed executable in view %u (%ld)\n",
+		       how, index, during);
+		return -EIO;
+	}
+	pr_info("test entry %s: the new target is not executable in view %u\n",
+		how, index);
+	return 0;
+}
+
 static ssize_t test_view_write(struct file *file, const char __user *ubuf,
 			       size_t len, loff_t *ppos)
 {
 	unsigned long from = 0, to = 0;
 	unsigned int index;
-	char buf[96];
+	char buf[96], how[16];
 	int err;
 
 	if (len >= sizeof(buf))
@@ -256,6 +396,9 @@ static ssize_t test_view_write(struct file *file, const char __user *ubuf,
 	else if (sscanf(buf, "destroy %u", &index) == 1 &&
 		 index >= HV_VIEW_FIRST && index < HV_NR_VIEWS)
 		err = test_view_destroy(index);
+	else if (sscanf(buf, "entry %15s %u", how, &index) == 2 &&
+		 index >= HV_VIEW_FIRST && index < HV_NR_VIEWS)
+		err = test_entry(how, index);
 	else
 		err = -EINVAL;
 	mutex_unlock(&sb_views_lock);
@@ -285,4 +428,11 @@ void sb_views_exit(void)
 		if (test_views[i].live)
 			test_view_destroy(i);
 	mutex_unlock(&sb_views_lock);
+}
+
+/* After devirtualization: the test's entry pages may go back. */
+void sb_views_free(void)
+{
+	while (test_entry_nr)
+		__free_page(test_entry_pages[--test_entry_nr]);
 }

@@ -14,6 +14,9 @@ ncpus=$(grep -c ^processor /proc/cpuinfo)
 echo 1 >/proc/sys/kernel/sysrq
 
 run_tap sb-hvcheck off "before insmod: "
+for c in $(seq 0 $((ncpus - 1))); do
+	taskset -c "$c" sb-desctest dump >/tmp/desc.native.$c
+done
 check_dmesg "before insmod"
 
 # Baseline path length of the workload without the RootKernel: only
@@ -31,7 +34,17 @@ if [ "$n" = "$ncpus" ]; then ok "all $ncpus CPUs run under the RootKernel"; else
 grep -q '^0\.1$' $D/version && ok "debugfs version is 0.1" || not_ok "debugfs version: $(cat $D/version)"
 for c in $(seq 0 $((ncpus - 1))); do
 	run_tap taskset -c "$c" sb-hvcheck on "cpu $c: "
+	# SGDT, SIDT, SLDT, STR exit now and the RootKernel carries them out.
+	taskset -c "$c" sb-desctest dump >/tmp/desc.vmx.$c
+	if cmp -s /tmp/desc.native.$c /tmp/desc.vmx.$c; then
+		ok "cpu $c: SGDT, SIDT, SLDT and STR store what they store natively: $(tr '\n' ' ' </tmp/desc.vmx.$c)"
+	else
+		not_ok "cpu $c: SGDT/SIDT/SLDT/STR differ: native $(tr '\n' ' ' </tmp/desc.native.$c), now $(tr '\n' ' ' </tmp/desc.vmx.$c)"
+	fi
+	run_tap taskset -c "$c" sb-desctest faults "cpu $c: "
 done
+grep -q 'DESC_EMULATED [1-9]' $D/exits && ok "descriptor-table instructions were emulated and counted" ||
+	not_ok "no descriptor-table instruction counted"
 check_dmesg "after the guest-visible checks"
 
 echo "# state: $(tr '\n' ' ' <$D/state)"
