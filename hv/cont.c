@@ -72,14 +72,19 @@ int hv_idt_vector(u64 rip)
 	return -1;
 }
 
+/* A free record, or else a stale one (its owner would only get ESTALE). */
 static struct hv_cont *cont_free_slot(struct hv_global *g)
 {
+	struct hv_cont *stale = NULL;
 	unsigned int i;
 
-	for (i = 0; i < HV_NR_CONTS; i++)
+	for (i = 0; i < HV_NR_CONTS; i++) {
 		if (!g->conts[i].token)
 			return &g->conts[i];
-	return NULL;
+		if (g->conts[i].stale && !stale)
+			stale = &g->conts[i];
+	}
+	return stale;
 }
 
 /**
@@ -151,6 +156,7 @@ u64 hv_cont_record(struct hv_cpu *hc, struct hv_regs *regs,
 		c->fs_base = vmcs_readl(GUEST_FS_BASE);
 		c->gs_base = vmcs_readl(GUEST_GS_BASE);
 		c->call = client;
+		c->stale = false;
 		if (client)
 			c->client = *client;
 		xsave_all(c->xsave);
@@ -189,7 +195,7 @@ long hv_cont_resume(struct hv_cpu *hc, struct hv_regs *regs, u64 token)
 		goto out;
 	}
 	v = &g->views[c->view];
-	if (v->state != HV_VIEW_LIVE) {
+	if (v->state != HV_VIEW_LIVE || c->stale) {
 		err = -ESTALE;
 		c->token = 0;
 		goto out;
@@ -236,7 +242,11 @@ void hv_cont_drop_view(struct hv_global *g, unsigned int index)
 			g->conts[i].token = 0;
 }
 
-/* Drop the continuations made by page-table root @root in view @index. */
+/*
+ * The continuations made by page-table root @root in view @index can never
+ * resume (its remap is gone): their owners get ESTALE, and the records may
+ * be taken for new ones meanwhile.
+ */
 void hv_cont_drop_root(struct hv_global *g, unsigned int index, u64 root)
 {
 	unsigned int i;
@@ -244,5 +254,5 @@ void hv_cont_drop_root(struct hv_global *g, unsigned int index, u64 root)
 	for (i = 0; i < HV_NR_CONTS; i++)
 		if (g->conts[i].token && g->conts[i].view == index &&
 		    g->conts[i].root == root)
-			g->conts[i].token = 0;
+			g->conts[i].stale = true;
 }

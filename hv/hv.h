@@ -128,6 +128,7 @@ struct hv_cont {
 	struct hv_regs regs;
 	u64 rip, rflags, fs_base, gs_base;
 	bool call;			/* a direct call: client below */
+	bool stale;			/* can never resume: ESTALE, reusable */
 	struct hv_client client;
 	void *xsave;			/* one page, XSAVE standard format */
 };
