@@ -37,10 +37,12 @@
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/kref.h>
+#include <linux/moduleparam.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/random.h>
+#include <linux/seq_file.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -60,6 +62,87 @@ static struct hv_tramp sb_hv_tramp;
 static bool sb_vmfunc_ok;
 static atomic_t sb_nr_views = ATOMIC_INIT(0);	/* server views in use */
 
+/*
+ * Per-user limits (by effective uid): the EPTP list has 510 server views
+ * and every attachment costs a remap; no user may take them all.  Refused
+ * with EDQUOT, like a key quota.
+ */
+static unsigned int max_servers_per_user = 16;
+module_param(max_servers_per_user, uint, 0644);
+MODULE_PARM_DESC(max_servers_per_user,
+		 "servers, and so view indices, one user may have registered at once (default 16)");
+static unsigned int max_attachments_per_user = 1024;
+module_param(max_attachments_per_user, uint, 0644);
+MODULE_PARM_DESC(max_attachments_per_user,
+		 "attachments (connections, per process) one user may hold at once (default 1024)");
+
+struct sb_user {
+	struct list_head node;
+	kuid_t uid;
+	unsigned int servers, atts;
+};
+static LIST_HEAD(sb_users);
+static DEFINE_MUTEX(sb_users_lock);
+
+/* Count one server or attachment against @uid; -EDQUOT over the limit. */
+static int user_charge(kuid_t uid, bool server)
+{
+	struct sb_user *u;
+	int err = 0;
+
+	mutex_lock(&sb_users_lock);
+	list_for_each_entry(u, &sb_users, node)
+		if (uid_eq(u->uid, uid))
+			goto found;
+	u = kzalloc(sizeof(*u), GFP_KERNEL);
+	if (!u) {
+		err = -ENOMEM;
+		goto out;
+	}
+	u->uid = uid;
+	list_add(&u->node, &sb_users);
+found:
+	if (server && u->servers >= READ_ONCE(max_servers_per_user))
+		err = -EDQUOT;
+	else if (!server && u->atts >= READ_ONCE(max_attachments_per_user))
+		err = -EDQUOT;
+	else if (server)
+		u->servers++;
+	else
+		u->atts++;
+	if (err && !u->servers && !u->atts) {
+		list_del(&u->node);
+		kfree(u);
+	}
+out:
+	mutex_unlock(&sb_users_lock);
+	return err;
+}
+
+static void user_uncharge(kuid_t uid, bool server)
+{
+	struct sb_user *u;
+
+	mutex_lock(&sb_users_lock);
+	list_for_each_entry(u, &sb_users, node) {
+		if (!uid_eq(u->uid, uid))
+			continue;
+		if (server)
+			u->servers--;
+		else
+			u->atts--;
+		if (!u->servers && !u->atts) {
+			list_del(&u->node);
+			kfree(u);
+		}
+		break;
+	}
+	mutex_unlock(&sb_users_lock);
+}
+
+/* Live objects, for the debugfs "objects" file: the lab's leak checks. */
+static atomic_t sb_nr_sessions, sb_nr_servers, sb_nr_conns, sb_nr_atts;
+
 struct sb_session;
 struct sb_conn;
 
@@ -70,6 +153,7 @@ struct sb_att {
 	struct list_head conn_node;
 	unsigned int id;
 	u64 root;
+	kuid_t uid;			/* charged for it */
 };
 
 struct sb_server {
@@ -83,6 +167,7 @@ struct sb_server {
 	u64 root;
 	struct mmu_notifier mn;
 	bool mn_registered;
+	bool charged;			/* counted against its owner */
 	u32 access;
 	kuid_t owner, uid;
 	kgid_t gid;
@@ -131,7 +216,10 @@ static void server_release(struct kref *ref)
 		sb_view_destroy(srv->view);
 		atomic_dec(&sb_nr_views);
 	}
+	if (srv->charged)
+		user_uncharge(srv->owner, true);
 	kfree(srv);
+	atomic_dec(&sb_nr_servers);
 }
 
 static void server_put(struct sb_server *srv)
@@ -163,7 +251,9 @@ static void att_detach(struct sb_att *att)
 		sb_view_flush(srv->view);
 	}
 	list_del(&att->conn_node);
+	user_uncharge(att->uid, false);
 	kfree(att);
+	atomic_dec(&sb_nr_atts);
 }
 
 static void server_unpin(struct sb_server *srv)
@@ -360,6 +450,7 @@ static long sb_register(struct sb_session *sess, void __user *arg)
 		kfree(slots);
 		return -ENOMEM;
 	}
+	atomic_inc(&sb_nr_servers);
 	kref_init(&srv->ref);
 	INIT_LIST_HEAD(&srv->node);
 	memcpy(srv->name, r.name, sizeof(srv->name));
@@ -380,6 +471,10 @@ static long sb_register(struct sb_session *sess, void __user *arg)
 
 	mutex_lock(&sb_calls_lock);
 	err = sess->server ? -EBUSY : server_find(r.name) ? -EEXIST : 0;
+	if (!err) {
+		err = user_charge(srv->owner, true);
+		srv->charged = !err;
+	}
 	if (!err)
 		err = slots_setup(srv, sess, slots, r.nr_slots);
 	if (!err) {
@@ -543,6 +638,12 @@ static int att_create(struct sb_session *sess, struct sb_conn *conn,
 	att = kzalloc(sizeof(*att), GFP_KERNEL);
 	if (!att)
 		return -ENOMEM;
+	att->uid = current_euid();
+	ret = user_charge(att->uid, false);
+	if (ret) {
+		kfree(att);
+		return ret;
+	}
 	att->srv = srv;
 	att->conn = conn;
 	att->sess = sess;
@@ -554,10 +655,12 @@ static int att_create(struct sb_session *sess, struct sb_conn *conn,
 
 	ret = hv_call(HC_VIEW_REMAP, srv->view, att->root, srv->root);
 	if (ret) {
+		user_uncharge(att->uid, false);
 		kfree(att);
 		return ret;
 	}
 	sb_view_flush(srv->view);
+	atomic_inc(&sb_nr_atts);
 	srv->atts[i] = att;
 	list_add(&att->conn_node, &conn->atts);
 	buf_update(srv, conn, i, true);
@@ -592,6 +695,7 @@ static struct sb_conn *conn_alloc(struct sb_server *srv)
 	}
 	kref_get(&srv->ref);
 	conn->srv = srv;
+	atomic_inc(&sb_nr_conns);
 	return conn;
 }
 
@@ -604,6 +708,7 @@ static void conn_free(struct sb_conn *conn)
 	kfree(conn->buf);
 	server_put(conn->srv);
 	kfree(conn);
+	atomic_dec(&sb_nr_conns);
 }
 
 static long sb_connect(struct sb_session *sess, void __user *arg)
@@ -618,7 +723,11 @@ static long sb_connect(struct sb_session *sess, void __user *arg)
 	if (c.size != sizeof(c) || c.flags || c.reserved[0] || c.reserved[1] ||
 	    !name_ok(c.name))
 		return -EINVAL;
-	err = sb_scan_exec(current->mm, is_tramp_vma);
+	/* No scan (slow) for a name nobody serves. */
+	mutex_lock(&sb_calls_lock);
+	err = server_find(c.name) ? 0 : -ENOENT;
+	mutex_unlock(&sb_calls_lock);
+	err = err ?: sb_scan_exec(current->mm, is_tramp_vma);
 	if (err)
 		return err;
 	mutex_lock(&sb_calls_lock);
@@ -799,6 +908,7 @@ int sb_dev_open(struct inode *inode, struct file *file)
 	mmgrab(current->mm);
 	sess->mm = current->mm;
 	file->private_data = sess;
+	atomic_inc(&sb_nr_sessions);
 	return 0;
 nomem:
 	while (i--)
@@ -834,7 +944,17 @@ int sb_dev_release(struct inode *inode, struct file *file)
 		__free_page(sess->data[i]);
 	mmdrop(sess->mm);
 	kfree(sess);
+	atomic_dec(&sb_nr_sessions);
 	return 0;
+}
+
+/* The debugfs "objects" file: what is alive now. */
+void sb_calls_show_objects(struct seq_file *m)
+{
+	seq_printf(m, "sessions %d\nservers %d\nconnections %d\nattachments %d\nviews %d\n",
+		   atomic_read(&sb_nr_sessions), atomic_read(&sb_nr_servers),
+		   atomic_read(&sb_nr_conns), atomic_read(&sb_nr_atts),
+		   atomic_read(&sb_nr_views));
 }
 
 int sb_dev_mmap(struct file *file, struct vm_area_struct *vma)

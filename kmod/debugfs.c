@@ -53,6 +53,13 @@ static int state_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(state);
 
+static int objects_show(struct seq_file *m, void *v)
+{
+	sb_calls_show_objects(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(objects);
+
 static int version_show(struct seq_file *m, void *v)
 {
 	seq_printf(m, "%d.%d\n", HV_VERSION_MAJOR, HV_VERSION_MINOR);
@@ -165,6 +172,7 @@ int sb_debugfs_init(void)
 	debugfs_create_file("state", 0444, sb_debugfs, NULL, &state_fops);
 	debugfs_create_file("version", 0444, sb_debugfs, NULL, &version_fops);
 	debugfs_create_file("exits", 0444, sb_debugfs, NULL, &exits_fops);
+	debugfs_create_file("objects", 0444, sb_debugfs, NULL, &objects_fops);
 	if (sb_test_hooks)
 		debugfs_create_file("probe_hidden", 0400, sb_debugfs, NULL,
 				    &probe_hidden_fops);
