@@ -10,6 +10,8 @@
 #   make C=1          build the module under sparse (C=2: every file)
 #   make sparse       C=2 build that fails on any sparse warning
 #   make lab          the lab's own module build, against the guest's headers
+#   make vm-fuzz      the ioctl fuzzer in the emulated machine, long
+#                     (FUZZ_CALLS=N, default 2000000)
 #
 # The module is built against the running kernel's build tree when it has one,
 # otherwise against the emulated machine's headers (override with KDIR=...).
@@ -42,13 +44,13 @@ HOST_TESTS :=
 
 -include lib/lib.mk rewriter/rewriter.mk bench/bench.mk
 
-.PHONY: all module user deps check host-check vm-check demo vm-bench bench lab sparse clean help \
+.PHONY: all module user deps check host-check vm-check demo vm-bench vm-fuzz bench lab sparse clean help \
 	host-tests print-host-tests
 
 all: module user
 
 help:
-	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
 
 define need_kdir
 	@if [ -z "$(1)" ] || [ ! -f "$(1)/Makefile" ]; then \
@@ -113,6 +115,11 @@ vm-check: deps
 	@sh tests/vm/suite
 
 demo: vm-bench
+
+FUZZ_CALLS ?= 2000000
+vm-fuzz: deps lab
+	tests/vm/run --cpus 2 --timeout 5400 --add tests/vm/scenarios:/lab/scenarios \
+		tests/vm/scenarios/run-all.sh "fuzz.sh $(FUZZ_CALLS)"
 
 vm-bench: deps
 	@sh scripts/demo.sh $(BENCH_ARGS)

@@ -3,8 +3,8 @@
  * sb-calltest - direct server calls in the guest, through the raw ABI.
  *
  * Usage: sb-calltest basic [CALLS] | threads | long | signals | migrate |
- *                    faults | fork | scm | stray | munmap | cycle N |
- *                    hold SECS
+ *                    faults | fork | scm | stray | munmap | busy | limits |
+ *                    kill | cycle N | hold SECS
  *
  * basic: a server process (an adder: a0+a1+a2+a3, status a3 == 7 ? -42 : 0)
  * and a client process; lookup, connect, CALLS calls (default 1000000) with
@@ -23,6 +23,12 @@
  *           calls: the handlers run on the client's own stack, results right.
  * migrate:  another process moves the calling thread between CPUs every
  *           3 ms during long calls (2+ CPUs).
+ * limits:   per-user limits (module loaded with max_servers_per_user=2
+ *           max_attachments_per_user=3): EDQUOT, other users apart.
+ * kill:     the server killed during a 2 s call: the call fails within 1 s,
+ *           the next call fails at once with EPIPE.
+ * busy:     one slot held by a 300 ms call: other calls meanwhile get
+ *           EBUSY at once; the slot serves again afterwards.
  * faults:   a handler that faults, makes a system call or executes ud2 ends
  *           the call with -EFAULT / -ENOSYS; the client and the server live.
  * fork:     a forked child cannot use its parent's session (EBADFD) nor its
@@ -116,26 +122,35 @@ static struct sbt_ret ops(uint64_t id, uint64_t op, uint64_t a1, uint64_t a2,
 	return (struct sbt_ret){ -EINVAL, 0 };
 }
 
-/* Fork a server; returns its pid once registered, and a pipe to stop it. */
-static pid_t server_start(const char *name, sbt_handler_t h, unsigned int slots,
-			  int *stop_fd)
+/*
+ * Fork a server (as @uid unless it is -1); returns its pid once registered,
+ * and a pipe to stop it; or -errno of the registration.
+ */
+static pid_t server_start_as(const char *name, sbt_handler_t h,
+			     unsigned int slots, int *stop_fd, int uid)
 {
-	int ready[2], stop[2];
+	int ready[2], stop[2], status;
 	pid_t pid;
 	char c;
 
 	if (pipe(ready) || pipe(stop))
-		return -1;
+		return -EMFILE;
 	pid = fork();
 	if (pid == 0) {
-		int fd = sbt_open();
-		int view = fd < 0 ? fd : sbt_register(fd, name, h, slots, 0, NULL);
+		int fd, view;
+
+		/* Not the other servers' stop pipes: they must see EOF. */
+		for (fd = 3; fd < 1024; fd++)
+			if (fd != ready[1] && fd != stop[0])
+				close(fd);
+		fd = uid >= 0 && setresuid(uid, uid, uid) ? -errno : sbt_open();
+		view = fd < 0 ? fd : sbt_register(fd, name, h, slots, 0, NULL);
 
 		close(ready[0]);
 		close(stop[1]);
 		if (view < 0) {
 			fprintf(stderr, "server %s: %s\n", name, strerror(-view));
-			_exit(1);
+			_exit(-view & 0xff);
 		}
 		if (write(ready[1], "r", 1) != 1)
 			_exit(1);
@@ -146,13 +161,22 @@ static pid_t server_start(const char *name, sbt_handler_t h, unsigned int slots,
 	close(ready[1]);
 	close(stop[0]);
 	if (read(ready[0], &c, 1) != 1) {
+		close(ready[0]);
 		close(stop[1]);
-		waitpid(pid, NULL, 0);
-		return -1;
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+		    !WEXITSTATUS(status))
+			return -ECHILD;
+		return -WEXITSTATUS(status);
 	}
 	close(ready[0]);
 	*stop_fd = stop[1];
 	return pid;
+}
+
+static pid_t server_start(const char *name, sbt_handler_t h, unsigned int slots,
+			  int *stop_fd)
+{
+	return server_start_as(name, h, slots, stop_fd, -1);
 }
 
 static int server_stop(pid_t pid, int stop_fd)
@@ -960,6 +984,172 @@ static void scm_test(void)
 	close(sv[0]);
 }
 
+/*
+ * Per-user limits, with the module loaded as max_servers_per_user=2
+ * max_attachments_per_user=3 (calls.sh does it): the third server and the
+ * fourth attachment of one user get EDQUOT, another user is counted apart,
+ * and what goes away is given back.
+ */
+static void limits_test(void)
+{
+	int stop[4], fd, i, n_ok = 0;
+	struct sbt_conn c[4];
+	pid_t a, b, x, other;
+
+	a = server_start("lim.a", ops, 1, &stop[0]);
+	b = server_start("lim.b", ops, 1, &stop[1]);
+	x = server_start("lim.c", ops, 1, &stop[2]);
+	tap_result(a > 0 && b > 0 && x == -EDQUOT,
+		   "limits: a user's third server is refused with EDQUOT",
+		   "servers: %d, %d, third: %d (%s)", a, b, x,
+		   x < 0 ? strerror(-x) : "registered");
+	if (x > 0)
+		server_stop(x, stop[2]);
+	other = server_start_as("lim.other", ops, 1, &stop[3], 65534);
+	tap_result(other > 0, "limits: another user's server is counted apart",
+		   "%d (%s)", other, other < 0 ? strerror(-other) : "");
+
+	fd = sbt_open();
+	for (i = 0; i < 4; i++)
+		c[i].fd = -1;
+	for (i = 0; fd >= 0 && i < 3; i++)
+		n_ok += !sbt_connect(fd, "lim.a", &c[i]);
+	x = fd < 0 ? fd : sbt_connect(fd, "lim.a", &c[3]);
+	tap_result(n_ok == 3 && x == -EDQUOT,
+		   "limits: a user's fourth attachment is refused with EDQUOT",
+		   "%d of 3 connected, fourth: %d (%s)", n_ok, x, strerror(-x));
+	if (c[0].fd >= 0)
+		close(c[0].fd);
+	x = fd < 0 ? fd : sbt_connect(fd, "lim.a", &c[0]);
+	tap_result(x == 0, "limits: closing a connection gives its attachment back",
+		   "%d (%s)", x, strerror(-x));
+	if (fd >= 0)
+		close(fd);
+	for (i = 0; i < 4; i++)
+		if (c[i].fd >= 0)
+			close(c[i].fd);
+
+	if (a > 0)
+		server_stop(a, stop[0]);
+	x = server_start("lim.d", ops, 1, &stop[2]);
+	tap_result(x > 0, "limits: a server that is gone is given back",
+		   "%d (%s)", x, x < 0 ? strerror(-x) : "");
+	if (x > 0)
+		server_stop(x, stop[2]);
+	if (b > 0)
+		server_stop(b, stop[1]);
+	if (other > 0)
+		server_stop(other, stop[3]);
+}
+
+/* A thread making one call that spins @ms guest milliseconds. */
+struct spinner {
+	const struct sbt_conn *c;
+	unsigned int ms;
+	volatile int started;
+	int64_t st;
+	uint64_t v;
+};
+
+static void *spinner_main(void *p)
+{
+	struct spinner *s = p;
+
+	s->started = 1;
+	s->st = sbt_call(s->c, OP_SPIN, s->ms, 7, 0, &s->v);
+	return NULL;
+}
+
+/*
+ * Server death mid-call: a call spinning 2 s in the handler when the server
+ * is killed fails long before the 2 s are up; later calls fail at once.
+ */
+static void kill_test(void)
+{
+	struct client cl;
+	struct spinner s = { .ms = 2000 };
+	pthread_t t;
+	uint64_t v, t0, t1;
+	int64_t st;
+
+	if (client_start(&cl, 1)) {
+		tap_result(0, "kill: setup", "server or connect failed");
+		return;
+	}
+	s.c = &cl.c;
+	pthread_create(&t, NULL, spinner_main, &s);
+	usleep(100000);
+	t0 = __rdtsc();
+	kill(cl.srv, SIGKILL);
+	waitpid(cl.srv, NULL, 0);
+	pthread_join(t, NULL);
+	t1 = __rdtsc() - t0;
+	st = s.st;
+	/* The guest clock: 50 M ticks per second. */
+	tap_result(st == -ESTALE && t1 < 50000000ull,
+		   "kill: a call in flight when its server is killed fails with ESTALE within 1 s",
+		   "status %lld after %llu ticks", (long long)st,
+		   (unsigned long long)t1);
+	printf("# kill: the call in flight ended with %s %llu ticks after the kill\n",
+	       strerror((int)-st), (unsigned long long)t1);
+	t0 = __rdtsc();
+	st = sbt_call(&cl.c, OP_ADD, 1, 2, 3, &v);
+	t0 = __rdtsc() - t0;
+	tap_result(st == -EPIPE, "kill: a call to the dead server fails with EPIPE",
+		   "status %lld", (long long)st);
+	printf("# kill: a call to the dead server returns in %llu ticks\n",
+	       (unsigned long long)t0);
+	client_end(&cl);	/* the server is reaped already */
+}
+
+/*
+ * Exhaustion: one slot, held by a call that spins 300 ms; more calls meanwhile
+ * are refused at once with EBUSY, and the slot serves again afterwards.
+ */
+static void busy_test(void)
+{
+	struct client cl;
+	struct spinner s = { .ms = 300 };
+	pthread_t t;
+	uint64_t v, t0, worst = 0;
+	int64_t st;
+	int i, busy = 0, other = 0;
+
+	if (client_start(&cl, 1)) {
+		tap_result(0, "busy: setup", "server or connect failed");
+		return;
+	}
+	s.c = &cl.c;
+	pthread_create(&t, NULL, spinner_main, &s);
+	while (!s.started)
+		usleep(1000);
+	for (i = 0; i < 5; i++) {
+		usleep(20000);
+		t0 = __rdtsc();
+		st = sbt_call(&cl.c, OP_ADD, 1, 2, 3, &v);
+		t0 = __rdtsc() - t0;
+		if (st == -EBUSY) {
+			busy++;
+			if (t0 > worst)
+				worst = t0;
+		} else {
+			other++;
+		}
+	}
+	pthread_join(t, NULL);
+	tap_result(busy == 5,
+		   "busy: 5 calls while the only slot is held by a spinning call fail with EBUSY",
+		   "%d EBUSY, %d other answers", busy, other);
+	tap_result(s.st == 0 && s.v == 21, "busy: the call holding the slot returns its result",
+		   "status %lld value %llu", (long long)s.st, (unsigned long long)s.v);
+	st = sbt_call(&cl.c, OP_ADD, 1, 2, 3, &v);
+	tap_result(st == 0 && v == 6, "busy: the freed slot serves the next call",
+		   "status %lld value %llu", (long long)st, (unsigned long long)v);
+	printf("# busy: the slowest EBUSY answer took %llu TSC ticks (emulated instructions on 1 vCPU)\n",
+	       (unsigned long long)worst);
+	client_end(&cl);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -970,6 +1160,8 @@ int main(int argc, char **argv)
 		{ "signals", signals }, { "migrate", migrate },
 		{ "faults", faults }, { "fork", fork_test }, { "scm", scm_test },
 		{ "stray", stray }, { "munmap", munmap_test },
+		{ "busy", busy_test }, { "limits", limits_test },
+		{ "kill", kill_test },
 	};
 	unsigned int i;
 
@@ -991,6 +1183,6 @@ int main(int argc, char **argv)
 			return tap_exit();
 		}
 	}
-	fprintf(stderr, "usage: sb-calltest basic [CALLS] | threads | long | signals | migrate | faults | fork | scm\n");
+	fprintf(stderr, "usage: sb-calltest basic [CALLS] | threads | long | signals | migrate | faults | fork | scm | stray | munmap | busy | limits | kill | cycle N | hold SECS\n");
 	return 2;
 }

@@ -14,11 +14,28 @@ for c in $(seq 0 $((ncpus - 1))); do
 	run_tap taskset -c "$c" sb-calltest basic $n
 	check_dmesg "calls on cpu $c"
 done
-for t in threads long signals migrate faults fork scm stray munmap "cycle 20"; do
+echo "# memory before the call tests: $(grep -E '^(MemFree|Slab|SUnreclaim):' /proc/meminfo | tr -s ' ' | tr '\n' ' ')"
+for t in threads long busy kill signals migrate faults fork scm stray munmap "cycle 20"; do
 	# shellcheck disable=SC2086
 	run_tap sb-calltest $t
 	check_dmesg "calls: $t"
 done
+# Everything the tests made is gone: counted objects and EPT pages (the
+# kernel's own counters move for reasons of their own: printed only).
+echo "# memory after the call tests: $(grep -E '^(MemFree|Slab|SUnreclaim):' /proc/meminfo | tr -s ' ' | tr '\n' ' ')"
+objs=$(tr '\n' ' ' </sys/kernel/debug/skybridge/objects)
+[ "$objs" = "sessions 0 servers 0 connections 0 attachments 0 views 0 " ] &&
+	ok "calls: no session, server, connection, attachment or view is left" ||
+	not_ok "calls: objects left: $objs"
+# Per-user limits, lowered for the test through the module's parameters.
+P=/sys/module/skybridge/parameters
+s0=$(cat $P/max_servers_per_user) a0=$(cat $P/max_attachments_per_user)
+echo 2 >$P/max_servers_per_user
+echo 3 >$P/max_attachments_per_user
+run_tap sb-calltest limits
+echo "$s0" >$P/max_servers_per_user
+echo "$a0" >$P/max_attachments_per_user
+check_dmesg "calls: limits"
 # rmmod while a server and a client exist is refused (their files hold the
 # module); once they are gone it succeeds, and the module loads again.
 sb-calltest hold 8 >/tmp/hold.out 2>&1 &

@@ -6,12 +6,14 @@
 # that exits non-zero without printing a "not ok" line gets one here, so every
 # failure is counted exactly once.  Exits non-zero if anything failed.
 #
-# Usage (guest): run-all.sh SCENARIO...
+# Usage (guest): run-all.sh SCENARIO...   (a SCENARIO may carry arguments:
+#                                           "fuzz.sh 2000000")
 failed=0
 for s in "$@"; do
 	echo "# scenario $s"
 	log=/tmp/scenario.$$.log
-	{ sh "/lab/scenarios/$s" 2>&1; echo $? >"$log.rc"; } | tee "$log"
+	# shellcheck disable=SC2086
+	{ sh /lab/scenarios/$s 2>&1; echo $? >"$log.rc"; } | tee "$log"
 	rc=$(cat "$log.rc")
 	n=$(grep '^not ok' "$log" | grep -vc '# TODO')
 	if [ "$rc" -ne 0 ] && [ "$n" -eq 0 ]; then
