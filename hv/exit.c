@@ -445,6 +445,7 @@ static void restore_native_state(struct hv_cpu *hc, struct hv_regs *regs)
 	u64 sy_cs = vmcs_read32(GUEST_SYSENTER_CS);
 	u64 sy_esp = vmcs_readl(GUEST_SYSENTER_ESP);
 	u64 sy_eip = vmcs_readl(GUEST_SYSENTER_EIP);
+	u16 ldt = vmcs_read16(GUEST_LDTR_SELECTOR);
 
 	hc->devirt.rip = vmcs_readl(GUEST_RIP) + vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
 	hc->devirt.rsp = vmcs_readl(GUEST_RSP);
@@ -460,6 +461,8 @@ static void restore_native_state(struct hv_cpu *hc, struct hv_regs *regs)
 	hv_write_cr4(cr4 & ~X86_CR4_VMXE);
 	native_load_gdt(&gdt);
 	native_load_idt(&idt);
+	/* An exit leaves LDTR unusable; a process with an LDT needs it back. */
+	asm volatile("lldt %w0" : : "q"(ldt));
 	wrmsrl(MSR_FS_BASE, fs);
 	wrmsrl(MSR_GS_BASE, gs);
 	wrmsrl(MSR_IA32_CR_PAT, pat);

@@ -9,16 +9,26 @@
  *                               signal the CPU would, at the right address;
  *                               register forms keep or clear the upper bits
  *                               as the CPU does
+ *   sb-desctest ldt SECS [PREFIX]  install an LDT (modify_ldt) and check
+ *                               for SECS seconds that its descriptor stays
+ *                               usable (LAR) while the kernel switches to
+ *                               and from this process (LLDT, emulated under
+ *                               the RootKernel) and while the module is
+ *                               loaded or unloaded meanwhile
  *
  * The scenario compares "dump" before and after insmod on the same CPU.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <asm/ldt.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -134,6 +144,47 @@ static int faults(const char *prefix)
 	return tap_failures ? 1 : 0;
 }
 
+/* LAR of LDT entry 0 at RPL 3: does the CPU see our LDT right now? */
+static int ldt_usable(void)
+{
+	uint32_t ar = 0;
+	uint8_t ok;
+
+	asm volatile("lar %[sel], %[ar]\n\tsetz %[ok]"
+		     : [ar] "=r"(ar), [ok] "=q"(ok) : [sel] "r"(0x7) : "cc");
+	return ok && (ar & 0x8000);	/* present */
+}
+
+static int ldt_test(unsigned int secs, const char *prefix)
+{
+	struct user_desc d = {
+		.entry_number = 0, .base_addr = 0, .limit = 0xfffff,
+		.seg_32bit = 1, .contents = 0, .limit_in_pages = 1,
+		.useable = 1,
+	};
+	unsigned long checks = 0, lost = 0, yields = 0;
+	char name[160];
+	time_t end;
+
+	snprintf(name, sizeof(name), "%smodify_ldt installs an LDT entry", prefix);
+	if (syscall(SYS_modify_ldt, 1, &d, sizeof(d))) {
+		tap_result(0, name, "%s", strerror(errno));
+		return 1;
+	}
+	tap_result(ldt_usable(), name, "LAR of selector 7 fails");
+	end = time(NULL) + secs;
+	while (time(NULL) < end) {
+		for (int i = 0; i < 1000; i++, checks++)
+			lost += !ldt_usable();
+		usleep(500);	/* switch away and back: LLDT each time */
+		yields++;
+	}
+	snprintf(name, sizeof(name), "%sthe LDT stays usable across %lu switches away and back",
+		 prefix, yields);
+	tap_result(!lost, name, "%lu of %lu checks found it gone", lost, checks);
+	return tap_failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "dump")) {
@@ -142,6 +193,9 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 2 && !strcmp(argv[1], "faults"))
 		return faults(argc > 2 ? argv[2] : "");
-	fprintf(stderr, "usage: %s dump | faults [PREFIX]\n", argv[0]);
+	if (argc >= 3 && !strcmp(argv[1], "ldt"))
+		return ldt_test(atoi(argv[2]), argc > 3 ? argv[3] : "");
+	fprintf(stderr, "usage: %s dump | faults [PREFIX] | ldt SECS [PREFIX]\n",
+		argv[0]);
 	return 2;
 }

@@ -42,6 +42,7 @@ for c in $(seq 0 $((ncpus - 1))); do
 		not_ok "cpu $c: SGDT/SIDT/SLDT/STR differ: native $(tr '\n' ' ' </tmp/desc.native.$c), now $(tr '\n' ' ' </tmp/desc.vmx.$c)"
 	fi
 	run_tap taskset -c "$c" sb-desctest faults "cpu $c: "
+	run_tap taskset -c "$c" sb-desctest ldt 2 "cpu $c, module loaded: "
 done
 grep -q 'DESC_EMULATED [1-9]' $D/exits && ok "descriptor-table instructions were emulated and counted" ||
 	not_ok "no descriptor-table instruction counted"
@@ -137,6 +138,12 @@ if [ "$ncpus" -ge 2 ]; then
 fi
 check_dmesg "after rmmod"
 
+# A process with an LDT keeps it usable through the cycles: it is switched
+# away and back (LLDT, emulated while the module is loaded) and the CPUs
+# are devirtualized under it (an exit leaves LDTR unusable).
+taskset -c $((ncpus - 1)) sb-desctest ldt 30 "during 20 load/unload cycles: " >/tmp/ldt.out 2>&1 &
+ldt=$!
+sleep 1
 for i in $(seq 1 20); do
 	insmod "$MODULE" || not_ok "cycle $i: insmod failed"
 	n=$(grep -c ': vmx,' $D/state 2>/dev/null)
@@ -145,6 +152,8 @@ for i in $(seq 1 20); do
 	[ -z "$(dmesg_bad_lines)" ] || not_ok "cycle $i: dmesg has $(dmesg_bad_lines | head -n1)"
 done
 ok "20 load/unload cycles"
+wait $ldt
+run_tap cat /tmp/ldt.out
 run_tap sb-hvcheck off "after 20 cycles: "
 check_dmesg "after 20 cycles"
 lab_done
