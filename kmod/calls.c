@@ -175,6 +175,7 @@ struct sb_server {
 	struct page **pinned;
 	unsigned int nr_pinned;
 	struct sb_att *atts[SKYBRIDGE_MAX_ATTACH];
+	u64 gone_calls, gone_busy;	/* counts of detached attachments */
 };
 
 struct sb_session {
@@ -199,6 +200,13 @@ static void buf_update(struct sb_server *srv, struct sb_conn *conn,
 static u64 *info_u64(struct sb_session *s, unsigned int off)
 {
 	return page_address(s->data[0]) + off;
+}
+
+/* The trampoline's counters of attachment @id (tramp.h, COUNT page). */
+static u64 *count_u64(struct sb_session *s, unsigned int off, unsigned int id)
+{
+	return (u64 *)page_address(s->data[SB_TRAMP_DATA_PAGES - 1]) +
+	       off / 8 + id;
 }
 
 static u64 root_of_mm(struct mm_struct *mm)
@@ -237,6 +245,8 @@ static void att_detach(struct sb_att *att)
 	srv->atts[att->id] = NULL;
 	if (srv->live) {
 		WRITE_ONCE(*info_u64(srv->sess, SBI_KEYS + 8 * att->id), 0);
+		srv->gone_calls += xchg(count_u64(srv->sess, SBN_CALLS, att->id), 0);
+		srv->gone_busy += xchg(count_u64(srv->sess, SBN_BUSY, att->id), 0);
 		buf_update(srv, att->conn, att->id, false);
 	}
 	for (i = 0; i < SKYBRIDGE_MAX_ATTACH; i++)
@@ -499,6 +509,8 @@ static long sb_register(struct sb_session *sess, void __user *arg)
 	*info_u64(sess, SBI_MASK) = r.nr_slots == 64 ? ~0ULL :
 				    (1ULL << r.nr_slots) - 1;
 	*info_u64(sess, SBI_BUSY) = 0;
+	*info_u64(sess, SBI_DENIED) = 0;
+	clear_page(page_address(sess->data[SB_TRAMP_DATA_PAGES - 1]));
 	WRITE_ONCE(*(u32 *)info_u64(sess, SBI_VIEW), view);
 	srv->sess = sess;
 	srv->live = true;
@@ -664,6 +676,8 @@ static int att_create(struct sb_session *sess, struct sb_conn *conn,
 	srv->atts[i] = att;
 	list_add(&att->conn_node, &conn->atts);
 	buf_update(srv, conn, i, true);
+	WRITE_ONCE(*count_u64(srv->sess, SBN_CALLS, i), 0);
+	WRITE_ONCE(*count_u64(srv->sess, SBN_BUSY, i), 0);
 	WRITE_ONCE(*info_u64(srv->sess, SBI_KEYS + 8 * i), *key);
 	*id = i;
 	return 0;
@@ -799,7 +813,82 @@ static long sb_attach(struct sb_session *sess, void __user *arg)
 	return copy_to_user(arg, &a, sizeof(a)) ? -EFAULT : 0;
 }
 
+/* Fill @st from @srv's counters (sb_calls_lock held, server live). */
+static void server_stats(struct sb_server *srv, struct sb_call_stats *st)
+{
+	unsigned int i;
+
+	st->calls = srv->gone_calls;
+	st->busy = srv->gone_busy;
+	for (i = 0; i < SKYBRIDGE_MAX_ATTACH; i++) {
+		st->calls += READ_ONCE(*count_u64(srv->sess, SBN_CALLS, i));
+		st->busy += READ_ONCE(*count_u64(srv->sess, SBN_BUSY, i));
+		st->attachments += !!srv->atts[i];
+	}
+	st->denied = READ_ONCE(*info_u64(srv->sess, SBI_DENIED));
+	st->slots_busy = hweight64(READ_ONCE(*info_u64(srv->sess, SBI_BUSY)));
+}
+
+static int stats_in(struct sb_call_stats *st, void __user *arg)
+{
+	if (copy_from_user(st, arg, sizeof(*st)))
+		return -EFAULT;
+	if (st->size != sizeof(*st) || st->flags)
+		return -EINVAL;
+	*st = (struct sb_call_stats){ .size = sizeof(*st) };
+	return 0;
+}
+
+/* SB_IOC_STATS on a session: the caller's server. */
+static long sb_session_stats(struct sb_session *sess, void __user *arg)
+{
+	struct sb_call_stats st;
+	int err = stats_in(&st, arg);
+
+	if (err)
+		return err;
+	mutex_lock(&sb_calls_lock);
+	if (sess->server && sess->server->live)
+		server_stats(sess->server, &st);
+	else
+		err = -ENOENT;
+	mutex_unlock(&sb_calls_lock);
+	if (err)
+		return err;
+	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
 /* --- connection files ---------------------------------------------------- */
+
+/* SB_IOC_STATS on a connection: the caller's attachment. */
+static long sb_conn_ioctl(struct file *file, unsigned int cmd,
+			  unsigned long arg)
+{
+	struct sb_conn *conn = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	struct sb_call_stats st;
+	struct sb_att *att;
+	int err;
+
+	if (cmd != SB_IOC_STATS)
+		return -ENOTTY;
+	err = stats_in(&st, uarg);
+	if (err)
+		return err;
+	err = -ENOTCONN;
+	mutex_lock(&sb_calls_lock);
+	list_for_each_entry(att, &conn->atts, conn_node) {
+		if (att->sess->mm != current->mm || !conn->srv->live)
+			continue;
+		st.calls = READ_ONCE(*count_u64(conn->srv->sess, SBN_CALLS, att->id));
+		st.busy = READ_ONCE(*count_u64(conn->srv->sess, SBN_BUSY, att->id));
+		err = 0;
+	}
+	mutex_unlock(&sb_calls_lock);
+	if (err)
+		return err;
+	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
+}
 
 /* close() in a process detaches that process (if it is attached). */
 static int sb_conn_flush(struct file *file, fl_owner_t id)
@@ -882,6 +971,7 @@ static int sb_conn_mmap(struct file *file, struct vm_area_struct *vma)
 
 static const struct file_operations sb_conn_fops = {
 	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= sb_conn_ioctl,
 	.flush		= sb_conn_flush,
 	.release	= sb_conn_release,
 	.mmap		= sb_conn_mmap,
@@ -946,6 +1036,39 @@ int sb_dev_release(struct inode *inode, struct file *file)
 	kfree(sess);
 	atomic_dec(&sb_nr_sessions);
 	return 0;
+}
+
+/*
+ * The debugfs "servers" file (skyctl reads it): one line per registered
+ * server, then one per attachment.
+ */
+void sb_calls_show_servers(struct seq_file *m)
+{
+	struct sb_server *srv;
+	unsigned int i;
+
+	mutex_lock(&sb_calls_lock);
+	list_for_each_entry(srv, &sb_servers, node) {
+		struct sb_call_stats st = { .size = sizeof(st) };
+
+		server_stats(srv, &st);
+		seq_printf(m, "server %s view %d owner %u slots %u busy_now %u attachments %u calls %llu busy %llu denied %llu\n",
+			   srv->name, srv->view,
+			   from_kuid_munged(&init_user_ns, srv->owner),
+			   srv->nr_slots, st.slots_busy, st.attachments,
+			   st.calls, st.busy, st.denied);
+		for (i = 0; i < SKYBRIDGE_MAX_ATTACH; i++) {
+			struct sb_att *att = srv->atts[i];
+
+			if (!att)
+				continue;
+			seq_printf(m, "  attachment %u uid %u calls %llu busy %llu\n",
+				   i, from_kuid_munged(&init_user_ns, att->uid),
+				   READ_ONCE(*count_u64(srv->sess, SBN_CALLS, i)),
+				   READ_ONCE(*count_u64(srv->sess, SBN_BUSY, i)));
+		}
+	}
+	mutex_unlock(&sb_calls_lock);
 }
 
 /* The debugfs "objects" file: what is alive now. */
@@ -1038,6 +1161,7 @@ long sb_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case SB_IOC_UNREGISTER:
 	case SB_IOC_CONNECT:
 	case SB_IOC_ATTACH:
+	case SB_IOC_STATS:
 		break;
 	default:
 		return -ENOTTY;
@@ -1051,6 +1175,8 @@ long sb_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return sb_unregister(sess);
 	case SB_IOC_CONNECT:
 		return sb_connect(sess, uarg);
+	case SB_IOC_STATS:
+		return sb_session_stats(sess, uarg);
 	default:
 		return sb_attach(sess, uarg);
 	}

@@ -60,6 +60,13 @@ static int objects_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(objects);
 
+static int servers_show(struct seq_file *m, void *v)
+{
+	sb_calls_show_servers(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(servers);
+
 static int version_show(struct seq_file *m, void *v)
 {
 	seq_printf(m, "%d.%d\n", HV_VERSION_MAJOR, HV_VERSION_MINOR);
@@ -173,6 +180,7 @@ int sb_debugfs_init(void)
 	debugfs_create_file("version", 0444, sb_debugfs, NULL, &version_fops);
 	debugfs_create_file("exits", 0444, sb_debugfs, NULL, &exits_fops);
 	debugfs_create_file("objects", 0444, sb_debugfs, NULL, &objects_fops);
+	debugfs_create_file("servers", 0400, sb_debugfs, NULL, &servers_fops);
 	if (sb_test_hooks)
 		debugfs_create_file("probe_hidden", 0400, sb_debugfs, NULL,
 				    &probe_hidden_fops);

@@ -27,6 +27,7 @@ int sb_calls_init(void);
 void sb_calls_exit(void);
 struct seq_file;
 void sb_calls_show_objects(struct seq_file *m);
+void sb_calls_show_servers(struct seq_file *m);
 long sb_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 int sb_dev_open(struct inode *inode, struct file *file);
 int sb_dev_release(struct inode *inode, struct file *file);

@@ -14,9 +14,9 @@
  *           slot of the client's data page (an rseq critical section, so a
  *           preemption before the VMFUNC restarts it), clear the client's
  *           registers, VMFUNC(S).
- *   T1 (S)  landing check, key check, slot claim, switch to the slot's stack
- *           and TLS, call the handler, release the slot, clear every
- *           register but the two results, VMFUNC(L).
+ *   T1 (S)  landing check, key check, slot claim, count the call, switch to
+ *           the slot's stack and TLS, call the handler, release the slot,
+ *           clear every register but the two results, VMFUNC(L).
  *   T2 (L)  load RSP from this CPU's slot (never from a register), VMFUNC(P).
  *   T3 (P)  pop the client's frame and return.
  * Interrupts, exceptions and system calls in S or L trap to the RootKernel
@@ -116,6 +116,8 @@ t1_claim:
 	bsf	%rbx, %rbx
 	lock bts %rbx, INFO(SBI_BUSY)
 	jc	t1_claim
+	lea	sb_tramp_start + SBT_COUNT(%rip), %rax
+	lock incq SBN_CALLS(%rax, %rdi, 8)	/* this attachment's calls */
 	lea	(%rbx, %rbx, 2), %rax
 	lea	INFO(SBI_SLOTS), %rbp
 	lea	(%rbp, %rax, 8), %rbp
@@ -158,9 +160,12 @@ t1_not_attached:
 	mov	$-EPIPE, %rdi
 	jmp	2f
 t1_denied:
+	lock incq INFO(SBI_DENIED)
 	mov	$-EACCES, %rdi
 	jmp	2f
 t1_busy:
+	lea	sb_tramp_start + SBT_COUNT(%rip), %rax
+	lock incq SBN_BUSY(%rax, %rdi, 8)	/* id checked with the key */
 	mov	$-EBUSY, %rdi
 2:	xor	%esi, %esi
 	jmp	t1_leave

@@ -12,6 +12,7 @@
  *   +0x3000 T3  client return, resume     executable in the plain view only
  *   +0x4000 INFO  the session's info page (read+write, never executable)
  *   +0x5000 CPU   8 pages: per-CPU return slots of this process
+ *   +0xd000 COUNT its server's call counters, per attachment id
  *
  * Each of T0, T1 and T2 ends with a VMFUNC in its last three bytes, so the
  * instruction after it is the first byte of the next page, which can only
@@ -27,6 +28,7 @@
 #define SBT_T3			0x3000
 #define SBT_INFO		0x4000
 #define SBT_CPU			0x5000
+#define SBT_COUNT		0xd000
 #define SBT_CPU_SHIFT		6	/* 64 bytes per CPU */
 #define SBT_VMFUNC_SITE(page)	((page) + SBT_PAGE - 3)
 
@@ -35,12 +37,21 @@
 #define SBI_BUSY		0x008	/* u64: slots in use */
 #define SBI_MASK		0x010	/* u64: slots that exist */
 #define SBI_HANDLER		0x018	/* u64: handler entry */
+#define SBI_DENIED		0x020	/* u64: calls refused for the key (T1) */
 #define SBI_SLOTS		0x100	/* 64 x struct { stack, fs, rseq } */
 #define SBI_SLOT_SIZE		24
 #define SBI_SLOT_STACK		0
 #define SBI_SLOT_FS		8
 #define SBI_SLOT_RSEQ		16
 #define SBI_KEYS		0x800	/* 256 x u64; 0: no attachment */
+
+/*
+ * COUNT page: per attachment id, calls that reached the handler and calls
+ * refused because every slot was busy (T1, lock inc; the kernel zeroes an
+ * id's counters when it is attached).
+ */
+#define SBN_CALLS		0x000	/* 256 x u64 */
+#define SBN_BUSY		0x800	/* 256 x u64 */
 
 /* CPU slot: the client's RSP after T0 saved its frame. */
 #define SBC_RSP			0

@@ -68,6 +68,15 @@ $(BUILD)/host-tests/lib-%: tests/host/lib/%.c tests/host/lib/tap.h $(SB_LIB_A) l
 	@mkdir -p $(@D)
 	$(CC) $(SB_CFLAGS) -o $@ $< $(SB_LDLIBS)
 
+# skyctl: servers, counters, objects and exits, from the module's debugfs.
+SKYCTL := $(BIN)/skyctl
+USER_TARGETS += $(SKYCTL)
+GUEST_PROGS  += $(SKYCTL)
+
+$(SKYCTL): lib/tools/skyctl.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $<
+
 # Examples (examples/): echo and key-value servers and clients, linked
 # statically against the library like every program that may run in the lab.
 SB_EXAMPLES := $(BIN)/sb-echo-server $(BIN)/sb-echo-client \

@@ -126,9 +126,11 @@ struct sb_server_attr {
  *            wakes in the fallback); 0 on the fast path
  * @conns:    live connections (server side), 1 or 0 (client side)
  *
- * On the server side, @busy and @timeouts are reported by the clients
- * themselves through the shared connection page: informational, not
- * authoritative.
+ * On the server side, in the fallback transport @busy and @timeouts are
+ * reported by the clients themselves through the shared connection page:
+ * informational, not authoritative.  On the VMFUNC fast path @busy and
+ * @conns come from the kernel (SB_IOC_STATS: the trampoline counts refusals
+ * in the server's memory) and @timeouts is 0.
  */
 struct sb_stats {
 	uint64_t calls;

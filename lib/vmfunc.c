@@ -510,7 +510,15 @@ static void vm_server_stats(struct sb_server *pub, struct sb_stats *st)
 		st->calls += __atomic_load_n(&srv->slots[i].calls, __ATOMIC_RELAXED);
 		st->errors += __atomic_load_n(&srv->slots[i].errors, __ATOMIC_RELAXED);
 	}
-	/* The kernel keeps the attachments: busy, timeouts and conns unknown. */
+	/* The trampoline counts refusals for the kernel (SB_IOC_STATS). */
+	if (srv->registered) {
+		struct sb_call_stats k = { .size = sizeof(k) };
+
+		if (!ioctl(srv->fd, SB_IOC_STATS, &k)) {
+			st->busy = k.busy;
+			st->conns = k.attachments;
+		}
+	}
 }
 
 /* -- the client ----------------------------------------------------------- */

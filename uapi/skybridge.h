@@ -64,7 +64,7 @@
 #define SB_TRAMP_BASE		_AC(0x00003b0000000000, ULL)
 #define SB_TRAMP_CODE_PAGES	4
 #define SB_TRAMP_DATA_PGOFF	SB_TRAMP_CODE_PAGES
-#define SB_TRAMP_DATA_PAGES	9	/* 1 info page + 8 per-CPU pages */
+#define SB_TRAMP_DATA_PAGES	10	/* info, 8 per-CPU pages, counters */
 #define SB_TRAMP_DATA		(SB_TRAMP_BASE + SB_TRAMP_CODE_PAGES * _AC(4096, ULL))
 
 /*
@@ -191,12 +191,33 @@ struct sb_attach {
 	__u64 reserved[2];	/* zero */
 };
 
+/*
+ * SB_IOC_STATS on a session: the counters of the caller's own server (ENOENT
+ * if it has none), over its lifetime.  On a connection file: the caller's
+ * attachment to that server (calls and busy only; ENOTCONN if not
+ * attached).  The trampoline counts in the server's own data pages, so a
+ * server can reset or forge its own figures: they are statistics, not an
+ * audit trail.  Calls cut short by a fault or system call in the handler
+ * count as calls.
+ */
+struct sb_call_stats {
+	__u32 size;		/* in: sizeof(struct sb_call_stats) */
+	__u32 flags;		/* in: 0 */
+	__u64 calls;		/* out: calls that reached the handler */
+	__u64 busy;		/* out: refused, every slot busy (EBUSY) */
+	__u64 denied;		/* out: refused, bad id or key (EACCES) */
+	__u32 attachments;	/* out: attached processes now */
+	__u32 slots_busy;	/* out: slots in use now */
+	__u64 reserved[4];	/* out: zero */
+};
+
 #define SB_IOC_INFO		_IOWR(SKYBRIDGE_IOCTL_TYPE, 0x00, struct sb_info)
 #define SB_IOC_REGISTER		_IOWR(SKYBRIDGE_IOCTL_TYPE, 0x01, struct sb_register)
 #define SB_IOC_UNREGISTER	_IO(SKYBRIDGE_IOCTL_TYPE, 0x02)
 #define SB_IOC_LOOKUP		_IOWR(SKYBRIDGE_IOCTL_TYPE, 0x03, struct sb_lookup)
 #define SB_IOC_CONNECT		_IOWR(SKYBRIDGE_IOCTL_TYPE, 0x04, struct sb_connect)
 #define SB_IOC_ATTACH		_IOWR(SKYBRIDGE_IOCTL_TYPE, 0x05, struct sb_attach)
+#define SB_IOC_STATS		_IOWR(SKYBRIDGE_IOCTL_TYPE, 0x06, struct sb_call_stats)
 #endif /* !__ASSEMBLY__ */
 
 #endif /* _UAPI_SKYBRIDGE_H */

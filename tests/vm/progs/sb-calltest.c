@@ -1145,6 +1145,34 @@ static void busy_test(void)
 	st = sbt_call(&cl.c, OP_ADD, 1, 2, 3, &v);
 	tap_result(st == 0 && v == 6, "busy: the freed slot serves the next call",
 		   "status %lld value %llu", (long long)st, (unsigned long long)v);
+
+	/* The counters: 2 calls and 5 busy for this attachment, 1 denied. */
+	{
+		struct sb_call_stats ss = { .size = sizeof(ss) };
+		char line[256] = "", want[160];
+		FILE *f;
+		int rc = ioctl(cl.c.fd, SB_IOC_STATS, &ss);
+
+		tap_result(rc == 0 && ss.calls == 2 && ss.busy == 5,
+			   "stats: the connection counts 2 calls and 5 EBUSY refusals",
+			   "ioctl %d (%s), calls %llu busy %llu", rc,
+			   rc ? strerror(errno) : "", (unsigned long long)ss.calls,
+			   (unsigned long long)ss.busy);
+		st = sbt_call_raw(cl.c.view, cl.c.id, cl.c.key ^ 1, 0, 0, 0, 0, &v);
+		snprintf(want, sizeof(want),
+			 "server ops view %u owner 0 slots 1 busy_now 0 attachments 1 calls 2 busy 5 denied 1",
+			 cl.c.view);
+		f = fopen("/sys/kernel/debug/skybridge/servers", "r");
+		while (f && fgets(line, sizeof(line), f) && strncmp(line, "server ops ", 11))
+			;
+		if (f)
+			fclose(f);
+		line[strcspn(line, "\n")] = 0;
+		tap_result(st == -EACCES && !strcmp(line, want),
+			   "stats: debugfs shows the server's calls, busy and denied counts",
+			   "wrong key: %lld; line \"%s\", expected \"%s\"",
+			   (long long)st, line, want);
+	}
 	printf("# busy: the slowest EBUSY answer took %llu TSC ticks (emulated instructions on 1 vCPU)\n",
 	       (unsigned long long)worst);
 	client_end(&cl);

@@ -42,6 +42,10 @@ sb-calltest hold 8 >/tmp/hold.out 2>&1 &
 holder=$!
 sleep 3
 check_fails "rmmod is refused while a server and a client are connected" rmmod skybridge
+skyctl | sed 's/^/# skyctl: /'
+skyctl servers | grep -Eq '^ops +[0-9]+ +0 +1 +[01] +1 +[1-9][0-9]* ' &&
+	ok "skyctl lists the holding server with its calls" ||
+	not_ok "skyctl servers: $(skyctl servers 2>&1 | tr '\n' '|')"
 wait $holder
 run_tap cat /tmp/hold.out
 check "rmmod after they exit" rmmod skybridge
