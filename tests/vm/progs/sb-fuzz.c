@@ -98,6 +98,9 @@ static int fill(uint64_t *s, unsigned int cmd, uint8_t *buf, size_t len)
 	case SB_IOC_INFO:
 		info->size = sizeof(*info);
 		break;
+	case SB_IOC_STATS:
+		((struct sb_call_stats *)buf)->size = sizeof(struct sb_call_stats);
+		break;
 	case SB_IOC_REGISTER:
 		r->size = sizeof(*r);
 		snprintf(r->name, sizeof(r->name), "fuzz.%u", (unsigned)(rnd(s) % 4));
@@ -159,7 +162,7 @@ static unsigned int pick_cmd(uint64_t *s)
 {
 	static const unsigned int valid[] = {
 		SB_IOC_INFO, SB_IOC_REGISTER, SB_IOC_UNREGISTER,
-		SB_IOC_LOOKUP, SB_IOC_CONNECT, SB_IOC_ATTACH,
+		SB_IOC_LOOKUP, SB_IOC_CONNECT, SB_IOC_ATTACH, SB_IOC_STATS,
 	};
 
 	switch (rnd(s) % 6) {
@@ -169,7 +172,7 @@ static unsigned int pick_cmd(uint64_t *s)
 	case 1:	/* a foreign command */
 		return rnd(s) & 1 ? TCGETS : (unsigned int)rnd(s);
 	default:
-		return valid[rnd(s) % 6];
+		return valid[rnd(s) % 7];
 	}
 }
 
@@ -177,7 +180,8 @@ static int is_known(unsigned int cmd)
 {
 	return cmd == SB_IOC_INFO || cmd == SB_IOC_REGISTER ||
 	       cmd == SB_IOC_UNREGISTER || cmd == SB_IOC_LOOKUP ||
-	       cmd == SB_IOC_CONNECT || cmd == SB_IOC_ATTACH;
+	       cmd == SB_IOC_CONNECT || cmd == SB_IOC_ATTACH ||
+	       cmd == SB_IOC_STATS;
 }
 
 static void do_ioctl(uint64_t *s)
@@ -222,7 +226,8 @@ static void do_ioctl(uint64_t *s)
 		atomic_fetch_add(&bad_enotty, 1);
 	if (in_child && fd == session_fd && arg == buf &&
 	    (cmd == SB_IOC_REGISTER || cmd == SB_IOC_UNREGISTER ||
-	     cmd == SB_IOC_CONNECT || cmd == SB_IOC_ATTACH) &&
+	     cmd == SB_IOC_CONNECT || cmd == SB_IOC_ATTACH ||
+	     cmd == SB_IOC_STATS) &&
 	    errno != EBADFD)
 		atomic_fetch_add(&bad_ebadfd, 1);
 }
