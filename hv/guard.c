@@ -47,8 +47,12 @@
 #include "hv.h"
 #include "vmx_ops.h"
 
-/* The physical address of kernel virtual address @va, or 0 (init_mm). */
-static u64 kernel_pa(u64 va)
+/*
+ * The physical address of kernel virtual address @va, through init_mm's
+ * tables, or 0 if it is a user address or not mapped.  A lockless walk, so
+ * also safe in host context.
+ */
+u64 hv_kernel_pa(u64 va)
 {
 	unsigned int level;
 	pte_t *pte;
@@ -67,7 +71,7 @@ static bool read_kernel(u64 va, void *buf, size_t len)
 {
 	while (len) {
 		size_t n = min_t(size_t, len, PAGE_SIZE - (va & ~PAGE_MASK));
-		u64 pa = kernel_pa(va);
+		u64 pa = hv_kernel_pa(va);
 
 		if (!pa || !pfn_valid(PHYS_PFN(pa)))
 			return false;
@@ -82,7 +86,7 @@ static bool read_kernel(u64 va, void *buf, size_t len)
 /* Entry target @va: its page joins the entry set.  view_lock held. */
 static int add_target(struct hv_cpu *hc, u64 va)
 {
-	u64 pa = kernel_pa(va);
+	u64 pa = hv_kernel_pa(va);
 	int ret;
 
 	if (!pa)
@@ -129,7 +133,7 @@ static bool idt_page_guarded(struct hv_global *g, u64 pa)
 
 static void guard_add(struct hv_global *g, u64 va, u64 *want, unsigned int *n)
 {
-	u64 pa = kernel_pa(va) & PAGE_MASK;
+	u64 pa = hv_kernel_pa(va) & PAGE_MASK;
 	unsigned int i;
 
 	if (!pa)

@@ -231,20 +231,23 @@ int hv_entry_page_add(struct hv_global *g, u64 gpa);
 int hv_identity_set_write(struct hv_global *g, u64 gpa, bool writable);
 
 /* guard.c */
+u64 hv_kernel_pa(u64 va);
 int hv_guard_init(struct hv_global *g);
 bool hv_guard_msr(u32 msr);
+bool hv_guard_syscall_entry(u64 rip);
 int hv_guard_wrmsr(struct hv_cpu *hc, u32 msr, u64 val);
 void hv_guard_idt_loaded(struct hv_cpu *hc, u64 base, u32 limit);
 enum hv_guard_write { GUARD_NOT_MINE, GUARD_RETRY, GUARD_REFUSE };
 enum hv_guard_write hv_guard_ept_write(struct hv_cpu *hc, u64 gpa);
+long hv_guard_sync(struct hv_cpu *hc);
+
+/* core.c: the guard's cross-CPU sync work (guest context) */
+void hv_guard_request_sync(void);
+void hv_guard_stop(void);
 
 /* desc.c */
 bool hv_desc_emulate(struct hv_cpu *hc, struct hv_regs *regs, u32 reason,
 		     struct hv_fault *f);
-long hv_guard_sync(struct hv_cpu *hc);
-void hv_guard_request_sync(void);
-void hv_guard_stop(void);
-bool hv_guard_syscall_entry(u64 rip);
 
 /* cont.c */
 bool hv_cont_save(struct hv_cpu *hc, struct hv_regs *regs,

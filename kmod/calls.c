@@ -84,6 +84,31 @@ struct sb_user {
 static LIST_HEAD(sb_users);
 static DEFINE_MUTEX(sb_users_lock);
 
+/* @uid's entry, made if @create (sb_users_lock held); NULL if none. */
+static struct sb_user *user_find(kuid_t uid, bool create)
+{
+	struct sb_user *u;
+
+	list_for_each_entry(u, &sb_users, node)
+		if (uid_eq(u->uid, uid))
+			return u;
+	u = create ? kzalloc(sizeof(*u), GFP_KERNEL) : NULL;
+	if (u) {
+		u->uid = uid;
+		list_add(&u->node, &sb_users);
+	}
+	return u;
+}
+
+/* An entry that counts nothing goes (sb_users_lock held). */
+static void user_trim(struct sb_user *u)
+{
+	if (!u->servers && !u->atts) {
+		list_del(&u->node);
+		kfree(u);
+	}
+}
+
 /* Count one server or attachment against @uid; -EDQUOT over the limit. */
 static int user_charge(kuid_t uid, bool server)
 {
@@ -91,18 +116,10 @@ static int user_charge(kuid_t uid, bool server)
 	int err = 0;
 
 	mutex_lock(&sb_users_lock);
-	list_for_each_entry(u, &sb_users, node)
-		if (uid_eq(u->uid, uid))
-			goto found;
-	u = kzalloc(sizeof(*u), GFP_KERNEL);
-	if (!u) {
+	u = user_find(uid, true);
+	if (!u)
 		err = -ENOMEM;
-		goto out;
-	}
-	u->uid = uid;
-	list_add(&u->node, &sb_users);
-found:
-	if (server && u->servers >= READ_ONCE(max_servers_per_user))
+	else if (server && u->servers >= READ_ONCE(max_servers_per_user))
 		err = -EDQUOT;
 	else if (!server && u->atts >= READ_ONCE(max_attachments_per_user))
 		err = -EDQUOT;
@@ -110,11 +127,8 @@ found:
 		u->servers++;
 	else
 		u->atts++;
-	if (err && !u->servers && !u->atts) {
-		list_del(&u->node);
-		kfree(u);
-	}
-out:
+	if (u)
+		user_trim(u);
 	mutex_unlock(&sb_users_lock);
 	return err;
 }
@@ -124,18 +138,13 @@ static void user_uncharge(kuid_t uid, bool server)
 	struct sb_user *u;
 
 	mutex_lock(&sb_users_lock);
-	list_for_each_entry(u, &sb_users, node) {
-		if (!uid_eq(u->uid, uid))
-			continue;
+	u = user_find(uid, false);
+	if (u) {
 		if (server)
 			u->servers--;
 		else
 			u->atts--;
-		if (!u->servers && !u->atts) {
-			list_del(&u->node);
-			kfree(u);
-		}
-		break;
+		user_trim(u);
 	}
 	mutex_unlock(&sb_users_lock);
 }

@@ -52,21 +52,9 @@ struct test_view {
 
 static struct test_view test_views[HV_NR_VIEWS];
 
-/* Physical address of a kernel virtual address, through init_mm's tables. */
-static u64 kernel_va_to_pa(unsigned long va)
-{
-	unsigned int level;
-	pte_t *pte = lookup_address(va, &level);
-
-	if (!pte || !pte_present(*pte))
-		return 0;
-	return ((u64)pte_pfn(*pte) << PAGE_SHIFT) +
-	       (va & ~page_level_mask(level));
-}
-
 static int add_entry_page(u64 *pages, int n, unsigned long va)
 {
-	u64 pa = kernel_va_to_pa(va) & PAGE_MASK;
+	u64 pa = hv_kernel_pa(va) & PAGE_MASK;
 	int i;
 
 	if (!pa)
@@ -284,6 +272,9 @@ static int test_entry(const char *how, unsigned int index)
 	gate_desc *gates;
 	gate_desc want;
 
+	if (strcmp(how, "lstar") && strcmp(how, "sysenter") &&
+	    strcmp(how, "lidt") && strcmp(how, "idt-write"))
+		return -EINVAL;
 	if (!test_views[index].live)
 		return -ENOENT;
 	if (test_entry_nr == TEST_ENTRY_MAX)
@@ -314,7 +305,7 @@ static int test_entry(const char *how, unsigned int index)
 		rdmsrl(msr, seen);
 		during = view_executes(index, page_to_phys(target));
 		wrmsrl(msr, old);
-	} else if (copy) {
+	} else {		/* "lidt", "idt-write": @copy is the new IDT */
 		store_idt(&idt);
 		gates = page_address(copy);
 		memcpy(gates, (void *)idt.address, idt.size + 1);
@@ -334,15 +325,11 @@ static int test_entry(const char *how, unsigned int index)
 		if (how[0] == 'i')
 			rewritten = probe_write((u64 *)&gates[IA32_SYSCALL_VECTOR],
 						*(u64 *)&want);
-	} else {
-		during = -EINVAL;
 	}
 	local_irq_restore(flags);
 	if (copy)
 		__free_page(copy);
 
-	if (during == -EINVAL)
-		return -EINVAL;
 	if (how[0] == 'i') {
 		if (!refused || rewritten || seen == va || during != 1) {
 			pr_err("test entry idt-write: write %s, gate %s, page %s in view %u (%ld), %s after unloading\n",
