@@ -180,6 +180,15 @@ t1_vmfunc:
 	shl	$SBT_CPU_SHIFT, %ecx
 	lea	sb_tramp_start + SBT_CPU(%rip), %rax
 	mov	SBC_RSP(%rax, %rcx), %rsp
+	/*
+	 * The client's FS and GS bases, from its own frame, before it is back
+	 * in the plain view: from the first instruction there a signal may
+	 * run the client's handlers, which must never see the server's.
+	 */
+	mov	SBF_FS(%rsp), %rax
+	wrfsbase %rax
+	mov	SBF_GS(%rsp), %rax
+	wrgsbase %rax
 	xor	%eax, %eax
 	xor	%ecx, %ecx
 	xor	%edx, %edx
@@ -191,13 +200,14 @@ t2_vmfunc:
 
 /* ---- T3: client return, plain view ------------------------------------- */
 t3_return:
+	/*
+	 * FS and GS are the client's already: T2 loaded them from this frame,
+	 * the RootKernel does when it sends a thread here, and T0's own
+	 * early exit never changed them.
+	 */
 	mov	%rdi, %rax
 	mov	%rsi, %rdx
-	pop	%rcx			/* struct rseq * */
-	pop	%rcx
-	wrfsbase %rcx
-	pop	%rcx
-	wrgsbase %rcx
+	add	$24, %rsp		/* struct rseq *, FS base, GS base */
 	popfq
 	pop	%r15
 	pop	%r14
