@@ -17,8 +17,13 @@
  *  - an external interrupt or an NMI in a server view: the call is saved as
  *    a continuation (cont.c) and the thread goes to the resume stub, which
  *    issues HC_RESUME once Linux has handled the interrupt;
- *  - anything else in a server view (an exception, a system call, a fetch
- *    from a page the view does not execute): the call is abandoned and the
+ *  - a system call or a fault-class exception in a handler, in the view of
+ *    a server that takes handoffs: the handler's state goes to its server
+ *    (cont.c, "handoff") and the thread goes to T3 with SB_STATUS_HANDOFF
+ *    and the token, to wait for the result in the kernel;
+ *  - anything else in a server view (another exception, a system call in
+ *    a server without handoff or when no record is free, a fetch from a
+ *    page the view does not execute): the call is abandoned and the
  *    thread goes to T3 with -EFAULT or -ENOSYS.  The kernel never sees the
  *    event: its delivery is undone (the state goes back to CPL 3).
  *
@@ -37,6 +42,7 @@
 #include <asm/pgtable_types.h>
 #include <asm/processor-flags.h>
 #include <asm/segment.h>
+#include <asm/trapnr.h>
 #include <asm/vmx.h>
 
 #include "hv.h"
@@ -139,11 +145,22 @@ static void set_user_state(u64 rip, u64 rsp, u64 rflags)
 	vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 }
 
+/*
+ * Exceptions of the fault class (SDM 6.5): the saved RIP is the faulting
+ * instruction, so a handler handed off runs it again natively and gets the
+ * same fault, or none once Linux has served it (demand paging).
+ */
+#define FAULT_VECTORS	(BIT(X86_TRAP_DE) | BIT(X86_TRAP_UD) | BIT(X86_TRAP_NM) | \
+			 BIT(X86_TRAP_NP) | BIT(X86_TRAP_SS) | BIT(X86_TRAP_GP) | \
+			 BIT(X86_TRAP_PF) | BIT(X86_TRAP_MF) | BIT(X86_TRAP_AC) | \
+			 BIT(X86_TRAP_XF))
+
 /* What the thread was doing when it left the view. */
 struct trap {
 	enum { TRAP_IRQ, TRAP_NMI, TRAP_EXCEPTION, TRAP_SYSCALL, TRAP_FAULT } kind;
 	u64 *frame;		/* TRAP_IRQ: the frame the CPU pushed */
 	u64 rip, rsp, rflags;	/* the thread's user state */
+	u64 restart;		/* handoff: where the handler goes on, or 0 */
 };
 
 static bool classify(struct hv_cpu *hc, struct hv_regs *regs, bool nmi,
@@ -154,6 +171,7 @@ static bool classify(struct hv_cpu *hc, struct hv_regs *regs, bool nmi,
 	int vec;
 
 	t->frame = NULL;
+	t->restart = 0;
 	if (nmi || (vmcs_read16(GUEST_CS_SELECTOR) & 3)) {
 		/* Nothing was delivered: the state is the thread's. */
 		t->kind = nmi ? TRAP_NMI : TRAP_FAULT;
@@ -167,6 +185,9 @@ static bool classify(struct hv_cpu *hc, struct hv_regs *regs, bool nmi,
 		t->rip = regs->rcx;
 		t->rsp = vmcs_readl(GUEST_RSP);
 		t->rflags = regs->r11;
+		/* SYSCALL (0F 05) left RCX after itself; SYSENTER leaves none. */
+		if (rip == native_read_msr(MSR_LSTAR))
+			t->restart = t->rip - 2;
 		return true;
 	}
 	vec = hv_idt_vector(rip);
@@ -183,8 +204,13 @@ static bool classify(struct hv_cpu *hc, struct hv_regs *regs, bool nmi,
 	if (vec >= 32 && vec != IA32_SYSCALL_VECTOR) {
 		t->kind = TRAP_IRQ;
 		t->frame = frame;
+	} else if (vec == IA32_SYSCALL_VECTOR) {
+		t->kind = TRAP_SYSCALL;
+		t->restart = t->rip - 2;	/* INT 0x80 is CD 80 */
 	} else {
-		t->kind = vec == IA32_SYSCALL_VECTOR ? TRAP_SYSCALL : TRAP_EXCEPTION;
+		t->kind = TRAP_EXCEPTION;
+		if (FAULT_VECTORS & BIT(vec))
+			t->restart = t->rip;
 	}
 	return true;
 }
@@ -203,7 +229,7 @@ bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 	struct hv_global *g = hc->g;
 	struct hv_client client;
 	struct trap t;
-	u64 target, rdi = 0, rsi = 0, token = 0;
+	u64 target, rdi = 0, rsi = 0, token = 0, server_root;
 
 	if (!classify(hc, regs, nmi, &t) || !hv_call_client(hc, &client))
 		return false;
@@ -226,7 +252,19 @@ bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 	} else {
 		target = g->tramp.return_va;
 		rdi = t.kind == TRAP_SYSCALL ? -ENOSYS : -EFAULT;
-		hc->stats.call_aborts++;
+		/* The handler's own system call or fault: its server finishes it. */
+		server_root = view->handoff && t.restart &&
+			      !hv_tramp_va(g, t.restart) ?
+			      hv_view_server_root(view, vmcs_readl(GUEST_CR3)) : 0;
+		if (server_root)
+			rsi = hv_handoff_record(hc, regs, index, t.restart,
+						t.rsp, t.rflags, server_root);
+		if (rsi) {
+			rdi = -EINPROGRESS;	/* SB_STATUS_HANDOFF */
+			hv_handoff_notify();
+		} else {
+			hc->stats.call_aborts++;
+		}
 	}
 
 	/* Nothing of the server's state reaches the client or Linux. */

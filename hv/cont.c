@@ -72,6 +72,8 @@ int hv_idt_vector(u64 rip)
 	return -1;
 }
 
+static unsigned int handoffs_in_use(struct hv_global *g);
+
 /* A free record, or else a stale one (its owner would only get ESTALE). */
 static struct hv_cont *cont_free_slot(struct hv_global *g)
 {
@@ -81,7 +83,8 @@ static struct hv_cont *cont_free_slot(struct hv_global *g)
 	for (i = 0; i < HV_NR_CONTS; i++) {
 		if (!g->conts[i].token)
 			return &g->conts[i];
-		if (g->conts[i].stale && !stale)
+		if (g->conts[i].stale && g->conts[i].kind == HV_CONT_RESUME &&
+		    !stale)
 			stale = &g->conts[i];
 	}
 	return stale;
@@ -157,6 +160,8 @@ u64 hv_cont_record(struct hv_cpu *hc, struct hv_regs *regs,
 		c->gs_base = vmcs_readl(GUEST_GS_BASE);
 		c->call = client;
 		c->stale = false;
+		c->kind = HV_CONT_RESUME;
+		c->server_root = 0;
 		if (client)
 			c->client = *client;
 		xsave_all(c->xsave);
@@ -197,7 +202,11 @@ long hv_cont_resume(struct hv_cpu *hc, struct hv_regs *regs, u64 token)
 	v = &g->views[c->view];
 	if (v->state != HV_VIEW_LIVE || c->stale) {
 		err = -ESTALE;
-		c->token = 0;
+		/* A call handed to its server lives on for the server. */
+		if (c->kind == HV_CONT_RESUME)
+			c->token = 0;
+		else
+			c->root = 0;
 		goto out;
 	}
 	/*
@@ -238,21 +247,284 @@ void hv_cont_drop_view(struct hv_global *g, unsigned int index)
 	unsigned int i;
 
 	for (i = 0; i < HV_NR_CONTS; i++)
-		if (g->conts[i].token && g->conts[i].view == index)
+		if (g->conts[i].token && g->conts[i].view == index &&
+		    g->conts[i].kind != HV_CONT_ADOPTED)
 			g->conts[i].token = 0;
 }
 
 /*
  * The continuations made by page-table root @root in view @index can never
- * resume (its remap is gone): their owners get ESTALE, and the records may
- * be taken for new ones meanwhile.
+ * resume (its remap is gone): their owners get ESTALE.  A direct call
+ * interrupted in its handler is handed to the server (root @server_root, 0
+ * if the view does not hand off): the handler still runs to completion,
+ * so no lock it holds stays held, and its result is dropped.  A call
+ * interrupted in the trampoline itself holds no server state worth
+ * finishing; its record may be taken for new ones meanwhile.
+ *
+ * Return: true if a call was handed off (the caller notifies the kernel).
  */
-void hv_cont_drop_root(struct hv_global *g, unsigned int index, u64 root)
+bool hv_cont_drop_root(struct hv_global *g, unsigned int index, u64 root,
+		       u64 server_root)
 {
-	unsigned int i;
+	unsigned int i, n = handoffs_in_use(g);
+	bool handed = false;
+
+	for (i = 0; i < HV_NR_CONTS; i++) {
+		struct hv_cont *c = &g->conts[i];
+
+		if (!c->token || c->kind != HV_CONT_RESUME ||
+		    c->view != index || c->root != root)
+			continue;
+		c->stale = true;
+		if (!c->call || !server_root || hv_tramp_va(g, c->rip) ||
+		    n >= HV_MAX_HANDOFFS)
+			continue;
+		c->kind = HV_CONT_HANDOFF;
+		c->server_root = server_root;
+		c->client_root = root;
+		c->taken = false;
+		c->orphan = true;
+		handed = true;
+		n++;
+	}
+	return handed;
+}
+
+/* --- handoff ----------------------------------------------------------- */
+
+/*
+ * A handler that makes a system call or takes an exception in its server's
+ * view cannot be served there: the kernel would run for the client's
+ * thread.  Its state becomes a HANDOFF record bound to the server's root,
+ * the client goes back to T3 with SB_STATUS_HANDOFF and the token, and the
+ * kernel (notified through irq_work, whether or not the client cooperates)
+ * wakes the slot's parked thread.  That thread's HC_ADOPT swaps its own
+ * state into the record and continues as the handler, natively, at the
+ * faulting instruction or the system call, in its own process.  When the
+ * handler returns, its RET fetches T1 in the plain view, where T1 does not
+ * execute (tramp.h): the EPT violation at the return address, with the RSP
+ * the adopter announced, brings the adopter back out of HC_ADOPT with the
+ * results.  docs/design.md, section 6, "Handoff".
+ */
+
+static unsigned int handoffs_in_use(struct hv_global *g)
+{
+	unsigned int i, n = 0;
 
 	for (i = 0; i < HV_NR_CONTS; i++)
-		if (g->conts[i].token && g->conts[i].view == index &&
-		    g->conts[i].root == root)
-			g->conts[i].stale = true;
+		if (g->conts[i].token && g->conts[i].kind != HV_CONT_RESUME)
+			n++;
+	return n;
+}
+
+/* Is @va in the trampoline's code pages? */
+bool hv_tramp_va(struct hv_global *g, u64 va)
+{
+	return g->tramp.code_va && va >= g->tramp.code_va &&
+	       va - g->tramp.code_va < ARRAY_SIZE(g->tramp.code_pa) * PAGE_SIZE;
+}
+
+/**
+ * hv_handoff_record() - save a handler's state for its server to adopt
+ * @index: the server view
+ * @rip: where the handler goes on: the faulting instruction, or its SYSCALL
+ * @server_root: the server's page-table root
+ *
+ * Return: the handoff's token, or 0 if no record may be taken.
+ */
+u64 hv_handoff_record(struct hv_cpu *hc, struct hv_regs *regs,
+		      unsigned int index, u64 rip, u64 rsp, u64 rflags,
+		      u64 server_root)
+{
+	struct hv_global *g = hc->g;
+	struct hv_cont *c = NULL;
+	u64 token = 0;
+
+	arch_spin_lock(&g->view_lock);
+	if (handoffs_in_use(g) < HV_MAX_HANDOFFS)
+		c = cont_free_slot(g);
+	if (c) {
+		token = siphash_2u64(++g->token_counter, rdtsc(), &g->token_key) | 1;
+		c->token = token;
+		c->kind = HV_CONT_HANDOFF;
+		c->root = 0;
+		c->view = index;
+		c->regs = *regs;
+		c->regs.rsp = rsp;
+		c->rip = rip;
+		c->rflags = rflags;
+		c->fs_base = vmcs_readl(GUEST_FS_BASE);
+		c->gs_base = 0;
+		c->call = false;
+		c->stale = false;
+		c->server_root = server_root;
+		c->client_root = root_of(g, vmcs_readl(GUEST_CR3));
+		c->taken = false;
+		c->orphan = false;
+		xsave_all(c->xsave);
+	}
+	arch_spin_unlock(&g->view_lock);
+	if (token)
+		hc->stats.handoffs++;
+	else
+		hc->stats.conts_full++;
+	return token;
+}
+
+/**
+ * hv_handoff_adopt() - HC_ADOPT: this thread becomes the handler of @token
+ * @ret_rsp: its RSP when the handler returns to T1
+ *
+ * Return: 0 after the swap (the caller must not advance RIP), or a
+ * negative errno for the caller's RAX.
+ */
+long hv_handoff_adopt(struct hv_cpu *hc, struct hv_regs *regs, u64 token,
+		      u64 ret_rsp)
+{
+	struct hv_global *g = hc->g;
+	u64 root = root_of(g, vmcs_readl(GUEST_CR3));
+	struct hv_cont *c = NULL;
+	unsigned int i;
+
+	if (!token)
+		return -EINVAL;
+	arch_spin_lock(&g->view_lock);
+	for (i = 0; i < HV_NR_CONTS; i++)
+		if (g->conts[i].token == token &&
+		    g->conts[i].kind == HV_CONT_HANDOFF &&
+		    g->conts[i].server_root == root)
+			c = &g->conts[i];
+	if (!c) {
+		arch_spin_unlock(&g->view_lock);
+		return -EINVAL;
+	}
+	c->parked = *regs;
+	c->parked_rip = vmcs_readl(GUEST_RIP) +
+			vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	c->parked_rflags = vmcs_readl(GUEST_RFLAGS);
+	c->parked_fs = vmcs_readl(GUEST_FS_BASE);
+	c->parked_gs = vmcs_readl(GUEST_GS_BASE);
+	c->ret_rsp = ret_rsp;
+	c->kind = HV_CONT_ADOPTED;
+
+	/* The thread's own GS base stays: the client's means nothing here. */
+	*regs = c->regs;
+	vmcs_writel(GUEST_RIP, c->rip);
+	vmcs_writel(GUEST_RFLAGS, hv_user_rflags(c->rflags));
+	vmcs_writel(GUEST_FS_BASE, c->fs_base);
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
+	xrstor_all(c->xsave);
+	arch_spin_unlock(&g->view_lock);
+	hc->stats.handoffs_adopted++;
+	return 0;
+}
+
+/**
+ * hv_handoff_return() - an EPT violation in the plain view: is it an
+ * adopted handler returning to T1?
+ *
+ * Return: true if so; the adopter is then back after its HC_ADOPT.
+ */
+bool hv_handoff_return(struct hv_cpu *hc, struct hv_regs *regs)
+{
+	struct hv_global *g = hc->g;
+	struct hv_cont *c = NULL;
+	u64 root, rsp, status, value;
+	unsigned int i;
+
+	if (!g->tramp.handler_ret_va ||
+	    vmcs_readl(GUEST_RIP) != g->tramp.handler_ret_va ||
+	    (vmcs_read16(GUEST_CS_SELECTOR) & 3) != 3)
+		return false;
+	root = root_of(g, vmcs_readl(GUEST_CR3));
+	rsp = vmcs_readl(GUEST_RSP);
+	arch_spin_lock(&g->view_lock);
+	for (i = 0; i < HV_NR_CONTS; i++)
+		if (g->conts[i].token && g->conts[i].kind == HV_CONT_ADOPTED &&
+		    g->conts[i].server_root == root &&
+		    g->conts[i].ret_rsp == rsp)
+			c = &g->conts[i];
+	if (!c) {
+		arch_spin_unlock(&g->view_lock);
+		return false;
+	}
+	status = regs->rax;
+	value = regs->rdx;
+	*regs = c->parked;
+	regs->rax = 0;
+	regs->rdi = status;
+	regs->rsi = value;
+	vmcs_writel(GUEST_RIP, c->parked_rip);
+	vmcs_writel(GUEST_RFLAGS, hv_user_rflags(c->parked_rflags));
+	vmcs_writel(GUEST_FS_BASE, c->parked_fs);
+	vmcs_writel(GUEST_GS_BASE, c->parked_gs);
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
+	hv_xrstor_init(g);
+	c->token = 0;
+	arch_spin_unlock(&g->view_lock);
+	hc->stats.handoffs_returned++;
+	return true;
+}
+
+/* HC_HANDOFF_TAKE: report one handoff the kernel has not seen yet. */
+long hv_handoff_take(struct hv_cpu *hc, u64 buf, u64 size)
+{
+	struct hv_global *g = hc->g;
+	struct hv_handoff_info info = {};
+	unsigned int i;
+	long found = 0;
+
+	if (size != sizeof(info) || !hv_direct_map_buffer(buf, size))
+		return -EINVAL;
+	arch_spin_lock(&g->view_lock);
+	for (i = 0; i < HV_NR_CONTS && !found; i++) {
+		struct hv_cont *c = &g->conts[i];
+
+		if (!c->token || c->kind != HV_CONT_HANDOFF || c->taken)
+			continue;
+		c->taken = true;
+		info.token = c->token;
+		info.server_root = c->server_root;
+		info.client_root = c->client_root;
+		info.fs_base = c->fs_base;
+		info.rsp = c->regs.rsp;
+		info.flags = c->orphan ? HV_HANDOFF_ORPHAN : 0;
+		found = 1;
+	}
+	arch_spin_unlock(&g->view_lock);
+	if (found) {
+		memcpy((void *)buf, &info, sizeof(info));
+		if (info.flags & HV_HANDOFF_ORPHAN)
+			hc->stats.handoffs_orphaned++;
+	}
+	return found;
+}
+
+/*
+ * HC_HANDOFF_CANCEL: forget handoff @token, or those to @server_root not
+ * adopted yet, or with @adopted all of them.
+ */
+long hv_handoff_cancel(struct hv_global *g, u64 token, u64 server_root,
+		       u64 adopted)
+{
+	unsigned int i;
+	long n = 0;
+
+	if (!token && !server_root)
+		return -EINVAL;
+	arch_spin_lock(&g->view_lock);
+	for (i = 0; i < HV_NR_CONTS; i++) {
+		struct hv_cont *c = &g->conts[i];
+
+		if (!c->token || c->kind == HV_CONT_RESUME)
+			continue;
+		if (token ? c->token != token :
+		    c->server_root != server_root ||
+		    (c->kind == HV_CONT_ADOPTED && !adopted))
+			continue;
+		c->token = 0;
+		n++;
+	}
+	arch_spin_unlock(&g->view_lock);
+	return n;
 }

@@ -80,11 +80,43 @@ void hv_guard_request_sync(void)
 	irq_work_queue(&hv_sync_irq_work);
 }
 
+/*
+ * A handoff is waiting for the kernel (cont.c): the module's work takes it
+ * (HC_HANDOFF_TAKE) and wakes the server's slot thread.  Same path as the
+ * sync above; the work item is the module's (kmod/calls.c).
+ */
+static struct work_struct *hv_handoff_work;
+
+static void hv_handoff_irq(struct irq_work *work)
+{
+	struct work_struct *w = READ_ONCE(hv_handoff_work);
+
+	if (w)
+		schedule_work(w);
+}
+static DEFINE_IRQ_WORK(hv_handoff_irq_work, hv_handoff_irq);
+
+void hv_handoff_notify(void)
+{
+	irq_work_queue(&hv_handoff_irq_work);
+}
+
+/* @work: what runs after a handoff, NULL for nothing (then synced). */
+void hv_handoff_set_work(struct work_struct *work)
+{
+	WRITE_ONCE(hv_handoff_work, work);
+	if (!work)
+		irq_work_sync(&hv_handoff_irq_work);
+}
+
 /* Before devirtualization: no sync may be left to run. */
 void hv_guard_stop(void)
 {
 	irq_work_sync(&hv_sync_irq_work);
 	cancel_work_sync(&hv_sync_work);
+	irq_work_sync(&hv_handoff_irq_work);
+	if (hv_handoff_work)
+		cancel_work_sync(hv_handoff_work);
 }
 
 long hv_call(u64 nr, u64 a0, u64 a1, u64 a2)

@@ -282,6 +282,9 @@ static int exit_handle_ept_violation(struct hv_cpu *hc, struct hv_regs *regs)
 
 	if (eptp != hc->g->eptp)
 		return leave_view(hc, regs, eptp);
+	/* An adopted handler returning to T1 (cont.c, "handoff"). */
+	if ((qual & EPT_QUAL_FETCH) && hv_handoff_return(hc, regs))
+		return EXIT_RESUME;
 	/* A write to a loaded IDT, or a stale translation (guard.c). */
 	if (qual & EPT_QUAL_WRITE) {
 		switch (hv_guard_ept_write(hc, gpa)) {
@@ -529,6 +532,15 @@ static int exit_handle_vmcall(struct hv_cpu *hc, struct hv_regs *regs)
 			if (!ret)
 				return EXIT_RESUME;	/* RIP and GPRs restored */
 			break;
+		case HC_ADOPT:
+			if (guest_cpl() != 3) {
+				ret = -EPERM;
+				break;
+			}
+			ret = hv_handoff_adopt(hc, regs, regs->rdi, regs->rsi);
+			if (!ret)
+				return EXIT_RESUME;	/* now the handler */
+			break;
 		case HC_DEVIRTUALIZE:
 			restore_native_state(hc, regs);
 			return EXIT_LEAVE_VMX;
@@ -543,6 +555,13 @@ static int exit_handle_vmcall(struct hv_cpu *hc, struct hv_regs *regs)
 			break;
 		case HC_EPT_FLUSH_ALL:
 			ret = vmx_invept(VMX_EPT_EXTENT_GLOBAL, 0) ? -EIO : 0;
+			break;
+		case HC_HANDOFF_TAKE:
+			ret = hv_handoff_take(hc, regs->rdi, regs->rsi);
+			break;
+		case HC_HANDOFF_CANCEL:
+			ret = hv_handoff_cancel(hc->g, regs->rdi, regs->rsi,
+						regs->rdx);
 			break;
 		default:
 			hc->stats.hypercalls_refused++;

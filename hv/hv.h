@@ -20,6 +20,8 @@
 #include <linux/types.h>
 #include <asm/processor-flags.h>
 
+struct work_struct;
+
 #include "hypercall.h"
 
 #define HV_NR_EXIT_REASONS	HV_STATS_REASONS
@@ -29,7 +31,8 @@
 #define HV_POOL_BLOCK_ORDER	4	/* the pool comes in 64 KiB blocks */
 #define HV_POOL_BLOCKS		64
 #define HV_POOL_PAGES		(HV_POOL_BLOCKS << HV_POOL_BLOCK_ORDER)
-#define HV_NR_CONTS		64	/* continuation records */
+#define HV_NR_CONTS		128	/* continuation records */
+#define HV_MAX_HANDOFFS		64	/* of which handoffs, at most */
 #define HV_VPID			1	/* one guest: the running kernel */
 #define HV_HOST_STACK_ORDER	2	/* 16 KiB */
 
@@ -96,6 +99,8 @@ struct hv_tramp {
 	u64 cpu_va;		/* per-CPU slots: the client's RSP */
 	u32 cpu_shift;		/* log2 of a slot's size */
 	u32 frame_fs, frame_gs;	/* FS/GS base in the client frame */
+	u64 code_va;		/* T0's user address (the four pages follow) */
+	u64 handler_ret_va;	/* in T1: where a handler returns to */
 };
 
 /* An exception an emulated instruction raises instead of completing. */
@@ -118,19 +123,37 @@ struct hv_view {
 	u64 eptp;
 	u64 *root;
 	u64 resume_rip;			/* user address, 0: none */
+	bool handoff;			/* server view: faults hand off */
 	u64 *owned[HV_VIEW_MAX_TABLES];
 };
 
+/*
+ * A continuation record.  RESUME: an interrupted visit its own thread goes
+ * back into (HC_RESUME).  HANDOFF: a handler's state, waiting for a thread
+ * of its server to adopt it (HC_ADOPT).  ADOPTED: that thread runs the
+ * handler natively; its own state waits here until the handler returns.
+ */
+enum hv_cont_kind { HV_CONT_RESUME, HV_CONT_HANDOFF, HV_CONT_ADOPTED };
+
 struct hv_cont {
 	u64 token;			/* 0: free */
-	u64 root;			/* page-table root it is bound to */
+	u64 root;			/* root that may HC_RESUME it; 0: none */
 	unsigned int view;
+	enum hv_cont_kind kind;
 	struct hv_regs regs;
 	u64 rip, rflags, fs_base, gs_base;
 	bool call;			/* a direct call: client below */
 	bool stale;			/* can never resume: ESTALE, reusable */
 	struct hv_client client;
 	void *xsave;			/* one page, XSAVE standard format */
+	/* Handoffs (cont.c, "handoff"). */
+	u64 server_root;		/* the server's root: who may adopt */
+	u64 client_root;		/* the caller's root */
+	bool taken;			/* reported to the kernel */
+	bool orphan;			/* its client went away */
+	u64 ret_rsp;			/* adopted: RSP at the handler's return */
+	struct hv_regs parked;		/* adopted: the adopting thread's state */
+	u64 parked_rip, parked_rflags, parked_fs, parked_gs;
 };
 
 /* Shared RootKernel state; hidden from the guest. */
@@ -227,6 +250,7 @@ struct hv_view *hv_view_by_eptp(struct hv_global *g, u64 eptp,
 int hv_tramp_protect(struct hv_global *g);
 int hv_landing_build(struct hv_global *g);
 bool hv_view_remaps(struct hv_view *v, u64 root);
+u64 hv_view_server_root(struct hv_view *v, u64 cr3);
 int hv_entry_page_add(struct hv_global *g, u64 gpa);
 int hv_identity_set_write(struct hv_global *g, u64 gpa, bool writable);
 
@@ -244,6 +268,9 @@ long hv_guard_sync(struct hv_cpu *hc);
 /* core.c: the guard's cross-CPU sync work (guest context) */
 void hv_guard_request_sync(void);
 void hv_guard_stop(void);
+/* core.c: handoff notification (host context queues, the guest runs it) */
+void hv_handoff_notify(void);
+void hv_handoff_set_work(struct work_struct *work);
 
 /* desc.c */
 bool hv_desc_emulate(struct hv_cpu *hc, struct hv_regs *regs, u32 reason,
@@ -254,7 +281,18 @@ bool hv_cont_save(struct hv_cpu *hc, struct hv_regs *regs,
 		  struct hv_view *view, unsigned int index);
 long hv_cont_resume(struct hv_cpu *hc, struct hv_regs *regs, u64 token);
 void hv_cont_drop_view(struct hv_global *g, unsigned int index);
-void hv_cont_drop_root(struct hv_global *g, unsigned int index, u64 root);
+bool hv_cont_drop_root(struct hv_global *g, unsigned int index, u64 root,
+		       u64 server_root);
+u64 hv_handoff_record(struct hv_cpu *hc, struct hv_regs *regs,
+		      unsigned int index, u64 rip, u64 rsp, u64 rflags,
+		      u64 server_root);
+long hv_handoff_adopt(struct hv_cpu *hc, struct hv_regs *regs, u64 token,
+		      u64 ret_rsp);
+bool hv_handoff_return(struct hv_cpu *hc, struct hv_regs *regs);
+long hv_handoff_take(struct hv_cpu *hc, u64 buf, u64 size);
+long hv_handoff_cancel(struct hv_global *g, u64 token, u64 server_root,
+		       u64 adopted);
+bool hv_tramp_va(struct hv_global *g, u64 va);
 u64 hv_cont_record(struct hv_cpu *hc, struct hv_regs *regs,
 		   unsigned int index, u64 rip, u64 rsp, u64 rflags,
 		   const struct hv_client *client);

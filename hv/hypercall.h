@@ -44,6 +44,19 @@
  * token and every other GPR is zero.
  */
 #define HC_RESUME		0x0001
+/*
+ * CPL 3: RDI = handoff token, RSI = the RSP the handler will have when it
+ * returns (its slot's stack top - 16).  A thread of the server the token's
+ * call was handed to adopts the handler: it continues natively, in the
+ * plain view of its own process, at the system call or faulting
+ * instruction, with the handler's registers and FS base.  When the handler
+ * returns to the trampoline with that RSP, the thread comes back here with
+ * every register as at the VMCALL except RAX = 0, RDI = the handler's
+ * status, RSI = its value (vector registers: the init state).  Fails, at
+ * once, with -EINVAL for a token that is unknown, used, or not handed to
+ * this address space (docs/design.md, section 6, "Handoff").
+ */
+#define HC_ADOPT		0x0002
 
 #define HC_PRIVILEGED_BASE	0x1000
 /* CPL 0: leave VMX operation on this CPU (VMXOFF) and return natively. */
@@ -69,13 +82,15 @@
 /*
  * CPL 0: create server view RDI (2-511): a clone of the plain view with the
  * entry pages not executable and the trampoline's execute rights of a
- * server view (T1 only).  No client root is remapped yet.
+ * server view (T1 only).  No client root is remapped yet.  RSI: flags,
+ * HV_VIEW_F_HANDOFF or 0.
  */
 #define HC_VIEW_CREATE_SERVER	0x1008
 /*
  * CPL 0: in server view RDI, map the page-table root at RSI (and with PTI
  * its user half, RSI + 4 KiB) onto the root at RDX; RDX = 0 removes the
- * remap (and drops the root's continuations in the view).  The caller then
+ * remap (and hands the root's interrupted calls in the view to the server,
+ * or with HV_VIEW_F_HANDOFF unset drops them).  The caller then
  * flushes the view on every CPU (HC_VIEW_FLUSH).
  */
 #define HC_VIEW_REMAP		0x1009
@@ -98,6 +113,22 @@
 #define HC_ENTRY_SYNC		0x100b
 /* CPL 0: INVEPT all contexts on this CPU. */
 #define HC_EPT_FLUSH_ALL	0x100c
+/*
+ * CPL 0: report one handoff not reported yet: RDI = direct-map struct
+ * hv_handoff_info, RSI = its size.  Returns 1 if one was written, 0 if
+ * none is waiting.
+ */
+#define HC_HANDOFF_TAKE		0x100d
+/*
+ * CPL 0: forget handoff RDI (its adopter, if any, can no longer return
+ * through it), or with RDI = 0 the handoffs to the server root RSI that no
+ * thread adopted yet, and with RDX = 1 the adopted ones too.  Returns how
+ * many were forgotten.
+ */
+#define HC_HANDOFF_CANCEL	0x100e
+
+/* HC_VIEW_CREATE_SERVER, RSI: faults and system calls in handlers hand off. */
+#define HV_VIEW_F_HANDOFF	0x1
 
 /* View indices (EPTP-list positions, SDM 24.6.14). */
 #define HV_VIEW_PLAIN		0
@@ -108,6 +139,16 @@
 #define HV_STATS_REASONS	80
 
 #ifndef __ASSEMBLY__
+struct hv_handoff_info {
+	__u64 token;
+	__u64 server_root;	/* physical address of the server's PGD */
+	__u64 client_root;	/* ... and of the caller's */
+	__u64 fs_base;		/* the handler's: its slot's thread pointer */
+	__u64 rsp;		/* the handler's stack pointer */
+	__u64 flags;		/* HV_HANDOFF_ORPHAN */
+};
+#define HV_HANDOFF_ORPHAN	0x1	/* the client detached mid-call */
+
 struct hv_cpu_stats {
 	__u64 exits_total;
 	__u64 exits[HV_STATS_REASONS];	/* by basic exit reason, SDM App. C */
@@ -127,6 +168,10 @@ struct hv_cpu_stats {
 	__u64 entry_idt_writes;		/* writes to a loaded IDT refused */
 	__u64 entry_pages_added;	/* entry pages found by the above */
 	__u64 desc_emulated;		/* LIDT, SIDT, ... carried out */
+	__u64 handoffs;			/* handler traps handed off */
+	__u64 handoffs_orphaned;	/* ... of clients that went away */
+	__u64 handoffs_adopted;		/* HC_ADOPT that succeeded */
+	__u64 handoffs_returned;	/* adopted handlers that returned */
 };
 #endif /* !__ASSEMBLY__ */
 

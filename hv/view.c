@@ -136,6 +136,7 @@ static long view_create(struct hv_global *g, u64 index, u64 from, u64 to,
 		return -ENOMEM;
 	memcpy(v->root, g->ept_root, PAGE_SIZE);
 	v->kind = kind;
+	v->handoff = false;
 	for (i = 0, err = 0; i < g->nr_entry_pages && !err; i++)
 		err = view_edit(v, g->entry_pages[i], CLEAR_EXEC, 0);
 	if (!err && from)
@@ -382,6 +383,7 @@ static long view_remap(struct hv_global *g, u64 index, u64 client, u64 server)
 {
 	struct hv_view *v = view_in_state(g, index, HV_VIEW_LIVE);
 	u64 align = (PAGE_SIZE << (root_pages(g) - 1)) - 1;
+	u64 old = 0;
 	unsigned int i;
 	int err = 0;
 
@@ -391,12 +393,34 @@ static long view_remap(struct hv_global *g, u64 index, u64 client, u64 server)
 	    (server & align) || !gpa_usable(g, client) ||
 	    (server && !gpa_usable(g, server)))
 		return -EINVAL;
+	/* The server this root goes to now: its interrupted calls are handed
+	 * to it when the remap goes (cont.c). */
+	if (!server && hv_view_remaps(v, client) && v->handoff)
+		old = ept_lookup(v->root, client) & PAGE_MASK;
 	for (i = 0; i < root_pages(g) && !err; i++)
 		err = view_edit(v, client + i * PAGE_SIZE, REMAP,
 				(server ?: client) + i * PAGE_SIZE);
-	if (!server)
-		hv_cont_drop_root(g, index, client);
+	if (!server && hv_cont_drop_root(g, index, client, old))
+		hv_handoff_notify();
 	return err;
+}
+
+/*
+ * The server's page-table root that the thread with @cr3 sees in server
+ * view @v (the target of its root's remap; with PTI the kernel half), or 0
+ * if its root is not remapped there.
+ */
+u64 hv_view_server_root(struct hv_view *v, u64 cr3)
+{
+	u64 root = cr3 & CR3_ADDR_MASK & PAGE_MASK;
+	u64 to;
+
+	if (v->g->pti)
+		root &= ~BIT_ULL(PAGE_SHIFT);
+	if (v->kind != HV_VIEW_KIND_SERVER)
+		return 0;
+	to = ept_lookup(v->root, root) & PAGE_MASK;
+	return to != root ? to : 0;
 }
 
 /* Does view @v map the page-table root @root onto another page? */
@@ -468,7 +492,13 @@ long hv_view_hypercall(struct hv_cpu *hc, u64 nr, struct hv_regs *regs)
 				  HV_VIEW_KIND_TEST);
 		break;
 	case HC_VIEW_CREATE_SERVER:
+		if (regs->rsi & ~(u64)HV_VIEW_F_HANDOFF) {
+			ret = -EINVAL;
+			break;
+		}
 		ret = view_create(g, regs->rdi, 0, 0, HV_VIEW_KIND_SERVER);
+		if (!ret)
+			g->views[regs->rdi].handoff = regs->rsi & HV_VIEW_F_HANDOFF;
 		break;
 	case HC_VIEW_REMAP:
 		ret = view_remap(g, regs->rdi, regs->rsi, regs->rdx);

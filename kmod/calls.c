@@ -46,6 +46,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/fsgsbase.h>
 #include <asm/io.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
@@ -163,6 +164,7 @@ struct sb_att {
 	unsigned int id;
 	u64 root;
 	kuid_t uid;			/* charged for it */
+	u64 handoffs;			/* its calls that were handed off */
 };
 
 struct sb_server {
@@ -185,12 +187,17 @@ struct sb_server {
 	unsigned int nr_pinned;
 	struct sb_att *atts[SKYBRIDGE_MAX_ATTACH];
 	u64 gone_calls, gone_busy;	/* counts of detached attachments */
+	bool handoff;			/* SB_REGISTER_HANDOFF */
+	struct sb_handoff *ho[SKYBRIDGE_MAX_SLOTS];	/* per slot */
+	unsigned long ho_queued;	/* slots whose handoff awaits a thread */
+	u64 handoffs, handoffs_failed;
 };
 
 struct sb_session {
 	struct mm_struct *mm;		/* mmgrab()ed: its root outlives remaps */
 	struct page *data[SB_TRAMP_DATA_PAGES];
 	struct sb_server *server;
+	bool was_server;		/* registered once: handoffs to cancel */
 	unsigned long buf_addr;		/* the server's buffer mapping, or 0 */
 	unsigned long buf_len;
 };
@@ -223,11 +230,356 @@ static u64 root_of_mm(struct mm_struct *mm)
 	return __pa(mm->pgd);
 }
 
+/* --- handoff ------------------------------------------------------------ */
+
+/*
+ * A call whose handler made a system call or faulted in the server's view
+ * is handed to the slot's parked thread (hv/cont.c has the RootKernel's
+ * side, docs/design.md section 6 the whole story).  The kernel's part: take
+ * each new handoff from the RootKernel (HC_HANDOFF_TAKE; run by a work item
+ * the RootKernel queues, and by every SB_IOC_WAIT), find its server by root
+ * and its slot by the handler's thread pointer, wake the slot's thread
+ * (SB_IOC_PARK), and carry the result (SB_IOC_COMPLETE) to the client
+ * (SB_IOC_WAIT).  The slot stays busy, in the server's busy mask, until
+ * SB_IOC_COMPLETE or the server's end.
+ *
+ * A handoff lives on sb_handoffs until its result has been collected, or,
+ * with no client to collect it (orphan), until it is done.  All under
+ * sb_calls_lock.
+ */
+enum sb_ho_state { HO_QUEUED, HO_ADOPTED, HO_DONE };
+
+struct sb_handoff {
+	struct list_head node;		/* in sb_handoffs */
+	u64 token;
+	u64 client_root;
+	struct sb_server *srv;		/* NULL once the server is released */
+	struct mm_struct *server_mm;	/* compared, never dereferenced */
+	unsigned int slot;
+	enum sb_ho_state state;
+	bool orphan;			/* no client will collect the result */
+	bool waiting;			/* a client thread is in SB_IOC_WAIT */
+	s64 status;
+	u64 value;
+};
+
+/* Bounds the results nobody has collected yet (docs/design.md). */
+#define SB_MAX_HANDOFFS		1024
+
+static LIST_HEAD(sb_handoffs);
+static unsigned int sb_nr_handoffs;
+static void server_put(struct sb_server *srv);
+static DECLARE_WAIT_QUEUE_HEAD(sb_handoff_wq);
+
+static void handoff_free(struct sb_handoff *ho)
+{
+	list_del(&ho->node);
+	sb_nr_handoffs--;
+	kfree(ho);
+}
+
+/*
+ * The call is over, with a result for the client or with EOWNERDEAD
+ * (@failed): give the slot back, wake the client (sb_calls_lock held).
+ */
+static void handoff_finish(struct sb_handoff *ho, s64 status, u64 value,
+			   bool failed)
+{
+	struct sb_server *srv = ho->srv;
+
+	if (srv) {
+		if (srv->ho[ho->slot] == ho)
+			srv->ho[ho->slot] = NULL;
+		clear_bit(ho->slot, &srv->ho_queued);
+		if (srv->live)
+			clear_bit(ho->slot,
+				  (unsigned long *)info_u64(srv->sess, SBI_BUSY));
+		if (failed)
+			srv->handoffs_failed++;
+		ho->srv = NULL;
+	}
+	ho->status = status;
+	ho->value = value;
+	ho->state = HO_DONE;
+	if (ho->orphan && !ho->waiting)
+		handoff_free(ho);
+	wake_up_all(&sb_handoff_wq);
+}
+
+/* The server goes out of service: calls no thread adopted yet fail. */
+static void handoffs_server_gone(struct sb_server *srv)
+{
+	unsigned int i;
+	long ret;
+
+	ret = hv_call(HC_HANDOFF_CANCEL, 0, srv->root, 0);
+	if (ret < 0)
+		pr_err("server %s: cannot cancel handoffs: %ld\n", srv->name, ret);
+	for (i = 0; i < srv->nr_slots; i++)
+		if (srv->ho[i] && srv->ho[i]->state == HO_QUEUED)
+			handoff_finish(srv->ho[i], -EOWNERDEAD, 0, true);
+}
+
+/* The live server whose page-table root is @root. */
+static struct sb_server *server_by_root(u64 root)
+{
+	struct sb_server *srv;
+
+	list_for_each_entry(srv, &sb_servers, node)
+		if (srv->root == root && srv->live)
+			return srv;
+	return NULL;
+}
+
+static u64 slot_u64(struct sb_server *srv, unsigned int slot, unsigned int off)
+{
+	return *info_u64(srv->sess, SBI_SLOTS + slot * SBI_SLOT_SIZE + off);
+}
+
+/* The slot whose thread pointer the handler ran with, or -1. */
+static int slot_by_fs(struct sb_server *srv, u64 fs_base)
+{
+	unsigned int i;
+
+	for (i = 0; i < srv->nr_slots; i++)
+		if (slot_u64(srv, i, SBI_SLOT_FS) == fs_base)
+			return i;
+	return -1;
+}
+
+/* Take every new handoff from the RootKernel (sb_calls_lock held). */
+static void handoff_dispatch(void)
+{
+	struct hv_handoff_info *info;
+	struct sb_handoff *ho;
+	struct sb_server *srv;
+	int slot;
+
+	lockdep_assert_held(&sb_calls_lock);
+	/* kmalloc: the RootKernel writes only to direct-map memory. */
+	info = kmalloc(sizeof(*info), GFP_KERNEL);
+	if (!info) {
+		pr_err_ratelimited("handoffs: no memory to take them\n");
+		return;
+	}
+	while (hv_call(HC_HANDOFF_TAKE, (u64)info, sizeof(*info), 0) == 1) {
+		srv = server_by_root(info->server_root);
+		slot = srv ? slot_by_fs(srv, info->fs_base) : -1;
+		ho = sb_nr_handoffs < SB_MAX_HANDOFFS ?
+		     kzalloc(sizeof(*ho), GFP_KERNEL) : NULL;
+		if (ho) {
+			ho->token = info->token;
+			ho->client_root = info->client_root;
+			ho->orphan = info->flags & HV_HANDOFF_ORPHAN;
+			list_add_tail(&ho->node, &sb_handoffs);
+			sb_nr_handoffs++;
+		}
+		if (!ho || slot < 0 || srv->ho[slot]) {
+			/* Nobody can finish it: the client gets EOWNERDEAD. */
+			hv_call(HC_HANDOFF_CANCEL, info->token, 0, 0);
+			if (ho)
+				handoff_finish(ho, -EOWNERDEAD, 0, false);
+			continue;
+		}
+		ho->srv = srv;
+		ho->server_mm = srv->mm;
+		ho->slot = slot;
+		ho->state = HO_QUEUED;
+		srv->ho[slot] = ho;
+		set_bit(slot, &srv->ho_queued);
+		srv->handoffs++;
+	}
+	kfree(info);
+	wake_up_all(&sb_handoff_wq);
+}
+
+/* Queued by the RootKernel (hv_handoff_notify()) after each handoff. */
+static void sb_handoff_work_fn(struct work_struct *work)
+{
+	mutex_lock(&sb_calls_lock);
+	handoff_dispatch();
+	mutex_unlock(&sb_calls_lock);
+}
+static DECLARE_WORK(sb_handoff_work, sb_handoff_work_fn);
+
+static bool park_ready(struct sb_server *srv, unsigned int slot)
+{
+	return !READ_ONCE(srv->live) || test_bit(slot, &srv->ho_queued);
+}
+
+/* SB_IOC_PARK: the slot's thread waits for a call to finish. */
+static long sb_park(struct sb_session *sess, void __user *arg)
+{
+	struct sb_handoff *ho;
+	struct sb_server *srv;
+	struct sb_park p;
+	long err = 0;
+
+	if (copy_from_user(&p, arg, sizeof(p)))
+		return -EFAULT;
+	if (p.size != sizeof(p) || p.flags || p.pad || p.reserved[0] ||
+	    p.reserved[1])
+		return -EINVAL;
+	mutex_lock(&sb_calls_lock);
+	srv = sess->server;
+	if (!srv || !srv->live)
+		err = -ENOENT;
+	else if (p.slot >= srv->nr_slots)
+		err = -EINVAL;
+	else if (slot_u64(srv, p.slot, SBI_SLOT_FS) != x86_fsbase_read_cpu())
+		err = -EPERM;		/* not the thread that lends the TLS */
+	if (err) {
+		mutex_unlock(&sb_calls_lock);
+		return err;
+	}
+	/* A handler this thread adopted and left (a signal handler's jump). */
+	ho = srv->ho[p.slot];
+	if (ho && ho->state == HO_ADOPTED) {
+		hv_call(HC_HANDOFF_CANCEL, ho->token, 0, 0);
+		handoff_finish(ho, -EOWNERDEAD, 0, true);
+	}
+	kref_get(&srv->ref);
+	mutex_unlock(&sb_calls_lock);
+
+	err = wait_event_interruptible(sb_handoff_wq, park_ready(srv, p.slot));
+	mutex_lock(&sb_calls_lock);
+	ho = srv->ho[p.slot];
+	if (err) {
+		err = -EINTR;
+	} else if (!srv->live) {
+		err = -ENOENT;
+	} else if (ho && ho->state == HO_QUEUED) {
+		ho->state = HO_ADOPTED;
+		clear_bit(p.slot, &srv->ho_queued);
+		p.token = ho->token;
+		p.ret_rsp = slot_u64(srv, p.slot, SBI_SLOT_STACK) - 16;
+	} else {
+		err = -EINTR;		/* cannot happen: let the thread retry */
+	}
+	mutex_unlock(&sb_calls_lock);
+	server_put(srv);
+	if (!err && copy_to_user(arg, &p, sizeof(p)))
+		err = -EFAULT;	/* adopted by nobody: failed when it parks again */
+	return err;
+}
+
+/* SB_IOC_COMPLETE: the adopted handler returned; its result. */
+static long sb_complete(struct sb_session *sess, void __user *arg)
+{
+	struct sb_handoff *ho, *found = NULL;
+	struct sb_complete c;
+
+	if (copy_from_user(&c, arg, sizeof(c)))
+		return -EFAULT;
+	if (c.size != sizeof(c) || c.flags || c.pad || c.reserved[0] ||
+	    c.reserved[1] || !c.token)
+		return -EINVAL;
+	mutex_lock(&sb_calls_lock);
+	list_for_each_entry(ho, &sb_handoffs, node)
+		if (ho->token == c.token && ho->state == HO_ADOPTED &&
+		    ho->server_mm == sess->mm && ho->slot == c.slot)
+			found = ho;
+	if (found) {
+		/* Normally gone already (the return ended it); else now. */
+		hv_call(HC_HANDOFF_CANCEL, c.token, 0, 0);
+		handoff_finish(found, c.status, c.value, false);
+	}
+	mutex_unlock(&sb_calls_lock);
+	return found ? 0 : -ENOENT;
+}
+
+/* SB_IOC_WAIT on a connection: the result of a call that was handed off. */
+static long sb_conn_wait(struct sb_conn *conn, void __user *arg)
+{
+	u64 root = root_of_mm(current->mm);
+	struct sb_handoff *ho, *found = NULL;
+	struct sb_att *att;
+	struct sb_wait w;
+	long err = 0;
+
+	if (copy_from_user(&w, arg, sizeof(w)))
+		return -EFAULT;
+	if (w.size != sizeof(w) || w.flags || w.reserved[0] || w.reserved[1] ||
+	    !w.token)
+		return -EINVAL;
+	mutex_lock(&sb_calls_lock);
+	handoff_dispatch();
+	list_for_each_entry(ho, &sb_handoffs, node)
+		if (ho->token == w.token && ho->client_root == root &&
+		    !ho->orphan && (!ho->srv || ho->srv == conn->srv))
+			found = ho;
+	if (!found)
+		err = conn->srv->live ? -ENOENT : -EOWNERDEAD;
+	else if (found->waiting)
+		err = -EBUSY;
+	else
+		found->waiting = true;
+	mutex_unlock(&sb_calls_lock);
+	if (err)
+		return err;
+
+	err = wait_event_killable(sb_handoff_wq,
+				  READ_ONCE(found->state) == HO_DONE);
+	mutex_lock(&sb_calls_lock);
+	found->waiting = false;
+	if (err) {
+		/* Killed: the handler goes on, its result is dropped. */
+		found->orphan = true;
+		if (found->state == HO_DONE)
+			handoff_free(found);
+		mutex_unlock(&sb_calls_lock);
+		return err;
+	}
+	w.status = found->status;
+	w.value = found->value;
+	handoff_free(found);
+	list_for_each_entry(att, &conn->atts, conn_node)
+		if (att->sess->mm == current->mm)
+			att->handoffs++;
+	mutex_unlock(&sb_calls_lock);
+	return copy_to_user(arg, &w, sizeof(w)) ? -EFAULT : 0;
+}
+
+/*
+ * A session goes (sb_calls_lock held).  Its process's uncollected results
+ * go, and the rest become orphans.  If it ever held a server, every
+ * handoff to that address space ends, adopted or not: no thread of it can
+ * return through them after this.
+ */
+static void handoffs_session_gone(struct sb_session *sess)
+{
+	u64 root = root_of_mm(sess->mm);
+	struct sb_handoff *ho, *tmp;
+
+	if (sess->was_server)
+		hv_call(HC_HANDOFF_CANCEL, 0, root, 1);
+	list_for_each_entry_safe(ho, tmp, &sb_handoffs, node) {
+		if (sess->was_server && ho->server_mm == sess->mm &&
+		    ho->state != HO_DONE) {
+			handoff_finish(ho, -EOWNERDEAD, 0, true);
+			continue;	/* @ho may be gone */
+		}
+		if (ho->client_root == root && !ho->waiting) {
+			if (ho->state == HO_DONE)
+				handoff_free(ho);
+			else
+				ho->orphan = true;
+		}
+	}
+}
+
 /* --- servers ------------------------------------------------------------ */
 
 static void server_release(struct kref *ref)
 {
 	struct sb_server *srv = container_of(ref, struct sb_server, ref);
+	struct sb_handoff *ho;
+
+	mutex_lock(&sb_calls_lock);
+	list_for_each_entry(ho, &sb_handoffs, node)
+		if (ho->srv == srv)
+			ho->srv = NULL;
+	mutex_unlock(&sb_calls_lock);
 
 	if (srv->view >= 0) {
 		sb_view_destroy(srv->view);
@@ -300,8 +652,10 @@ static void server_kill(struct sb_server *srv)
 		if (srv->atts[i])
 			att_detach(srv->atts[i]);
 	WRITE_ONCE(*(u32 *)info_u64(srv->sess, SBI_VIEW), 0);
+	handoffs_server_gone(srv);
 	srv->live = false;
 	srv->sess = NULL;
+	wake_up_all(&sb_handoff_wq);
 }
 
 /* The server's page tables changed: no CPU may keep stale translations. */
@@ -447,7 +801,8 @@ static long sb_register(struct sb_session *sess, void __user *arg)
 
 	if (copy_from_user(&r, arg, sizeof(r)))
 		return -EFAULT;
-	if (r.size != sizeof(r) || r.flags || r.reserved[0] || r.reserved[1] ||
+	if (r.size != sizeof(r) || (r.flags & ~SB_REGISTER_HANDOFF) ||
+	    r.reserved[0] || r.reserved[1] ||
 	    !r.nr_slots || r.nr_slots > SKYBRIDGE_MAX_SLOTS ||
 	    !r.access || (r.access & ~(SB_ACCESS_UID | SB_ACCESS_GID | SB_ACCESS_ANY)) ||
 	    (r.buf_size & ~PAGE_MASK) || r.buf_size > SKYBRIDGE_BUF_MAX ||
@@ -482,6 +837,7 @@ static long sb_register(struct sb_session *sess, void __user *arg)
 	srv->gid = make_kgid(current_user_ns(), r.gid);
 	srv->nr_slots = r.nr_slots;
 	srv->buf_size = r.buf_size;
+	srv->handoff = r.flags & SB_REGISTER_HANDOFF;
 	if (((r.access & SB_ACCESS_UID) && !uid_valid(srv->uid)) ||
 	    ((r.access & SB_ACCESS_GID) && !gid_valid(srv->gid))) {
 		err = -EINVAL;
@@ -497,7 +853,7 @@ static long sb_register(struct sb_session *sess, void __user *arg)
 	if (!err)
 		err = slots_setup(srv, sess, slots, r.nr_slots);
 	if (!err) {
-		view = sb_view_create_server();
+		view = sb_view_create_server(srv->handoff);
 		err = view < 0 ? view : 0;
 		if (!err)
 			atomic_inc(&sb_nr_views);
@@ -524,6 +880,7 @@ static long sb_register(struct sb_session *sess, void __user *arg)
 	srv->sess = sess;
 	srv->live = true;
 	sess->server = srv;
+	sess->was_server = true;
 	list_add(&srv->node, &sb_servers);
 	mutex_unlock(&sb_calls_lock);
 	kfree(slots);
@@ -835,6 +1192,8 @@ static void server_stats(struct sb_server *srv, struct sb_call_stats *st)
 		st->attachments += !!srv->atts[i];
 	}
 	st->denied = READ_ONCE(*info_u64(srv->sess, SBI_DENIED));
+	st->handoffs = srv->handoffs;
+	st->handoffs_failed = srv->handoffs_failed;
 	st->slots_busy = hweight64(READ_ONCE(*info_u64(srv->sess, SBI_BUSY)));
 }
 
@@ -879,6 +1238,8 @@ static long sb_conn_ioctl(struct file *file, unsigned int cmd,
 	struct sb_att *att;
 	int err;
 
+	if (cmd == SB_IOC_WAIT)
+		return sb_conn_wait(conn, uarg);
 	if (cmd != SB_IOC_STATS)
 		return -ENOTTY;
 	err = stats_in(&st, uarg);
@@ -891,6 +1252,7 @@ static long sb_conn_ioctl(struct file *file, unsigned int cmd,
 			continue;
 		st.calls = READ_ONCE(*count_u64(conn->srv->sess, SBN_CALLS, att->id));
 		st.busy = READ_ONCE(*count_u64(conn->srv->sess, SBN_BUSY, att->id));
+		st.handoffs = att->handoffs;
 		err = 0;
 	}
 	mutex_unlock(&sb_calls_lock);
@@ -1036,6 +1398,7 @@ int sb_dev_release(struct inode *inode, struct file *file)
 		for (i = 0; i < SKYBRIDGE_MAX_ATTACH; i++)
 			if (s->atts[i] && s->atts[i]->sess == sess)
 				att_detach(s->atts[i]);
+	handoffs_session_gone(sess);
 	mutex_unlock(&sb_calls_lock);
 	if (srv)
 		server_destroy(srv);
@@ -1061,20 +1424,22 @@ void sb_calls_show_servers(struct seq_file *m)
 		struct sb_call_stats st = { .size = sizeof(st) };
 
 		server_stats(srv, &st);
-		seq_printf(m, "server %s view %d owner %u slots %u busy_now %u attachments %u calls %llu busy %llu denied %llu\n",
+		seq_printf(m, "server %s view %d owner %u slots %u busy_now %u attachments %u calls %llu busy %llu denied %llu handoffs %llu handoffs_failed %llu\n",
 			   srv->name, srv->view,
 			   from_kuid_munged(&init_user_ns, srv->owner),
 			   srv->nr_slots, st.slots_busy, st.attachments,
-			   st.calls, st.busy, st.denied);
+			   st.calls, st.busy, st.denied, st.handoffs,
+			   st.handoffs_failed);
 		for (i = 0; i < SKYBRIDGE_MAX_ATTACH; i++) {
 			struct sb_att *att = srv->atts[i];
 
 			if (!att)
 				continue;
-			seq_printf(m, "  attachment %u uid %u calls %llu busy %llu\n",
+			seq_printf(m, "  attachment %u uid %u calls %llu busy %llu handoffs %llu\n",
 				   i, from_kuid_munged(&init_user_ns, att->uid),
 				   READ_ONCE(*count_u64(srv->sess, SBN_CALLS, i)),
-				   READ_ONCE(*count_u64(srv->sess, SBN_BUSY, i)));
+				   READ_ONCE(*count_u64(srv->sess, SBN_BUSY, i)),
+				   att->handoffs);
 		}
 	}
 	mutex_unlock(&sb_calls_lock);
@@ -1171,6 +1536,8 @@ long sb_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case SB_IOC_CONNECT:
 	case SB_IOC_ATTACH:
 	case SB_IOC_STATS:
+	case SB_IOC_PARK:
+	case SB_IOC_COMPLETE:
 		break;
 	default:
 		return -ENOTTY;
@@ -1186,6 +1553,10 @@ long sb_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return sb_connect(sess, uarg);
 	case SB_IOC_STATS:
 		return sb_session_stats(sess, uarg);
+	case SB_IOC_PARK:
+		return sb_park(sess, uarg);
+	case SB_IOC_COMPLETE:
+		return sb_complete(sess, uarg);
 	default:
 		return sb_attach(sess, uarg);
 	}
@@ -1245,6 +1616,10 @@ int sb_calls_init(void)
 	sb_hv_tramp.cpu_shift = SBT_CPU_SHIFT;
 	sb_hv_tramp.frame_fs = SBF_FS;
 	sb_hv_tramp.frame_gs = SBF_GS;
+	sb_hv_tramp.code_va = SB_TRAMP_BASE;
+	sb_hv_tramp.handler_ret_va = SB_TRAMP_BASE +
+				     (sb_tramp_t1_ret - sb_tramp_start);
+	hv_handoff_set_work(&sb_handoff_work);
 	sb_vmfunc_ok = true;
 	return 0;
 }
@@ -1254,6 +1629,8 @@ void sb_calls_exit(void)
 {
 	unsigned int i;
 
+	hv_handoff_set_work(NULL);
+	cancel_work_sync(&sb_handoff_work);
 	for (i = 0; i < SB_TRAMP_CODE_PAGES; i++) {
 		if (sb_code[i])
 			__free_page(sb_code[i]);

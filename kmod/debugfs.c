@@ -107,6 +107,10 @@ static const struct {
 	STAT("ENTRY_IDT_WRITE_REFUSED", entry_idt_writes),
 	STAT("ENTRY_PAGE_ADDED", entry_pages_added),
 	STAT("DESC_EMULATED", desc_emulated),
+	STAT("HANDOFF", handoffs),
+	STAT("HANDOFF_ORPHANED", handoffs_orphaned),
+	STAT("HANDOFF_ADOPTED", handoffs_adopted),
+	STAT("HANDOFF_RETURNED", handoffs_returned),
 };
 #undef STAT
 

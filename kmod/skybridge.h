@@ -20,7 +20,7 @@ void sb_debugfs_exit(void);
 
 int sb_view_create(unsigned int index, u64 from_pa, u64 to_pa);
 int sb_view_destroy(unsigned int index);
-int sb_view_create_server(void);
+int sb_view_create_server(bool handoff);
 void sb_view_flush(unsigned int index);
 
 int sb_calls_init(void);

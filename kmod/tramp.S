@@ -132,6 +132,13 @@ t1_claim:
 	push	%rbx
 	mov	%r10, %rcx
 	call	*INFO(SBI_HANDLER)
+	/*
+	 * A handler handed off to its slot thread (hv/cont.c) returns here
+	 * in the plain view, where this page does not execute: the
+	 * RootKernel takes that fetch as the end of the handoff.
+	 */
+	.globl	sb_tramp_t1_ret
+sb_tramp_t1_ret:
 	pop	%rbx
 	pop	%rbx
 	lock btr %rbx, INFO(SBI_BUSY)

@@ -76,6 +76,7 @@
 #ifndef __ASSEMBLY__
 extern const char sb_tramp_start[];
 extern const char sb_tramp_t3_resume[];
+extern const char sb_tramp_t1_ret[];
 extern const char sb_tramp_end[];
 #endif
 

@@ -139,11 +139,12 @@ void sb_view_flush(unsigned int index)
 
 /**
  * sb_view_create_server() - make a server view at a free index
+ * @handoff: system calls and faults in its handlers hand off (hv/cont.c)
  *
  * Return: the view index (2-511), or a negative errno: -ENOSPC when every
  * index is taken.
  */
-int sb_view_create_server(void)
+int sb_view_create_server(bool handoff)
 {
 	unsigned int index;
 	long ret;
@@ -151,7 +152,8 @@ int sb_view_create_server(void)
 	mutex_lock(&sb_views_lock);
 	ret = sb_set_entry_pages();
 	for (index = HV_VIEW_FIRST; !ret && index < HV_NR_VIEWS; index++) {
-		ret = hv_call(HC_VIEW_CREATE_SERVER, index, 0, 0);
+		ret = hv_call(HC_VIEW_CREATE_SERVER, index,
+			      handoff ? HV_VIEW_F_HANDOFF : 0, 0);
 		if (ret != -EBUSY)
 			break;
 		ret = 0;

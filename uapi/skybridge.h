@@ -86,7 +86,8 @@
  * returns RAX = status (0, the handler's status, or a negative errno from
  * the trampoline or the RootKernel: EPIPE not attached or server gone,
  * EACCES wrong key, EBUSY all slots busy, EOPNOTSUPP no registered rseq,
- * EFAULT the handler faulted, ENOSYS the handler made a system call,
+ * EFAULT the handler faulted, ENOSYS the handler made a system call (both
+ * only for a server registered without SB_REGISTER_HANDOFF),
  * ESTALE the server went away while the call was interrupted, EAGAIN an
  * interrupt found no continuation record free, EINVAL the resume was
  * refused), RDX = value.
@@ -98,10 +99,22 @@
  *   struct { __s64 status; __u64 value; } handler(__u64 id, __u64 a0,
  *                                                 __u64 a1, __u64 a2,
  *                                                 __u64 a3);
- * (SysV: RAX = status, RDX = value).  It must not make system calls or
- * touch memory that is not resident until handoff exists.
+ * (SysV: RAX = status, RDX = value).  In a server registered without
+ * SB_REGISTER_HANDOFF it must not make system calls or touch memory that is
+ * not resident.
+ *
+ * Handoff.  In a server registered with SB_REGISTER_HANDOFF, a system call
+ * or a fault (#DE, #UD, #NM, #NP, #SS, #GP, #PF, #MF, #AC, #XM) in the
+ * handler hands the call to the slot's thread, parked in SB_IOC_PARK: it
+ * adopts the handler's state (HC_ADOPT, hv/hypercall.h) and finishes the
+ * handler natively in the server's process, then reports the result with
+ * SB_IOC_COMPLETE.  The client's call returns at once with status
+ * SB_STATUS_HANDOFF and the handoff's token as the value; the client gets
+ * the result with SB_IOC_WAIT on its connection.  A handler must therefore
+ * not return SB_STATUS_HANDOFF itself.
  */
 #define SB_CALL_OFFSET		0
+#define SB_STATUS_HANDOFF	(-115)	/* -EINPROGRESS */
 
 #ifndef __ASSEMBLY__
 /* SB_IOC_INFO: what this module offers. */
@@ -137,9 +150,11 @@ struct sb_slot_desc {
  */
 
 /* SB_IOC_REGISTER: make the calling process a server. */
+#define SB_REGISTER_HANDOFF	(1u << 0)	/* faults and syscalls hand off */
+
 struct sb_register {
 	__u32 size;		/* in: sizeof(struct sb_register) */
-	__u32 flags;		/* in: 0 */
+	__u32 flags;		/* in: SB_REGISTER_* */
 	char name[SKYBRIDGE_NAME_LEN];	/* in: NUL-terminated, [A-Za-z0-9._-] */
 	__u64 handler;		/* in: entry point, in an executable mapping */
 	__u64 slots;		/* in: pointer to nr_slots struct sb_slot_desc */
@@ -208,7 +223,58 @@ struct sb_call_stats {
 	__u64 denied;		/* out: refused, bad id or key (EACCES) */
 	__u32 attachments;	/* out: attached processes now */
 	__u32 slots_busy;	/* out: slots in use now */
-	__u64 reserved[4];	/* out: zero */
+	__u64 handoffs;		/* out: calls handed to a slot thread */
+	__u64 handoffs_failed;	/* out: ... that did not complete: the
+				 * server died or the thread left the
+				 * handler (a crash) */
+	__u64 reserved[2];	/* out: zero */
+};
+
+/*
+ * SB_IOC_PARK on the server's session, from the thread whose thread pointer
+ * (FS base) slot @slot lends: sleep until a call on that slot is handed off
+ * (interruptible: EINTR).  Returns the handoff's token and the RSP its
+ * handler will return with; the thread then issues HC_ADOPT with both and,
+ * after it returns, SB_IOC_COMPLETE.  ENOENT once the server is gone
+ * (unregistered): the thread's work is over.  EPERM from another thread.
+ * A thread that parks again while a handler it adopted is unfinished (a
+ * signal handler took it away) fails that call (handoffs_failed).
+ */
+struct sb_park {
+	__u32 size;		/* in: sizeof(struct sb_park) */
+	__u32 flags;		/* in: 0 */
+	__u32 slot;		/* in */
+	__u32 pad;		/* in: 0 */
+	__u64 token;		/* out */
+	__u64 ret_rsp;		/* out */
+	__u64 reserved[2];	/* in: zero */
+};
+
+/* SB_IOC_COMPLETE on the server's session: the result of handoff @token. */
+struct sb_complete {
+	__u32 size;		/* in: sizeof(struct sb_complete) */
+	__u32 flags;		/* in: 0 */
+	__u32 slot;		/* in: the slot it was parked for */
+	__u32 pad;		/* in: 0 */
+	__u64 token;		/* in */
+	__s64 status;		/* in: for the client */
+	__u64 value;		/* in: for the client */
+	__u64 reserved[2];	/* in: zero */
+};
+
+/*
+ * SB_IOC_WAIT on a connection: after a call returned SB_STATUS_HANDOFF, wait
+ * for its result (killable; other signals wait).  EOWNERDEAD: the server
+ * died or the handler did not finish (it crashed); ENOENT: no such handoff
+ * for this process; EBUSY: another thread waits for it.
+ */
+struct sb_wait {
+	__u32 size;		/* in: sizeof(struct sb_wait) */
+	__u32 flags;		/* in: 0 */
+	__u64 token;		/* in: the call's value */
+	__s64 status;		/* out: the handler's */
+	__u64 value;		/* out */
+	__u64 reserved[2];	/* in: zero */
 };
 
 #define SB_IOC_INFO		_IOWR(SKYBRIDGE_IOCTL_TYPE, 0x00, struct sb_info)
@@ -218,6 +284,9 @@ struct sb_call_stats {
 #define SB_IOC_CONNECT		_IOWR(SKYBRIDGE_IOCTL_TYPE, 0x04, struct sb_connect)
 #define SB_IOC_ATTACH		_IOWR(SKYBRIDGE_IOCTL_TYPE, 0x05, struct sb_attach)
 #define SB_IOC_STATS		_IOWR(SKYBRIDGE_IOCTL_TYPE, 0x06, struct sb_call_stats)
+#define SB_IOC_PARK		_IOWR(SKYBRIDGE_IOCTL_TYPE, 0x07, struct sb_park)
+#define SB_IOC_COMPLETE		_IOW(SKYBRIDGE_IOCTL_TYPE, 0x08, struct sb_complete)
+#define SB_IOC_WAIT		_IOWR(SKYBRIDGE_IOCTL_TYPE, 0x09, struct sb_wait)
 #endif /* !__ASSEMBLY__ */
 
 #endif /* _UAPI_SKYBRIDGE_H */

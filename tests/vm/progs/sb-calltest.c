@@ -47,6 +47,7 @@
 #include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -83,10 +84,23 @@ static struct sbt_ret null_handler(uint64_t id, uint64_t a0, uint64_t a1,
 	return (struct sbt_ret){ 0, 0 };
 }
 
-enum { OP_ADD, OP_SPIN, OP_NULL, OP_SYSCALL, OP_UD2, OP_DIV0, OP_CPU, OP_TLS };
+enum { OP_ADD, OP_SPIN, OP_NULL, OP_SYSCALL, OP_UD2, OP_DIV0, OP_CPU, OP_TLS,
+       OP_TOUCH, OP_LOCKSPIN, OP_MMAP };
 
 static __thread uint64_t tls_var;
 static volatile uint64_t div_zero;
+/* Handoff servers: 1 MiB mapped, never touched before a handler does. */
+static volatile uint64_t *touch_area;
+static pthread_mutex_t op_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void spin_ms(uint64_t ms)
+{
+	/* The guest clock runs at 50 MHz. */
+	uint64_t end = __rdtsc() + ms * 50000;
+
+	while (__rdtsc() < end)
+		;
+}
 
 static struct sbt_ret ops(uint64_t id, uint64_t op, uint64_t a1, uint64_t a2,
 			  uint64_t a3)
@@ -118,6 +132,33 @@ static struct sbt_ret ops(uint64_t id, uint64_t op, uint64_t a1, uint64_t a2,
 		tls_var += a1;
 		errno = (int)a1;
 		return (struct sbt_ret){ 0, tls_var + (uint64_t)errno };
+	case OP_TOUCH:		/* a page fault the first time */
+		if (!touch_area || a1 >= 256)
+			return (struct sbt_ret){ -EINVAL, 0 };
+		touch_area[a1 * 512] += a2;
+		return (struct sbt_ret){ 0, touch_area[a1 * 512] + 1 };
+	case OP_LOCKSPIN:	/* a lock held across a long handler */
+		if (pthread_mutex_trylock(&op_lock))
+			return (struct sbt_ret){ -EDEADLK, 0 };
+		spin_ms(a1);
+		pthread_mutex_unlock(&op_lock);
+		return (struct sbt_ret){ 0, a2 * 3 };
+	case OP_MMAP: {		/* system calls, then demand paging */
+		uint64_t *p, sum = 0, i;
+
+		if (a1 == 0 || a1 > 256)
+			return (struct sbt_ret){ -EINVAL, 0 };
+		p = mmap(NULL, a1 * 4096, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return (struct sbt_ret){ -errno, 0 };
+		for (i = 0; i < a1; i++)
+			p[i * 512] = i + a2;
+		for (i = 0; i < a1; i++)
+			sum += p[i * 512];
+		munmap(p, a1 * 4096);
+		return (struct sbt_ret){ 0, sum };
+	}
 	}
 	return (struct sbt_ret){ -EINVAL, 0 };
 }
@@ -127,7 +168,8 @@ static struct sbt_ret ops(uint64_t id, uint64_t op, uint64_t a1, uint64_t a2,
  * and a pipe to stop it; or -errno of the registration.
  */
 static pid_t server_start_as(const char *name, sbt_handler_t h,
-			     unsigned int slots, int *stop_fd, int uid)
+			     unsigned int slots, int *stop_fd, int uid,
+			     uint32_t flags)
 {
 	int ready[2], stop[2], status;
 	pid_t pid;
@@ -144,10 +186,19 @@ static pid_t server_start_as(const char *name, sbt_handler_t h,
 			if (fd != ready[1] && fd != stop[0])
 				close(fd);
 		fd = uid >= 0 && setresuid(uid, uid, uid) ? -errno : sbt_open();
-		view = fd < 0 ? fd : sbt_register(fd, name, h, slots, 0, NULL);
+		view = fd < 0 ? fd : sbt_register_flags(fd, name, h, slots, 0,
+							NULL, flags);
+		if (view >= 0 && (flags & SB_REGISTER_HANDOFF)) {
+			/* Demand paging again, for the handlers to fault. */
+			munlockall();
+			touch_area = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+					  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (touch_area == MAP_FAILED)
+				touch_area = NULL;
+		}
 
-		close(ready[0]);
-		close(stop[1]);
+		/* ready[0] and stop[1] went in the loop above: their numbers
+		 * may be the session's now. */
 		if (view < 0) {
 			fprintf(stderr, "server %s: %s\n", name, strerror(-view));
 			_exit(-view & 0xff);
@@ -176,7 +227,7 @@ static pid_t server_start_as(const char *name, sbt_handler_t h,
 static pid_t server_start(const char *name, sbt_handler_t h, unsigned int slots,
 			  int *stop_fd)
 {
-	return server_start_as(name, h, slots, stop_fd, -1);
+	return server_start_as(name, h, slots, stop_fd, -1, 0);
 }
 
 static int server_stop(pid_t pid, int stop_fd)
@@ -423,12 +474,13 @@ struct client {
 	int stop;
 };
 
-static int client_start(struct client *cl, unsigned int slots)
+static int client_start_flags(struct client *cl, unsigned int slots,
+			      uint32_t flags)
 {
 	int64_t st;
 
 	memset(cl, 0, sizeof(*cl));
-	cl->srv = server_start("ops", ops, slots, &cl->stop);
+	cl->srv = server_start_as("ops", ops, slots, &cl->stop, -1, flags);
 	if (cl->srv <= 0)
 		return -1;
 	cl->fd = sbt_open();
@@ -436,6 +488,11 @@ static int client_start(struct client *cl, unsigned int slots)
 		return -1;
 	st = sbt_connect(cl->fd, "ops", &cl->c);
 	return st ? -1 : 0;
+}
+
+static int client_start(struct client *cl, unsigned int slots)
+{
+	return client_start_flags(cl, slots, 0);
 }
 
 static void client_end(struct client *cl)
@@ -1005,7 +1062,7 @@ static void limits_test(void)
 		   x < 0 ? strerror(-x) : "registered");
 	if (x > 0)
 		server_stop(x, stop[2]);
-	other = server_start_as("lim.other", ops, 1, &stop[3], 65534);
+	other = server_start_as("lim.other", ops, 1, &stop[3], 65534, 0);
 	tap_result(other > 0, "limits: another user's server is counted apart",
 		   "%d (%s)", other, other < 0 ? strerror(-other) : "");
 
@@ -1160,7 +1217,7 @@ static void busy_test(void)
 			   (unsigned long long)ss.busy);
 		st = sbt_call_raw(cl.c.view, cl.c.id, cl.c.key ^ 1, 0, 0, 0, 0, &v);
 		snprintf(want, sizeof(want),
-			 "server ops view %u owner 0 slots 1 busy_now 0 attachments 1 calls 2 busy 5 denied 1",
+			 "server ops view %u owner 0 slots 1 busy_now 0 attachments 1 calls 2 busy 5 denied 1 handoffs 0 handoffs_failed 0",
 			 cl.c.view);
 		f = fopen("/sys/kernel/debug/skybridge/servers", "r");
 		while (f && fgets(line, sizeof(line), f) && strncmp(line, "server ops ", 11))
@@ -1178,6 +1235,211 @@ static void busy_test(void)
 	client_end(&cl);
 }
 
+/* The server's line in debugfs "servers", without the newline. */
+static void server_line(const char *name, char *line, size_t len)
+{
+	char prefix[80];
+	FILE *f = fopen("/sys/kernel/debug/skybridge/servers", "r");
+
+	snprintf(prefix, sizeof(prefix), "server %s ", name);
+	line[0] = 0;
+	while (f && fgets(line, (int)len, f) && strncmp(line, prefix, strlen(prefix)))
+		line[0] = 0;
+	if (f)
+		fclose(f);
+	line[strcspn(line, "\n")] = 0;
+}
+
+/*
+ * A crash in a handed-off handler: the server gets the native signal and
+ * dies of it; the client's call fails with EOWNERDEAD, the next with EPIPE.
+ */
+static void handoff_crash(int op, int sig, const char *what)
+{
+	struct client cl;
+	uint64_t v;
+	int64_t st, first;
+	int status = 0;
+	char name[128];
+
+	if (client_start_flags(&cl, 1, SB_REGISTER_HANDOFF)) {
+		tap_result(0, "handoff crash: setup", "server or connect failed");
+		return;
+	}
+	first = sbt_call(&cl.c, op, 1, 0, 0, &v);
+	st = first == SB_STATUS_HANDOFF ? sbt_wait(&cl.c, &v) : first;
+	waitpid(cl.srv, &status, 0);
+	snprintf(name, sizeof(name),
+		 "handoff: %s in a handler kills the server with %s, the call fails with EOWNERDEAD",
+		 what, strsignal(sig));
+	tap_result(first == SB_STATUS_HANDOFF && st == -EOWNERDEAD &&
+		   WIFSIGNALED(status) && WTERMSIG(status) == sig, name,
+		   "call %lld, wait %lld, server status 0x%x", (long long)first,
+		   (long long)st, status);
+	st = sbt_call(&cl.c, OP_ADD, 1, 2, 3, &v);
+	tap_result(st == -EPIPE, "handoff: after the crash, calls fail with EPIPE",
+		   "status %lld", (long long)st);
+	client_end(&cl);
+}
+
+/* A client process that dies in the middle of a long, locked handler. */
+static pid_t doomed_client(void)
+{
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(ready))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		struct sbt_conn conn = { 0 };
+		uint64_t v;
+		int fd = sbt_open();
+
+		if (fd < 0 || sbt_connect(fd, "ops", &conn))
+			_exit(1);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		sbt_call(&conn, OP_LOCKSPIN, 600, 1, 0, &v);
+		_exit(2);	/* not reached: killed meanwhile */
+	}
+	close(ready[1]);
+	if (read(ready[0], &c, 1) != 1)
+		pid = -1;
+	close(ready[0]);
+	return pid;
+}
+
+/*
+ * Handoff (docs/design.md, section 6): a server registered with
+ * SB_REGISTER_HANDOFF finishes handlers that make system calls or fault
+ * in its own slot threads.
+ */
+static void handoff_test(void)
+{
+	enum { N = 200 };
+	struct client cl;
+	struct sb_call_stats ss = { .size = sizeof(ss) };
+	struct sb_wait w = { .size = sizeof(w), .flags = 1, .token = 1 };
+	struct rusage ru0, ru1;
+	uint64_t v, tok, t[N], t0, sum;
+	int64_t st, first;
+	long long orphaned;
+	char line[256], want[64];
+	int i, bad = 0, direct = 0, rc;
+	pid_t doomed;
+
+	alarm(600);	/* a lost result must not hang the suite */
+	if (client_start_flags(&cl, 2, SB_REGISTER_HANDOFF)) {
+		tap_result(0, "handoff: setup", "server or connect failed");
+		return;
+	}
+	first = sbt_call(&cl.c, OP_SYSCALL, 0, 0, 0, &tok);
+	v = tok;
+	st = first == SB_STATUS_HANDOFF ? sbt_wait(&cl.c, &v) : first;
+	tap_result(first == SB_STATUS_HANDOFF && tok != 0,
+		   "handoff: a system call in a handler hands the call off",
+		   "status %lld token %#llx", (long long)first,
+		   (unsigned long long)tok);
+	tap_result(st == 0 && v == (uint64_t)cl.srv,
+		   "handoff: getpid() in the handler runs in the server (its pid)",
+		   "status %lld value %llu, server %d", (long long)st,
+		   (unsigned long long)v, (int)cl.srv);
+	v = tok;
+	st = sbt_wait(&cl.c, &v);
+	tap_result(st == -ENOENT, "handoff: a collected result cannot be waited for again",
+		   "status %lld", (long long)st);
+	rc = ioctl(cl.c.fd, SB_IOC_WAIT, &w);
+	tap_result(rc == -1 && errno == EINVAL, "handoff: SB_IOC_WAIT refuses nonzero flags",
+		   "ioctl %d errno %d", rc, errno);
+
+	st = sbt_call(&cl.c, OP_ADD, 1, 2, 3, &v);
+	tap_result(st == 0 && v == 6, "handoff: a handler without system calls does not hand off",
+		   "status %lld value %llu", (long long)st, (unsigned long long)v);
+
+	first = sbt_call(&cl.c, OP_TOUCH, 3, 41, 0, &v);
+	st = first == SB_STATUS_HANDOFF ? sbt_wait(&cl.c, &v) : first;
+	tap_result(first == SB_STATUS_HANDOFF && st == 0 && v == 42,
+		   "handoff: a page fault on fresh server memory is served in the server",
+		   "call %lld, result %lld value %llu", (long long)first,
+		   (long long)st, (unsigned long long)v);
+	st = sbt_call(&cl.c, OP_TOUCH, 3, 1, 0, &v);
+	tap_result(st == 0 && v == 43,
+		   "handoff: the page is there afterwards: the next call stays on the fast path",
+		   "status %lld value %llu", (long long)st, (unsigned long long)v);
+	st = sbt_call_wait(&cl.c, OP_MMAP, 16, 100, 0, &v);
+	tap_result(st == 0 && v == 16 * 100 + 120,
+		   "handoff: mmap, demand paging and munmap in a handler",
+		   "status %lld value %llu", (long long)st, (unsigned long long)v);
+
+	/* Cost: N handed-off getpid() calls, call to result. */
+	getrusage(RUSAGE_SELF, &ru0);
+	for (i = 0; i < N; i++) {
+		t0 = __rdtsc();
+		st = sbt_call(&cl.c, OP_SYSCALL, 0, 0, 0, &v);
+		if (st == SB_STATUS_HANDOFF)
+			st = sbt_wait(&cl.c, &v);
+		else
+			direct++;
+		t[i] = __rdtsc() - t0;
+		bad += st != 0 || v != (uint64_t)cl.srv;
+	}
+	getrusage(RUSAGE_SELF, &ru1);
+	tap_result(bad == 0 && direct == 0,
+		   "handoff: 200 handed-off system calls, every result right",
+		   "%d wrong, %d not handed off", bad, direct);
+	qsort(t, N, sizeof(t[0]), cmp_u64);
+	printf("# measure handoff: a handed-off getpid() call, call to result: median %llu, min %llu TSC ticks (emulated instructions on 1 vCPU)\n",
+	       (unsigned long long)t[N / 2], (unsigned long long)t[0]);
+	printf("# measure handoff: client context switches per handed-off call: %.2f voluntary, %.2f involuntary\n",
+	       (double)(ru1.ru_nvcsw - ru0.ru_nvcsw) / N,
+	       (double)(ru1.ru_nivcsw - ru0.ru_nivcsw) / N);
+
+	rc = ioctl(cl.c.fd, SB_IOC_STATS, &ss);
+	tap_result(rc == 0 && ss.handoffs == N + 3,
+		   "handoff: the connection counts its handed-off calls",
+		   "ioctl %d, handoffs %llu (expected %d)", rc,
+		   (unsigned long long)ss.handoffs, N + 3);
+	server_line("ops", line, sizeof(line));
+	snprintf(want, sizeof(want), " handoffs %d handoffs_failed 0", N + 3);
+	tap_result(strstr(line, want) != NULL,
+		   "handoff: debugfs counts the server's handoffs",
+		   "line \"%s\", expected \"%s\"", line, want);
+
+	/* A client killed mid-call: the handler finishes, its lock is freed. */
+	orphaned = hv_counter("cpu %*u: HANDOFF_ORPHANED %lld");
+	doomed = doomed_client();
+	usleep(150000);
+	st = sbt_call_wait(&cl.c, OP_LOCKSPIN, 1, 1, 0, &v);
+	kill(doomed, SIGKILL);
+	waitpid(doomed, NULL, 0);
+	t0 = __rdtsc();
+	sum = 0;
+	do {
+		first = sbt_call_wait(&cl.c, OP_LOCKSPIN, 1, 5, 0, &v);
+		if (first == 0)
+			break;
+		sum++;
+		usleep(20000);
+	} while (__rdtsc() - t0 < 250000000ull);	/* 5 s */
+	tap_result(st == -EDEADLK && first == 0 && v == 15,
+		   "handoff: a client killed mid-call leaves no server lock held",
+		   "during: %lld, after: %lld value %llu (%llu tries)",
+		   (long long)st, (long long)first, (unsigned long long)v,
+		   (unsigned long long)sum);
+	tap_result(hv_counter("cpu %*u: HANDOFF_ORPHANED %lld") > orphaned,
+		   "handoff: the dead client's call was handed to the server",
+		   "HANDOFF_ORPHANED %lld before, %lld after", orphaned,
+		   hv_counter("cpu %*u: HANDOFF_ORPHANED %lld"));
+	printf("# handoff: the lock was free again after %llu ticks and %llu refusals\n",
+	       (unsigned long long)(__rdtsc() - t0), (unsigned long long)sum);
+	client_end(&cl);
+
+	handoff_crash(OP_UD2, SIGILL, "ud2");
+	handoff_crash(OP_NULL, SIGSEGV, "a NULL dereference");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -1189,7 +1451,7 @@ int main(int argc, char **argv)
 		{ "faults", faults }, { "fork", fork_test }, { "scm", scm_test },
 		{ "stray", stray }, { "munmap", munmap_test },
 		{ "busy", busy_test }, { "limits", limits_test },
-		{ "kill", kill_test },
+		{ "kill", kill_test }, { "handoff", handoff_test },
 	};
 	unsigned int i;
 
@@ -1211,6 +1473,6 @@ int main(int argc, char **argv)
 			return tap_exit();
 		}
 	}
-	fprintf(stderr, "usage: sb-calltest basic [CALLS] | threads | long | signals | migrate | faults | fork | scm | stray | munmap | busy | limits | kill | cycle N | hold SECS\n");
+	fprintf(stderr, "usage: sb-calltest basic [CALLS] | threads | long | signals | migrate | faults | fork | scm | stray | munmap | busy | limits | kill | handoff | cycle N | hold SECS\n");
 	return 2;
 }

@@ -126,6 +126,18 @@ static int fill(uint64_t *s, unsigned int cmd, uint8_t *buf, size_t len)
 		a->conn_fd = rnd(s) & 1 ? conn_fd : fds[rnd(s) % NFDS];
 		deep = 1;
 		break;
+	case SB_IOC_PARK:	/* no server of ours: ENOENT, never a sleep */
+		((struct sb_park *)buf)->size = sizeof(struct sb_park);
+		((struct sb_park *)buf)->slot = rnd(s) % 4;
+		break;
+	case SB_IOC_COMPLETE:
+		((struct sb_complete *)buf)->size = sizeof(struct sb_complete);
+		((struct sb_complete *)buf)->token = rnd(s);
+		break;
+	case SB_IOC_WAIT:	/* on a connection: a token nobody has */
+		((struct sb_wait *)buf)->size = sizeof(struct sb_wait);
+		((struct sb_wait *)buf)->token = rnd(s) | 1;
+		break;
 	default:
 		for (size_t i = 0; i < len; i++)
 			buf[i] = rnd(s);
@@ -163,6 +175,7 @@ static unsigned int pick_cmd(uint64_t *s)
 	static const unsigned int valid[] = {
 		SB_IOC_INFO, SB_IOC_REGISTER, SB_IOC_UNREGISTER,
 		SB_IOC_LOOKUP, SB_IOC_CONNECT, SB_IOC_ATTACH, SB_IOC_STATS,
+		SB_IOC_PARK, SB_IOC_COMPLETE, SB_IOC_WAIT,
 	};
 
 	switch (rnd(s) % 6) {
@@ -172,7 +185,7 @@ static unsigned int pick_cmd(uint64_t *s)
 	case 1:	/* a foreign command */
 		return rnd(s) & 1 ? TCGETS : (unsigned int)rnd(s);
 	default:
-		return valid[rnd(s) % 7];
+		return valid[rnd(s) % (sizeof(valid) / sizeof(valid[0]))];
 	}
 }
 
@@ -181,7 +194,8 @@ static int is_known(unsigned int cmd)
 	return cmd == SB_IOC_INFO || cmd == SB_IOC_REGISTER ||
 	       cmd == SB_IOC_UNREGISTER || cmd == SB_IOC_LOOKUP ||
 	       cmd == SB_IOC_CONNECT || cmd == SB_IOC_ATTACH ||
-	       cmd == SB_IOC_STATS;
+	       cmd == SB_IOC_STATS || cmd == SB_IOC_PARK ||
+	       cmd == SB_IOC_COMPLETE || cmd == SB_IOC_WAIT;
 }
 
 static void do_ioctl(uint64_t *s)
@@ -227,7 +241,8 @@ static void do_ioctl(uint64_t *s)
 	if (in_child && fd == session_fd && arg == buf &&
 	    (cmd == SB_IOC_REGISTER || cmd == SB_IOC_UNREGISTER ||
 	     cmd == SB_IOC_CONNECT || cmd == SB_IOC_ATTACH ||
-	     cmd == SB_IOC_STATS) &&
+	     cmd == SB_IOC_STATS || cmd == SB_IOC_PARK ||
+	     cmd == SB_IOC_COMPLETE) &&
 	    errno != EBADFD)
 		atomic_fetch_add(&bad_ebadfd, 1);
 }

@@ -19,6 +19,7 @@
 #include <sys/rseq.h>
 #include <unistd.h>
 
+#include "hv/hypercall.h"
 #include "uapi/skybridge.h"
 
 struct sbt_ret {
@@ -68,10 +69,60 @@ fail:
 
 struct sbt_slot_arg {
 	uint64_t tp, rseq;
-	int ready, stop;
+	int ready, stop, park, fd;
+	unsigned int idx;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 };
+
+/*
+ * HC_ADOPT: become the handler of handoff @token until it returns; its
+ * status, and its value in *@value; or a negative errno if refused.  Every
+ * GPR comes back as it was; vector registers in the init state.
+ */
+static inline int64_t sbt_adopt(uint64_t token, uint64_t ret_rsp,
+				uint64_t *value)
+{
+	register uint64_t rdi asm("rdi") = token;
+	register uint64_t rsi asm("rsi") = ret_rsp;
+	uint64_t rax = HC_ADOPT;
+
+	asm volatile("vmcall"
+		     : "+a"(rax), "+r"(rdi), "+r"(rsi)
+		     :
+		     : "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4",
+		       "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
+		       "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+	if ((int64_t)rax < 0) {
+		*value = 0;
+		return (int64_t)rax;
+	}
+	*value = rsi;
+	return (int64_t)rdi;
+}
+
+/* A parked slot thread: finish each call handed to this slot. */
+static inline void sbt_park_loop(struct sbt_slot_arg *a)
+{
+	for (;;) {
+		struct sb_park p = { .size = sizeof(p), .slot = a->idx };
+		struct sb_complete c = { .size = sizeof(c), .slot = a->idx };
+		uint64_t value;
+
+		if (ioctl(a->fd, SB_IOC_PARK, &p)) {
+			if (errno == EINTR)
+				continue;
+			return;		/* ENOENT: the server is gone */
+		}
+		c.token = p.token;
+		c.status = sbt_adopt(p.token, p.ret_rsp, &value);
+		c.value = value;
+		if (ioctl(a->fd, SB_IOC_COMPLETE, &c))
+			fprintf(stderr, "slot %u: SB_IOC_COMPLETE (fd %d, status %lld): %s\n",
+				a->idx, a->fd, (long long)c.status,
+				strerror(errno));
+	}
+}
 
 static void *sbt_slot_thread(void *p)
 {
@@ -82,9 +133,11 @@ static void *sbt_slot_thread(void *p)
 	a->rseq = __rseq_size ? (uint64_t)sbt_rseq() : 0;
 	a->ready = 1;
 	pthread_cond_broadcast(&a->cond);
-	while (!a->stop)
+	while (!a->stop && !a->park)
 		pthread_cond_wait(&a->cond, &a->lock);
 	pthread_mutex_unlock(&a->lock);
+	if (a->park)
+		sbt_park_loop(a);
 	return NULL;
 }
 
@@ -94,10 +147,12 @@ static void *sbt_slot_thread(void *p)
  * Register a server on session @fd: @nslots parked slot threads lend their
  * TLS, each slot gets its own handler stack.  Returns the view or -errno.
  */
-static inline int sbt_register(int fd, const char *name, sbt_handler_t h,
-			       unsigned int nslots, unsigned int buf_size,
-			       void **bufs)
+static inline int sbt_register_flags(int fd, const char *name,
+				     sbt_handler_t h, unsigned int nslots,
+				     unsigned int buf_size, void **bufs,
+				     uint32_t flags)
 {
+	struct sbt_slot_arg *args[SKYBRIDGE_MAX_SLOTS];
 	struct sb_slot_desc d[SKYBRIDGE_MAX_SLOTS];
 	struct sb_register r;
 	unsigned int i;
@@ -117,6 +172,8 @@ static inline int sbt_register(int fd, const char *name, sbt_handler_t h,
 		pthread_cond_init(&a->cond, NULL);
 		if (pthread_create(&t, NULL, sbt_slot_thread, a))
 			return -EAGAIN;
+		args[i] = a;
+		a->idx = i;
 		pthread_mutex_lock(&a->lock);
 		while (!a->ready)
 			pthread_cond_wait(&a->cond, &a->lock);
@@ -145,9 +202,25 @@ static inline int sbt_register(int fd, const char *name, sbt_handler_t h,
 	r.nr_slots = nslots;
 	r.access = SB_ACCESS_ANY;
 	r.buf_size = buf_size;
+	r.flags = flags;
 	if (ioctl(fd, SB_IOC_REGISTER, &r))
 		return -errno;
+	/* With handoff, each slot's thread parks for its slot. */
+	for (i = 0; i < nslots && (flags & SB_REGISTER_HANDOFF); i++) {
+		pthread_mutex_lock(&args[i]->lock);
+		args[i]->fd = fd;
+		args[i]->park = 1;
+		pthread_cond_broadcast(&args[i]->cond);
+		pthread_mutex_unlock(&args[i]->lock);
+	}
 	return r.view;
+}
+
+static inline int sbt_register(int fd, const char *name, sbt_handler_t h,
+			       unsigned int nslots, unsigned int buf_size,
+			       void **bufs)
+{
+	return sbt_register_flags(fd, name, h, nslots, buf_size, bufs, 0);
 }
 
 static inline int sbt_connect(int fd, const char *name, struct sbt_conn *c)
@@ -205,6 +278,27 @@ static inline int64_t sbt_call(const struct sbt_conn *c, uint64_t a0,
 			       uint64_t *value)
 {
 	return sbt_call_raw(c->view, c->id, c->key, a0, a1, a2, a3, value);
+}
+
+/* The result of a call that returned SB_STATUS_HANDOFF (token in @value). */
+static inline int64_t sbt_wait(const struct sbt_conn *c, uint64_t *value)
+{
+	struct sb_wait w = { .size = sizeof(w), .token = *value };
+
+	if (ioctl(c->fd, SB_IOC_WAIT, &w))
+		return -errno;
+	*value = w.value;
+	return w.status;
+}
+
+/* A call, waiting for the result if it was handed off. */
+static inline int64_t sbt_call_wait(const struct sbt_conn *c, uint64_t a0,
+				    uint64_t a1, uint64_t a2, uint64_t a3,
+				    uint64_t *value)
+{
+	int64_t st = sbt_call(c, a0, a1, a2, a3, value);
+
+	return st == SB_STATUS_HANDOFF ? sbt_wait(c, value) : st;
 }
 
 #endif /* SKYBRIDGE_SBCALL_H */

@@ -3,7 +3,7 @@
 #
 # calls: direct server calls through the trampoline (sb-calltest): the basic
 # checks on every CPU in turn, then threads, long calls, signals,
-# migration, faulting handlers, fork and SCM_RIGHTS; dmesg checked after
+# migration, faulting handlers, handoff, fork and SCM_RIGHTS; dmesg checked after
 # each.  Last, rmmod is refused while a server and a client exist.
 . /lab/lib.sh
 ncpus=$(grep -c ^processor /proc/cpuinfo)
@@ -15,7 +15,7 @@ for c in $(seq 0 $((ncpus - 1))); do
 	check_dmesg "calls on cpu $c"
 done
 echo "# memory before the call tests: $(grep -E '^(MemFree|Slab|SUnreclaim):' /proc/meminfo | tr -s ' ' | tr '\n' ' ')"
-for t in threads long busy kill signals migrate faults fork scm stray munmap "cycle 20"; do
+for t in threads long busy kill handoff signals migrate faults fork scm stray munmap "cycle 20"; do
 	# shellcheck disable=SC2086
 	run_tap sb-calltest $t
 	check_dmesg "calls: $t"
