@@ -263,8 +263,9 @@ struct sb_handoff {
 	u64 value;
 };
 
-/* Bounds the results nobody has collected yet (docs/design.md). */
+/* Bound the results nobody has collected yet (docs/design.md). */
 #define SB_MAX_HANDOFFS		1024
+#define SB_MAX_HANDOFFS_CLIENT	64	/* per client address space */
 
 static LIST_HEAD(sb_handoffs);
 static unsigned int sb_nr_handoffs;
@@ -347,6 +348,26 @@ static int slot_by_fs(struct sb_server *srv, u64 fs_base)
 	return -1;
 }
 
+/*
+ * A client that never collects its results must not fill the table: past
+ * SB_MAX_HANDOFFS_CLIENT of its own, its oldest uncollected one goes.
+ */
+static void handoffs_trim_client(u64 client_root)
+{
+	struct sb_handoff *ho, *oldest = NULL;
+	unsigned int n = 0;
+
+	list_for_each_entry(ho, &sb_handoffs, node) {
+		if (ho->client_root != client_root)
+			continue;
+		n++;
+		if (!oldest && ho->state == HO_DONE && !ho->waiting)
+			oldest = ho;
+	}
+	if (n >= SB_MAX_HANDOFFS_CLIENT && oldest)
+		handoff_free(oldest);
+}
+
 /* Take every new handoff from the RootKernel (sb_calls_lock held). */
 static void handoff_dispatch(void)
 {
@@ -365,6 +386,7 @@ static void handoff_dispatch(void)
 	while (hv_call(HC_HANDOFF_TAKE, (u64)info, sizeof(*info), 0) == 1) {
 		srv = server_by_root(info->server_root);
 		slot = srv ? slot_by_fs(srv, info->fs_base) : -1;
+		handoffs_trim_client(info->client_root);
 		ho = sb_nr_handoffs < SB_MAX_HANDOFFS ?
 		     kzalloc(sizeof(*ho), GFP_KERNEL) : NULL;
 		if (ho) {

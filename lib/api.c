@@ -290,8 +290,8 @@ static const char *const sb_errors[] = {
 	[EPROTO]	= "protocol error: the peer sent something malformed, or a handler returned a positive value",
 	[EDEADLK]	= "a server cannot be unregistered from one of its own handlers",
 	[ENOTTY]	= "/dev/skybridge refused the request (no fast path)",
-	[ECONNABORTED]	= "call aborted in the server: its handler faulted, made a system call, "
-			  "or could not resume after an interrupt (fast path)",
+	[ECONNABORTED]	= "call aborted in the server: its handler could not be resumed "
+			  "or handed off (fast path)",
 	[EOPNOTSUPP]	= "the fast path needs rseq: glibc registers none in this process "
 			  "(GLIBC_TUNABLES=glibc.pthread.rseq=0?)",
 	[EADDRINUSE]	= "the trampoline's fixed address range is taken "

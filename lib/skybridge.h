@@ -13,9 +13,9 @@
  *  - "vmfunc": the SkyBridge fast path.  The client thread switches into the
  *    server's address space with VMFUNC and runs the handler itself, on a
  *    slot's stack and thread-local storage.  Needs /dev/skybridge with the
- *    RootKernel loaded (SB_IOC_INFO says so).  One server per process;
- *    handlers must not make system calls or page-fault (the call is aborted
- *    with -ECONNABORTED).
+ *    RootKernel loaded (SB_IOC_INFO says so).  One server per process.  A
+ *    handler's system call or page fault hands the call to the slot's own
+ *    thread, which finishes it natively (slower, same result).
  *  - "fallback-futex": shared memory between the processes plus futex
  *    wake-ups.  The handler runs on one of the server's slot threads.  Used
  *    whenever /dev/skybridge is missing or refuses (ENOENT, ENOTTY).
@@ -93,10 +93,9 @@ struct sb_call {
  * told apart from those should avoid them.
  *
  * On the fast path ("vmfunc") the handler runs on the caller's thread and
- * CPU with the slot's stack (64 KiB) and TLS: it must not make system calls
- * or touch memory that is not resident (the library mlockall()s the server
- * process, best effort), and cannot itself call another server (the
- * trampoline refuses: -EOPNOTSUPP).
+ * CPU with the slot's stack (64 KiB) and TLS until it makes a system call
+ * or faults; from there on the slot's own thread finishes it (handoff).  It
+ * cannot itself call another server (the trampoline refuses: -EOPNOTSUPP).
  */
 typedef int (*sb_handler_t)(struct sb_call *call, uint64_t *ret);
 
@@ -222,9 +221,9 @@ int sb_disconnect(struct sb_conn *conn);
  * -EBUSY (every slot busy and the connection does not wait), -ETIMEDOUT (no
  * slot freed within the wait), -ECONNRESET (the server died or unregistered),
  * -EALREADY (another call on @conn is in flight), -ESTALE (@conn was inherited
- * over fork()); on the fast path also -ECONNABORTED (the handler faulted, made
- * a system call or could not be resumed: the call was aborted, the connection
- * stays usable) and -EOPNOTSUPP (this thread has no usable rseq area, e.g. a
+ * over fork()); on the fast path also -ECONNABORTED (the handler could not be
+ * resumed after an interrupt or handed off: the call was aborted, the
+ * connection stays usable) and -EOPNOTSUPP (this thread has no usable rseq area, e.g. a
  * call from inside a fast-path handler).
  */
 int sb_call(struct sb_conn *conn, const uint64_t args[SB_NARGS], uint64_t *ret);

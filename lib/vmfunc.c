@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "futex.h"
+#include "hv/hypercall.h"
 #include "sb_tramp.h"
 #include "vmfunc.h"
 
@@ -185,7 +186,7 @@ struct vm_server {
 	uint32_t kbuf_size;		/* VM_HDR_SIZE + pub.buf_size */
 	struct vm_slot *slots;
 	unsigned int nthreads;		/* slot threads started */
-	atomic_uint stop;		/* the slot threads' futex word */
+	atomic_uint stop;		/* the slot threads' futex word: VM_T_* */
 	sem_t ready;			/* each slot thread posts once */
 	bool registered;		/* SB_IOC_REGISTER succeeded */
 };
@@ -270,10 +271,78 @@ static void park_wait(atomic_uint *word, unsigned int val)
 	(void)ret;
 }
 
+/* The slot threads' futex word: what they are to do next. */
+enum { VM_T_WAIT, VM_T_STOP, VM_T_PARK };
+
+/* ioctl(2) without errno, for the same reason as park_wait(). */
+static long raw_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "0"((long)SYS_ioctl), "D"((long)fd), "S"(cmd), "d"(arg)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
 /*
- * A slot thread: report the TLS to lend, then park until unregister.  It
- * runs with every signal blocked (threads_start()): a signal handler on this
- * thread would share errno and the rest of the TLS with a running handler.
+ * HC_ADOPT (hv/hypercall.h): this thread becomes the handler of handoff
+ * @token until the handler returns.  Every GPR comes back as it was, the
+ * vector registers in their init state (all caller-saved in the SysV ABI,
+ * and MXCSR and the x87 control word at their defaults).
+ */
+static int64_t vm_adopt(uint64_t token, uint64_t ret_rsp, uint64_t *value)
+{
+	register uint64_t rdi __asm__("rdi") = token;
+	register uint64_t rsi __asm__("rsi") = ret_rsp;
+	uint64_t rax = HC_ADOPT;
+
+	__asm__ volatile("vmcall"
+			 : "+a"(rax), "+r"(rdi), "+r"(rsi)
+			 :
+			 : "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3",
+			   "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
+			   "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+	if ((int64_t)rax < 0) {
+		*value = 0;
+		return vm_status_encode(-EPROTO, 0);
+	}
+	*value = rsi;
+	return (int64_t)rdi;
+}
+
+/*
+ * Handoff (docs/design.md, section 6): a handler that made a system call or
+ * faulted on a client's thread is finished here, natively, by the thread
+ * whose TLS it was using.  Until SB_IOC_UNREGISTER makes SB_IOC_PARK fail.
+ */
+static void handoff_loop(struct vm_slot *slot)
+{
+	int fd = slot->srv->fd;
+
+	for (;;) {
+		struct sb_park p = { .size = sizeof(p), .slot = slot->idx };
+		struct sb_complete c = { .size = sizeof(c), .slot = slot->idx };
+		uint64_t value;
+		long ret = raw_ioctl(fd, SB_IOC_PARK, &p);
+
+		if (ret == -EINTR)
+			continue;
+		if (ret)
+			return;
+		c.token = p.token;
+		c.status = vm_adopt(p.token, p.ret_rsp, &value);
+		c.value = value;
+		raw_ioctl(fd, SB_IOC_COMPLETE, &c);
+	}
+}
+
+/*
+ * A slot thread: report the TLS to lend, then wait for handoffs until
+ * unregister.  It runs with every signal blocked (threads_start()): a
+ * signal handler on this thread would share errno and the rest of the TLS
+ * with a running handler.
  */
 static void *slot_main(void *arg)
 {
@@ -284,8 +353,10 @@ static void *slot_main(void *arg)
 	slot->fs_base = sb_thread_pointer();
 	slot->rseq = sb_rseq_registered();
 	sem_post(&srv->ready);
-	while (!atomic_load(&srv->stop))
-		park_wait(&srv->stop, 0);
+	while (atomic_load(&srv->stop) == VM_T_WAIT)
+		park_wait(&srv->stop, VM_T_WAIT);
+	if (atomic_load(&srv->stop) == VM_T_PARK)
+		handoff_loop(slot);
 	return NULL;
 }
 
@@ -319,9 +390,13 @@ static int threads_start(struct vm_server *srv)
 	return err;
 }
 
+/*
+ * Threads in handoff_loop() leave once SB_IOC_UNREGISTER is done; the others
+ * now.
+ */
 static void threads_stop(struct vm_server *srv)
 {
-	atomic_store(&srv->stop, 1);
+	atomic_store(&srv->stop, VM_T_STOP);
 	syscall(SYS_futex, &srv->stop, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 	for (unsigned int i = 0; i < srv->pub.nslots; i++)
 		if (srv->slots[i].started)
@@ -402,14 +477,13 @@ static int kernel_register(struct vm_server *srv)
 		desc[i].fs_base = srv->slots[i].fs_base;
 		desc[i].rseq = srv->slots[i].rseq;
 	}
-	/*
-	 * Best effort: handlers must not fault until the kernel can hand faults
-	 * to the parked thread.  Locks this process's memory, now and later.
-	 */
-	mlockall(MCL_CURRENT | MCL_FUTURE);
+	/* System calls and faults in handlers go to the slot threads. */
+	r.flags = SB_REGISTER_HANDOFF;
 	if (ioctl(srv->fd, SB_IOC_REGISTER, &r) < 0)
 		return -errno;
 	srv->registered = true;
+	atomic_store(&srv->stop, VM_T_PARK);
+	syscall(SYS_futex, &srv->stop, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 	return 0;
 }
 
@@ -651,6 +725,26 @@ static inline struct sb_tramp_res vm_invoke(struct vm_conn *c,
 }
 
 /*
+ * A call its handler could not finish on this thread was handed to the
+ * server's slot thread: wait for the result (killable only, so no EINTR).
+ * A server that died meanwhile reads as a vanished server (-ESTALE).
+ */
+static void vm_collect(struct vm_conn *c, struct sb_tramp_res *r)
+{
+	struct sb_wait w = { .size = sizeof(w), .token = r->value };
+
+	if (r->status != SB_STATUS_HANDOFF)
+		return;
+	if (ioctl(c->fd, SB_IOC_WAIT, &w) < 0) {
+		r->status = errno == EOWNERDEAD ? -ESTALE : -EINVAL;
+		r->value = 0;
+		return;
+	}
+	r->status = w.status;
+	r->value = w.value;
+}
+
+/*
  * Every slot was busy and the connection waits: retry, first at CPU speed,
  * then sleeping VM_BUSY_SLEEP_NS between tries, until the deadline.  There
  * is nothing to sleep on: the kernel frees slots without telling anyone.
@@ -671,6 +765,7 @@ static int vm_wait_slot(struct vm_conn *c, const uint64_t args[SB_NARGS],
 			c->pub.stats.syscalls++;
 		}
 		*r = vm_invoke(c, args);
+		vm_collect(c, r);
 		status = vm_status_decode(r->status, c->buf_size, rlen, ran);
 		if (*ran || status != -EBUSY)
 			return status;
@@ -695,6 +790,7 @@ static int vm_call(struct sb_conn *conn, const uint64_t args[SB_NARGS],
 		args = zero;
 	__atomic_store_n(&c->hdr->len, (uint64_t)len, __ATOMIC_RELAXED);
 	r = vm_invoke(c, args);
+	vm_collect(c, &r);
 	status = vm_status_decode(r.status, c->buf_size, &rlen, &ran);
 	if (!ran && status == -EBUSY) {
 		if (c->pub.wait_ms)
