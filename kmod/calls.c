@@ -210,8 +210,8 @@ struct sb_conn {
 };
 
 static const struct file_operations sb_conn_fops;
-static void buf_update(struct sb_server *srv, struct sb_conn *conn,
-		       unsigned int id, bool show);
+static int buf_update(struct sb_server *srv, struct sb_conn *conn,
+		      unsigned int id, bool show);
 
 static u64 *info_u64(struct sb_session *s, unsigned int off)
 {
@@ -994,25 +994,38 @@ static int buf_insert(struct vm_area_struct *vma, struct sb_server *srv,
 
 /*
  * Show (or, @show false, hide) a connection's buffer in the server's buffer
- * mapping at attachment @id, so that handlers never fault on it.
+ * mapping at attachment @id, so that handlers never fault on it.  The range
+ * is emptied first either way: vm_insert_page() never replaces a page, and
+ * a page left there would show one connection's data to the next one at
+ * that id.  (zap_page_range(), not zap_vma_ptes(): the latter only handles
+ * VM_PFNMAP mappings and silently did nothing to this VM_MIXEDMAP one.)
+ *
+ * Return: 0, or the error of vm_insert_page() for @show.
  */
-static void buf_update(struct sb_server *srv, struct sb_conn *conn,
-		       unsigned int id, bool show)
+static int buf_update(struct sb_server *srv, struct sb_conn *conn,
+		      unsigned int id, bool show)
 {
 	struct vm_area_struct *vma;
+	unsigned long addr;
+	int err = 0;
 
 	if (!conn->nr_buf || !srv->live || !srv->sess->buf_addr ||
 	    !mmget_not_zero(srv->mm))
-		return;
+		return 0;
 	mmap_read_lock(srv->mm);
 	vma = buf_vma(srv);
-	if (vma && show)
-		buf_insert(vma, srv, conn, id);
-	else if (vma)
-		zap_vma_ptes(vma, vma->vm_start + (unsigned long)id * srv->buf_size,
-			     srv->buf_size);
+	if (vma) {
+		addr = vma->vm_start + (unsigned long)id * srv->buf_size;
+		zap_page_range(vma, addr, srv->buf_size);
+		if (show)
+			err = buf_insert(vma, srv, conn, id);
+	}
 	mmap_read_unlock(srv->mm);
 	mmput(srv->mm);
+	if (err)
+		pr_warn_ratelimited("server %s: cannot map connection buffer %u: %d\n",
+				    srv->name, id, err);
+	return err;
 }
 
 /* Attach @sess to @conn (sb_calls_lock held). */
@@ -1063,7 +1076,11 @@ static int att_create(struct sb_session *sess, struct sb_conn *conn,
 	atomic_inc(&sb_nr_atts);
 	srv->atts[i] = att;
 	list_add(&att->conn_node, &conn->atts);
-	buf_update(srv, conn, i, true);
+	ret = buf_update(srv, conn, i, true);
+	if (ret) {
+		att_detach(att);
+		return ret;
+	}
 	WRITE_ONCE(*count_u64(srv->sess, SBN_CALLS, i), 0);
 	WRITE_ONCE(*count_u64(srv->sess, SBN_BUSY, i), 0);
 	WRITE_ONCE(*info_u64(srv->sess, SBI_KEYS + 8 * i), *key);

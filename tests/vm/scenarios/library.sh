@@ -16,6 +16,19 @@ case $out in
 *"direct call payload"*) ok "the echo example round-trips its payload" ;;
 *) not_ok "echo example: $out; server: $(cat /tmp/echo-server.out)" ;;
 esac
+# One client after another gets the same attachment id: each must see its
+# own buffer, never the previous connection's (the server's mapping of id
+# 0 is emptied and refilled at each connect).
+bad=""
+for msg in "first message" "second" "third message, the longest one" "4"; do
+	got=$(sb-echo-client "$msg" 2>&1)
+	case $got in
+	"$msg (value"*) ;;
+	*) bad="$bad [$msg -> $got]" ;;
+	esac
+done
+[ -z "$bad" ] && ok "four echo clients in turn each get their own payload back" ||
+	not_ok "echo clients in turn:$bad"
 kill $srv 2>/dev/null
 wait $srv 2>/dev/null
 grep -q vmfunc /tmp/echo-server.out && ok "the echo server uses the vmfunc transport" ||
