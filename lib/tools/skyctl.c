@@ -24,9 +24,11 @@ static void usage(FILE *f)
 		"Show the state of skybridge (default: all).\n"
 		"\n"
 		"  servers  every registered server: view index, owner uid, slots,\n"
-		"           slots busy now, attachments, and the calls, EBUSY and\n"
-		"           EACCES refusals counted by the trampoline; then each\n"
-		"           attachment's calls and refusals\n"
+		"           slots busy now, attachments, the calls, EBUSY and\n"
+		"           EACCES refusals counted by the trampoline, and the\n"
+		"           calls handed off to slot threads (and of those, the\n"
+		"           ones that failed); then each attachment's calls,\n"
+		"           refusals and collected handoffs\n"
 		"  objects  live sessions, servers, connections, attachments, views\n"
 		"  exits    the RootKernel's VM exits and events, summed over CPUs\n"
 		"\n"
@@ -55,26 +57,27 @@ static int show_servers(void)
 {
 	char line[512], name[80];
 	unsigned int view, owner, slots, busy_now, atts, id, uid;
-	unsigned long long calls, busy, denied;
+	unsigned long long calls, busy, denied, ho, ho_failed;
 	FILE *f = open_file("servers");
 	int n = 0;
 
 	if (!f)
 		return 1;
-	printf("%-24s %5s %6s %5s %5s %5s %12s %10s %10s\n", "SERVER", "VIEW",
-	       "OWNER", "SLOTS", "BUSY", "CONNS", "CALLS", "EBUSY", "EACCES");
+	printf("%-24s %5s %6s %5s %5s %5s %12s %10s %10s %10s %8s\n", "SERVER",
+	       "VIEW", "OWNER", "SLOTS", "BUSY", "CONNS", "CALLS", "EBUSY",
+	       "EACCES", "HANDOFFS", "FAILED");
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "server %79s view %u owner %u slots %u busy_now %u attachments %u calls %llu busy %llu denied %llu",
+		if (sscanf(line, "server %79s view %u owner %u slots %u busy_now %u attachments %u calls %llu busy %llu denied %llu handoffs %llu handoffs_failed %llu",
 			   name, &view, &owner, &slots, &busy_now, &atts,
-			   &calls, &busy, &denied) == 9) {
-			printf("%-24s %5u %6u %5u %5u %5u %12llu %10llu %10llu\n",
+			   &calls, &busy, &denied, &ho, &ho_failed) == 11) {
+			printf("%-24s %5u %6u %5u %5u %5u %12llu %10llu %10llu %10llu %8llu\n",
 			       name, view, owner, slots, busy_now, atts, calls,
-			       busy, denied);
+			       busy, denied, ho, ho_failed);
 			n++;
-		} else if (sscanf(line, " attachment %u uid %u calls %llu busy %llu",
-				  &id, &uid, &calls, &busy) == 4) {
-			printf("  attachment %-3u uid %-6u %30llu %10llu\n", id,
-			       uid, calls, busy);
+		} else if (sscanf(line, " attachment %u uid %u calls %llu busy %llu handoffs %llu",
+				  &id, &uid, &calls, &busy, &ho) == 5) {
+			printf("  attachment %-3u uid %-6u %30llu %10llu %21llu\n",
+			       id, uid, calls, busy, ho);
 		}
 	}
 	fclose(f);
