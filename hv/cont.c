@@ -129,6 +129,34 @@ bool hv_cont_save(struct hv_cpu *hc, struct hv_regs *regs,
 	return true;
 }
 
+/*
+ * Fill record @c with a fresh token and the thread's state in view @index,
+ * as a RESUME record of the current root (view_lock held).
+ */
+static u64 cont_fill(struct hv_global *g, struct hv_cont *c,
+		     struct hv_regs *regs, unsigned int index, u64 rip,
+		     u64 rsp, u64 rflags)
+{
+	c->token = siphash_2u64(++g->token_counter, rdtsc(), &g->token_key) | 1;
+	c->kind = HV_CONT_RESUME;
+	c->root = root_of(g, vmcs_readl(GUEST_CR3));
+	c->view = index;
+	c->regs = *regs;
+	c->regs.rsp = rsp;
+	c->rip = rip;
+	c->rflags = rflags;
+	c->fs_base = vmcs_readl(GUEST_FS_BASE);
+	c->gs_base = vmcs_readl(GUEST_GS_BASE);
+	c->call = false;
+	c->stale = false;
+	c->server_root = 0;
+	c->client_root = 0;
+	c->taken = false;
+	c->orphan = false;
+	xsave_all(c->xsave);
+	return c->token;
+}
+
 /**
  * hv_cont_record() - save a visit interrupted in view @index
  * @rip, @rsp, @rflags: the thread's state there
@@ -148,23 +176,10 @@ u64 hv_cont_record(struct hv_cpu *hc, struct hv_regs *regs,
 	arch_spin_lock(&g->view_lock);
 	c = cont_free_slot(g);
 	if (c) {
-		token = siphash_2u64(++g->token_counter, rdtsc(), &g->token_key) | 1;
-		c->token = token;
-		c->root = root_of(g, vmcs_readl(GUEST_CR3));
-		c->view = index;
-		c->regs = *regs;
-		c->regs.rsp = rsp;
-		c->rip = rip;
-		c->rflags = rflags;
-		c->fs_base = vmcs_readl(GUEST_FS_BASE);
-		c->gs_base = vmcs_readl(GUEST_GS_BASE);
+		token = cont_fill(g, c, regs, index, rip, rsp, rflags);
 		c->call = client;
-		c->stale = false;
-		c->kind = HV_CONT_RESUME;
-		c->server_root = 0;
 		if (client)
 			c->client = *client;
-		xsave_all(c->xsave);
 	}
 	arch_spin_unlock(&g->view_lock);
 	if (token)
@@ -344,24 +359,12 @@ u64 hv_handoff_record(struct hv_cpu *hc, struct hv_regs *regs,
 	if (handoffs_in_use(g) < HV_MAX_HANDOFFS)
 		c = cont_free_slot(g);
 	if (c) {
-		token = siphash_2u64(++g->token_counter, rdtsc(), &g->token_key) | 1;
-		c->token = token;
+		token = cont_fill(g, c, regs, index, rip, rsp, rflags);
 		c->kind = HV_CONT_HANDOFF;
-		c->root = 0;
-		c->view = index;
-		c->regs = *regs;
-		c->regs.rsp = rsp;
-		c->rip = rip;
-		c->rflags = rflags;
-		c->fs_base = vmcs_readl(GUEST_FS_BASE);
-		c->gs_base = 0;
-		c->call = false;
-		c->stale = false;
+		c->client_root = c->root;
+		c->root = 0;		/* nobody resumes it: its server adopts */
+		c->gs_base = 0;		/* the client's: meaningless there */
 		c->server_root = server_root;
-		c->client_root = root_of(g, vmcs_readl(GUEST_CR3));
-		c->taken = false;
-		c->orphan = false;
-		xsave_all(c->xsave);
 	}
 	arch_spin_unlock(&g->view_lock);
 	if (token)
