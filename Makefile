@@ -12,6 +12,8 @@
 #   make lab          the lab's own module build, against the guest's headers
 #   make vm-fuzz      the ioctl fuzzer in the emulated machine, long
 #                     (FUZZ_CALLS=N, default 2000000)
+#   make vm-churn     register/connect/handoff/kill cycles, long
+#                     (CHURN_CYCLES=N, default 1000)
 #
 # The module is built against the running kernel's build tree when it has one,
 # otherwise against the emulated machine's headers (override with KDIR=...).
@@ -44,13 +46,13 @@ HOST_TESTS :=
 
 -include lib/lib.mk rewriter/rewriter.mk bench/bench.mk
 
-.PHONY: all module user deps check host-check vm-check demo vm-bench vm-fuzz bench lab sparse clean help \
+.PHONY: all module user deps check host-check vm-check demo vm-bench vm-fuzz vm-churn bench lab sparse clean help \
 	host-tests print-host-tests
 
 all: module user
 
 help:
-	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,19p' Makefile | sed 's/^# \{0,1\}//'
 
 define need_kdir
 	@if [ -z "$(1)" ] || [ ! -f "$(1)/Makefile" ]; then \
@@ -120,6 +122,11 @@ FUZZ_CALLS ?= 2000000
 vm-fuzz: deps lab
 	tests/vm/run --cpus 2 --timeout 5400 --add tests/vm/scenarios:/lab/scenarios \
 		tests/vm/scenarios/run-all.sh "fuzz.sh $(FUZZ_CALLS)"
+
+CHURN_CYCLES ?= 1000
+vm-churn: deps lab
+	tests/vm/run --cpus 1 --timeout 5400 --add tests/vm/scenarios:/lab/scenarios \
+		tests/vm/scenarios/run-all.sh "churn.sh $(CHURN_CYCLES)"
 
 vm-bench: deps
 	@sh scripts/demo.sh $(BENCH_ARGS)

@@ -1487,10 +1487,15 @@ void sb_calls_show_servers(struct seq_file *m)
 /* The debugfs "objects" file: what is alive now. */
 void sb_calls_show_objects(struct seq_file *m)
 {
-	seq_printf(m, "sessions %d\nservers %d\nconnections %d\nattachments %d\nviews %d\n",
+	unsigned int handoffs;
+
+	mutex_lock(&sb_calls_lock);
+	handoffs = sb_nr_handoffs;
+	mutex_unlock(&sb_calls_lock);
+	seq_printf(m, "sessions %d\nservers %d\nconnections %d\nattachments %d\nviews %d\nhandoffs %u\n",
 		   atomic_read(&sb_nr_sessions), atomic_read(&sb_nr_servers),
 		   atomic_read(&sb_nr_conns), atomic_read(&sb_nr_atts),
-		   atomic_read(&sb_nr_views));
+		   atomic_read(&sb_nr_views), handoffs);
 }
 
 int sb_dev_mmap(struct file *file, struct vm_area_struct *vma)

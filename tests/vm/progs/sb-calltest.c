@@ -85,7 +85,7 @@ static struct sbt_ret null_handler(uint64_t id, uint64_t a0, uint64_t a1,
 }
 
 enum { OP_ADD, OP_SPIN, OP_NULL, OP_SYSCALL, OP_UD2, OP_DIV0, OP_CPU, OP_TLS,
-       OP_TOUCH, OP_LOCKSPIN, OP_MMAP };
+       OP_TOUCH, OP_LOCKSPIN, OP_MMAP, OP_SLEEP };
 
 static __thread uint64_t tls_var;
 static volatile uint64_t div_zero;
@@ -143,6 +143,13 @@ static struct sbt_ret ops(uint64_t id, uint64_t op, uint64_t a1, uint64_t a2,
 		spin_ms(a1);
 		pthread_mutex_unlock(&op_lock);
 		return (struct sbt_ret){ 0, a2 * 3 };
+	case OP_SLEEP: {	/* a blocking system call: a1 ms */
+		struct timespec ts = { .tv_sec = a1 / 1000,
+				       .tv_nsec = (long)(a1 % 1000) * 1000000 };
+
+		nanosleep(&ts, NULL);
+		return (struct sbt_ret){ 0, a2 };
+	}
 	case OP_MMAP: {		/* system calls, then demand paging */
 		uint64_t *p, sum = 0, i;
 
@@ -1440,6 +1447,95 @@ static void handoff_test(void)
 	handoff_crash(OP_NULL, SIGSEGV, "a NULL dereference");
 }
 
+/* A field of /proc/meminfo, in KiB. */
+static long meminfo(const char *field)
+{
+	char line[128];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, strlen(field)) && line[strlen(field)] == ':')
+			v = strtol(line + strlen(field) + 1, NULL, 10);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* The debugfs "objects" file on one line. */
+static void objects(char *out, size_t len)
+{
+	FILE *f = fopen("/sys/kernel/debug/skybridge/objects", "r");
+	size_t n = 0;
+	int c;
+
+	while (f && (c = fgetc(f)) != EOF && n + 1 < len)
+		out[n++] = c == '\n' ? ' ' : (char)c;
+	out[n] = 0;
+	if (f)
+		fclose(f);
+}
+
+/*
+ * Server death, many times over (issue: "register/connect/kill cycles"): a
+ * handoff server, a call handed off, a second one handed off and still
+ * sleeping in the server's slot thread when the server is killed, then a
+ * call to the dead server.  Afterwards every object, view index and EPT
+ * page is back; slab and free memory are printed before and after.
+ */
+static void churn(unsigned int n)
+{
+	int fd = open(SKYBRIDGE_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	int views0 = views_free(fd);
+	long long pool0 = ept_pool_free();
+	long slab0 = meminfo("Slab"), unrecl0 = meminfo("SUnreclaim");
+	long free0 = meminfo("MemFree");
+	unsigned int i, bad_call = 0, bad_dead = 0, bad_after = 0;
+	char objs[256];
+
+	for (i = 0; i < n; i++) {
+		struct client cl;
+		uint64_t v, tok;
+		int64_t st;
+
+		if (client_start_flags(&cl, 1, SB_REGISTER_HANDOFF)) {
+			bad_call++;
+			client_end(&cl);
+			continue;
+		}
+		st = sbt_call_wait(&cl.c, OP_SYSCALL, 0, 0, 0, &v);
+		bad_call += st != 0 || v != (uint64_t)cl.srv;
+		st = sbt_call(&cl.c, OP_SLEEP, 2000, 7, 0, &tok);
+		kill(cl.srv, SIGKILL);
+		waitpid(cl.srv, NULL, 0);
+		v = tok;
+		st = st == SB_STATUS_HANDOFF ? sbt_wait(&cl.c, &v) : st;
+		bad_dead += st != -EOWNERDEAD;
+		st = sbt_call(&cl.c, OP_ADD, 1, 2, 3, &v);
+		bad_after += st != -EPIPE;
+		client_end(&cl);
+	}
+	tap_result(bad_call == 0, "churn: every cycle's handed-off call returns the server's pid",
+		   "%u of %u cycles failed", bad_call, n);
+	tap_result(bad_dead == 0,
+		   "churn: a call whose handler sleeps in the killed server fails with EOWNERDEAD",
+		   "%u of %u cycles got something else", bad_dead, n);
+	tap_result(bad_after == 0, "churn: calls to the killed server fail with EPIPE",
+		   "%u of %u cycles got something else", bad_after, n);
+	objects(objs, sizeof(objs));
+	tap_result(!strcmp(objs, "sessions 1 servers 0 connections 0 attachments 0 views 0 handoffs 0 "),
+		   "churn: no server, connection, attachment, view or handoff is left",
+		   "objects: %s", objs);
+	tap_result(views_free(fd) == views0 && ept_pool_free() == pool0,
+		   "churn: every view index and EPT page is free again",
+		   "views free %d -> %d, EPT pool %lld -> %lld", views0,
+		   views_free(fd), pool0, ept_pool_free());
+	printf("# measure churn: %u register/connect/handoff/kill cycles: Slab %ld -> %ld KiB, SUnreclaim %ld -> %ld KiB, MemFree %ld -> %ld KiB\n",
+	       n, slab0, meminfo("Slab"), unrecl0, meminfo("SUnreclaim"),
+	       free0, meminfo("MemFree"));
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -1459,6 +1555,10 @@ int main(int argc, char **argv)
 		cycle((unsigned int)strtoul(argv[2], NULL, 0));
 		return tap_exit();
 	}
+	if (argc == 3 && !strcmp(argv[1], "churn")) {
+		churn((unsigned int)strtoul(argv[2], NULL, 0));
+		return tap_exit();
+	}
 	if (argc == 3 && !strcmp(argv[1], "hold")) {
 		hold((unsigned int)strtoul(argv[2], NULL, 0));
 		return tap_exit();
@@ -1473,6 +1573,6 @@ int main(int argc, char **argv)
 			return tap_exit();
 		}
 	}
-	fprintf(stderr, "usage: sb-calltest basic [CALLS] | threads | long | signals | migrate | faults | fork | scm | stray | munmap | busy | limits | kill | handoff | cycle N | hold SECS\n");
+	fprintf(stderr, "usage: sb-calltest basic [CALLS] | threads | long | signals | migrate | faults | fork | scm | stray | munmap | busy | limits | kill | handoff | cycle N | churn N | hold SECS\n");
 	return 2;
 }

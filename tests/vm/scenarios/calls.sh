@@ -15,7 +15,7 @@ for c in $(seq 0 $((ncpus - 1))); do
 	check_dmesg "calls on cpu $c"
 done
 echo "# memory before the call tests: $(grep -E '^(MemFree|Slab|SUnreclaim):' /proc/meminfo | tr -s ' ' | tr '\n' ' ')"
-for t in threads long busy kill handoff signals migrate faults fork scm stray munmap "cycle 20"; do
+for t in threads long busy kill handoff signals migrate faults fork scm stray munmap "cycle 20" "churn 20"; do
 	# shellcheck disable=SC2086
 	run_tap sb-calltest $t
 	check_dmesg "calls: $t"
@@ -24,7 +24,7 @@ done
 # kernel's own counters move for reasons of their own: printed only).
 echo "# memory after the call tests: $(grep -E '^(MemFree|Slab|SUnreclaim):' /proc/meminfo | tr -s ' ' | tr '\n' ' ')"
 objs=$(tr '\n' ' ' </sys/kernel/debug/skybridge/objects)
-[ "$objs" = "sessions 0 servers 0 connections 0 attachments 0 views 0 " ] &&
+[ "$objs" = "sessions 0 servers 0 connections 0 attachments 0 views 0 handoffs 0 " ] &&
 	ok "calls: no session, server, connection, attachment or view is left" ||
 	not_ok "calls: objects left: $objs"
 # Per-user limits, lowered for the test through the module's parameters.

@@ -20,7 +20,7 @@ run_tap timeout 1500 sb-fuzz -n "$calls" -t 2 -s "$(date +%s)" "fuzz: "
 check_dmesg "after $calls fuzzed calls"
 objs=$(tr '\n' ' ' <$D/objects)
 echo "# objects after: $objs"
-if [ "$objs" = "sessions 0 servers 0 connections 0 attachments 0 views 0 " ]; then
+if [ "$objs" = "sessions 0 servers 0 connections 0 attachments 0 views 0 handoffs 0 " ]; then
 	ok "fuzz: every session, server, connection, attachment and view is gone"
 else
 	not_ok "fuzz: objects left after the fuzzer exited: $objs"
