@@ -161,6 +161,7 @@ struct trap {
 	u64 *frame;		/* TRAP_IRQ: the frame the CPU pushed */
 	u64 rip, rsp, rflags;	/* the thread's user state */
 	u64 restart;		/* handoff: where the handler goes on, or 0 */
+	u32 cause;		/* handoff: vector or HV_CAUSE_SYSCALL */
 };
 
 static bool classify(struct hv_cpu *hc, struct hv_regs *regs, bool nmi,
@@ -188,6 +189,7 @@ static bool classify(struct hv_cpu *hc, struct hv_regs *regs, bool nmi,
 		/* SYSCALL (0F 05) left RCX after itself; SYSENTER leaves none. */
 		if (rip == native_read_msr(MSR_LSTAR))
 			t->restart = t->rip - 2;
+		t->cause = HV_CAUSE_SYSCALL;
 		return true;
 	}
 	vec = hv_idt_vector(rip);
@@ -207,8 +209,10 @@ static bool classify(struct hv_cpu *hc, struct hv_regs *regs, bool nmi,
 	} else if (vec == IA32_SYSCALL_VECTOR) {
 		t->kind = TRAP_SYSCALL;
 		t->restart = t->rip - 2;	/* INT 0x80 is CD 80 */
+		t->cause = HV_CAUSE_SYSCALL;
 	} else {
 		t->kind = TRAP_EXCEPTION;
+		t->cause = vec;
 		if (FAULT_VECTORS & BIT(vec))
 			t->restart = t->rip;
 	}
@@ -258,7 +262,8 @@ bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 			      hv_view_server_root(view, vmcs_readl(GUEST_CR3)) : 0;
 		if (server_root)
 			rsi = hv_handoff_record(hc, regs, index, t.restart,
-						t.rsp, t.rflags, server_root);
+						t.rsp, t.rflags, server_root,
+						t.cause);
 		if (rsi) {
 			rdi = -EINPROGRESS;	/* SB_STATUS_HANDOFF */
 			hv_handoff_notify();

@@ -299,6 +299,7 @@ bool hv_cont_drop_root(struct hv_global *g, unsigned int index, u64 root,
 		c->client_root = root;
 		c->taken = false;
 		c->orphan = true;
+		c->cause = HV_CAUSE_INTERRUPT;
 		handed = true;
 		n++;
 	}
@@ -344,12 +345,13 @@ bool hv_tramp_va(struct hv_global *g, u64 va)
  * @index: the server view
  * @rip: where the handler goes on: the faulting instruction, or its SYSCALL
  * @server_root: the server's page-table root
+ * @cause: the exception vector, or HV_CAUSE_SYSCALL
  *
  * Return: the handoff's token, or 0 if no record may be taken.
  */
 u64 hv_handoff_record(struct hv_cpu *hc, struct hv_regs *regs,
 		      unsigned int index, u64 rip, u64 rsp, u64 rflags,
-		      u64 server_root)
+		      u64 server_root, u32 cause)
 {
 	struct hv_global *g = hc->g;
 	struct hv_cont *c = NULL;
@@ -365,6 +367,7 @@ u64 hv_handoff_record(struct hv_cpu *hc, struct hv_regs *regs,
 		c->root = 0;		/* nobody resumes it: its server adopts */
 		c->gs_base = 0;		/* the client's: meaningless there */
 		c->server_root = server_root;
+		c->cause = cause;
 	}
 	arch_spin_unlock(&g->view_lock);
 	if (token)
@@ -492,6 +495,7 @@ long hv_handoff_take(struct hv_cpu *hc, u64 buf, u64 size)
 		info.fs_base = c->fs_base;
 		info.rsp = c->regs.rsp;
 		info.flags = c->orphan ? HV_HANDOFF_ORPHAN : 0;
+		info.cause = c->cause;
 		found = 1;
 	}
 	arch_spin_unlock(&g->view_lock);

@@ -151,6 +151,7 @@ struct hv_cont {
 	u64 client_root;		/* the caller's root */
 	bool taken;			/* reported to the kernel */
 	bool orphan;			/* its client went away */
+	u32 cause;			/* vector or HV_CAUSE_* */
 	u64 ret_rsp;			/* adopted: RSP at the handler's return */
 	struct hv_regs parked;		/* adopted: the adopting thread's state */
 	u64 parked_rip, parked_rflags, parked_fs, parked_gs;
@@ -285,7 +286,7 @@ bool hv_cont_drop_root(struct hv_global *g, unsigned int index, u64 root,
 		       u64 server_root);
 u64 hv_handoff_record(struct hv_cpu *hc, struct hv_regs *regs,
 		      unsigned int index, u64 rip, u64 rsp, u64 rflags,
-		      u64 server_root);
+		      u64 server_root, u32 cause);
 long hv_handoff_adopt(struct hv_cpu *hc, struct hv_regs *regs, u64 token,
 		      u64 ret_rsp);
 bool hv_handoff_return(struct hv_cpu *hc, struct hv_regs *regs);

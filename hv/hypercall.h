@@ -146,8 +146,11 @@ struct hv_handoff_info {
 	__u64 fs_base;		/* the handler's: its slot's thread pointer */
 	__u64 rsp;		/* the handler's stack pointer */
 	__u64 flags;		/* HV_HANDOFF_ORPHAN */
+	__u64 cause;		/* exception vector, or HV_CAUSE_* */
 };
 #define HV_HANDOFF_ORPHAN	0x1	/* the client detached mid-call */
+#define HV_CAUSE_SYSCALL	0x100	/* SYSCALL or INT 0x80 */
+#define HV_CAUSE_INTERRUPT	0x101	/* an orphan: interrupted, not trapped */
 
 struct hv_cpu_stats {
 	__u64 exits_total;

@@ -190,7 +190,7 @@ struct sb_server {
 	bool handoff;			/* SB_REGISTER_HANDOFF */
 	struct sb_handoff *ho[SKYBRIDGE_MAX_SLOTS];	/* per slot */
 	unsigned long ho_queued;	/* slots whose handoff awaits a thread */
-	u64 handoffs, handoffs_failed;
+	u64 handoffs, handoffs_failed, handoff_faults;
 };
 
 struct sb_session {
@@ -410,6 +410,8 @@ static void handoff_dispatch(void)
 		srv->ho[slot] = ho;
 		set_bit(slot, &srv->ho_queued);
 		srv->handoffs++;
+		if (info->cause < HV_CAUSE_SYSCALL)
+			srv->handoff_faults++;
 	}
 	kfree(info);
 	wake_up_all(&sb_handoff_wq);
@@ -1233,6 +1235,7 @@ static void server_stats(struct sb_server *srv, struct sb_call_stats *st)
 	st->denied = READ_ONCE(*info_u64(srv->sess, SBI_DENIED));
 	st->handoffs = srv->handoffs;
 	st->handoffs_failed = srv->handoffs_failed;
+	st->handoff_faults = srv->handoff_faults;
 	st->slots_busy = hweight64(READ_ONCE(*info_u64(srv->sess, SBI_BUSY)));
 }
 
@@ -1463,12 +1466,12 @@ void sb_calls_show_servers(struct seq_file *m)
 		struct sb_call_stats st = { .size = sizeof(st) };
 
 		server_stats(srv, &st);
-		seq_printf(m, "server %s view %d owner %u slots %u busy_now %u attachments %u calls %llu busy %llu denied %llu handoffs %llu handoffs_failed %llu\n",
+		seq_printf(m, "server %s view %d owner %u slots %u busy_now %u attachments %u calls %llu busy %llu denied %llu handoffs %llu handoffs_failed %llu faults %llu\n",
 			   srv->name, srv->view,
 			   from_kuid_munged(&init_user_ns, srv->owner),
 			   srv->nr_slots, st.slots_busy, st.attachments,
 			   st.calls, st.busy, st.denied, st.handoffs,
-			   st.handoffs_failed);
+			   st.handoffs_failed, st.handoff_faults);
 		for (i = 0; i < SKYBRIDGE_MAX_ATTACH; i++) {
 			struct sb_att *att = srv->atts[i];
 

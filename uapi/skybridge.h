@@ -227,7 +227,9 @@ struct sb_call_stats {
 	__u64 handoffs_failed;	/* out: ... that did not complete: the
 				 * server died or the thread left the
 				 * handler (a crash) */
-	__u64 reserved[2];	/* out: zero */
+	__u64 handoff_faults;	/* out: handoffs for a fault (the others
+				 * were for a system call or a dead client) */
+	__u64 reserved[1];	/* out: zero */
 };
 
 /*

@@ -26,8 +26,9 @@ static void usage(FILE *f)
 		"  servers  every registered server: view index, owner uid, slots,\n"
 		"           slots busy now, attachments, the calls, EBUSY and\n"
 		"           EACCES refusals counted by the trampoline, and the\n"
-		"           calls handed off to slot threads (and of those, the\n"
-		"           ones that failed); then each attachment's calls,\n"
+		"           calls handed off to slot threads (of those, the ones\n"
+		"           that failed and the ones a fault caused); then each\n"
+		"           attachment's calls,\n"
 		"           refusals and collected handoffs\n"
 		"  objects  live sessions, servers, connections, attachments, views,\n"
 		"           handoffs\n"
@@ -58,22 +59,23 @@ static int show_servers(void)
 {
 	char line[512], name[80];
 	unsigned int view, owner, slots, busy_now, atts, id, uid;
-	unsigned long long calls, busy, denied, ho, ho_failed;
+	unsigned long long calls, busy, denied, ho, ho_failed, ho_faults;
 	FILE *f = open_file("servers");
 	int n = 0;
 
 	if (!f)
 		return 1;
-	printf("%-24s %5s %6s %5s %5s %5s %12s %10s %10s %10s %8s\n", "SERVER",
-	       "VIEW", "OWNER", "SLOTS", "BUSY", "CONNS", "CALLS", "EBUSY",
-	       "EACCES", "HANDOFFS", "FAILED");
+	printf("%-24s %5s %6s %5s %5s %5s %12s %10s %10s %10s %8s %8s\n",
+	       "SERVER", "VIEW", "OWNER", "SLOTS", "BUSY", "CONNS", "CALLS",
+	       "EBUSY", "EACCES", "HANDOFFS", "FAILED", "FAULTS");
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "server %79s view %u owner %u slots %u busy_now %u attachments %u calls %llu busy %llu denied %llu handoffs %llu handoffs_failed %llu",
+		if (sscanf(line, "server %79s view %u owner %u slots %u busy_now %u attachments %u calls %llu busy %llu denied %llu handoffs %llu handoffs_failed %llu faults %llu",
 			   name, &view, &owner, &slots, &busy_now, &atts,
-			   &calls, &busy, &denied, &ho, &ho_failed) == 11) {
-			printf("%-24s %5u %6u %5u %5u %5u %12llu %10llu %10llu %10llu %8llu\n",
+			   &calls, &busy, &denied, &ho, &ho_failed,
+			   &ho_faults) == 12) {
+			printf("%-24s %5u %6u %5u %5u %5u %12llu %10llu %10llu %10llu %8llu %8llu\n",
 			       name, view, owner, slots, busy_now, atts, calls,
-			       busy, denied, ho, ho_failed);
+			       busy, denied, ho, ho_failed, ho_faults);
 			n++;
 		} else if (sscanf(line, " attachment %u uid %u calls %llu busy %llu handoffs %llu",
 				  &id, &uid, &calls, &busy, &ho) == 5) {

@@ -1224,7 +1224,7 @@ static void busy_test(void)
 			   (unsigned long long)ss.busy);
 		st = sbt_call_raw(cl.c.view, cl.c.id, cl.c.key ^ 1, 0, 0, 0, 0, &v);
 		snprintf(want, sizeof(want),
-			 "server ops view %u owner 0 slots 1 busy_now 0 attachments 1 calls 2 busy 5 denied 1 handoffs 0 handoffs_failed 0",
+			 "server ops view %u owner 0 slots 1 busy_now 0 attachments 1 calls 2 busy 5 denied 1 handoffs 0 handoffs_failed 0 faults 0",
 			 cl.c.view);
 		f = fopen("/sys/kernel/debug/skybridge/servers", "r");
 		while (f && fgets(line, sizeof(line), f) && strncmp(line, "server ops ", 11))
@@ -1409,7 +1409,7 @@ static void handoff_test(void)
 		   "ioctl %d, handoffs %llu (expected %d)", rc,
 		   (unsigned long long)ss.handoffs, N + 3);
 	server_line("ops", line, sizeof(line));
-	snprintf(want, sizeof(want), " handoffs %d handoffs_failed 0", N + 3);
+	snprintf(want, sizeof(want), " handoffs %d handoffs_failed 0 faults 1", N + 3);
 	tap_result(strstr(line, want) != NULL,
 		   "handoff: debugfs counts the server's handoffs",
 		   "line \"%s\", expected \"%s\"", line, want);
