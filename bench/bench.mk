@@ -41,3 +41,22 @@ HOST_TESTS += $(BUILD)/host-tests/bench-skybench
 $(BUILD)/host-tests/bench-skybench: tests/host/lib/bench-skybench.c tests/host/lib/tap.h $(SKYBENCH)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DSKYBENCH='"$(SKYBENCH)"' -o $@ $<
+
+# kvbench: the key-value macro benchmark (bench/kv/), with skybench's
+# measurement helpers.
+KVBENCH := $(BIN)/kvbench
+USER_TARGETS += $(KVBENCH)
+GUEST_PROGS  += $(KVBENCH)
+
+$(BUILD)/bench/kv/%.o: bench/kv/%.c bench/bench.h lib/skybridge.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -I$(SRC)/lib -c -o $@ $<
+
+$(KVBENCH): $(BUILD)/bench/kv/kvbench.o $(BUILD)/bench/measure.o $(SB_LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $(BUILD)/bench/kv/kvbench.o $(BUILD)/bench/measure.o $(SB_LDLIBS)
+
+.PHONY: kvbench-run
+kvbench-run: $(KVBENCH)
+	@mkdir -p $(BENCH_OUT)
+	$(KVBENCH) $(KVBENCH_ARGS) | tee $(BENCH_OUT)/kvbench.txt
