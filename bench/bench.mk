@@ -60,3 +60,9 @@ $(KVBENCH): $(BUILD)/bench/kv/kvbench.o $(BUILD)/bench/measure.o $(SB_LIB_A)
 kvbench-run: $(KVBENCH)
 	@mkdir -p $(BENCH_OUT)
 	$(KVBENCH) $(KVBENCH_ARGS) | tee $(BENCH_OUT)/kvbench.txt
+
+HOST_TESTS += $(BUILD)/host-tests/bench-kvbench
+
+$(BUILD)/host-tests/bench-kvbench: tests/host/lib/bench-kvbench.c tests/host/lib/tap.h $(KVBENCH)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DKVBENCH='"$(KVBENCH)"' -o $@ $<
