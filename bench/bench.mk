@@ -38,7 +38,7 @@ bench-quick: $(SKYBENCH)
 # Host test of skybench's command line and a tiny run (tests/host/run).
 HOST_TESTS += $(BUILD)/host-tests/bench-skybench
 
-$(BUILD)/host-tests/bench-skybench: tests/host/lib/bench-skybench.c tests/host/lib/tap.h $(SKYBENCH)
+$(BUILD)/host-tests/bench-skybench: tests/host/lib/bench-skybench.c tests/host/lib/tap.h tests/host/lib/runcmd.h $(SKYBENCH)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DSKYBENCH='"$(SKYBENCH)"' -o $@ $<
 
@@ -63,6 +63,6 @@ kvbench-run: $(KVBENCH)
 
 HOST_TESTS += $(BUILD)/host-tests/bench-kvbench
 
-$(BUILD)/host-tests/bench-kvbench: tests/host/lib/bench-kvbench.c tests/host/lib/tap.h $(KVBENCH)
+$(BUILD)/host-tests/bench-kvbench: tests/host/lib/bench-kvbench.c tests/host/lib/tap.h tests/host/lib/runcmd.h $(KVBENCH)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DKVBENCH='"$(KVBENCH)"' -o $@ $<

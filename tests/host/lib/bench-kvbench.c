@@ -8,41 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runcmd.h"
 #include "tap.h"
 
 #ifndef KVBENCH
 #error "build with -DKVBENCH=\"path/to/kvbench\""
 #endif
 
-static char out[1 << 16], err[4096];
-
-static void slurp(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	size_t n = 0;
-
-	if (f) {
-		n = fread(buf, 1, len - 1, f);
-		fclose(f);
-	}
-	buf[n] = '\0';
-}
-
 static int run(const char *args)
 {
-	char cmd[1024];
-	int status;
-
-	snprintf(cmd, sizeof(cmd), "%s %s >/tmp/kvbench-test-%d.out 2>/tmp/kvbench-test-%d.err",
-		 KVBENCH, args, (int)getpid(), (int)getpid());
-	status = system(cmd);
-	snprintf(cmd, sizeof(cmd), "/tmp/kvbench-test-%d.out", (int)getpid());
-	slurp(cmd, out, sizeof(out));
-	unlink(cmd);
-	snprintf(cmd, sizeof(cmd), "/tmp/kvbench-test-%d.err", (int)getpid());
-	slurp(cmd, err, sizeof(err));
-	unlink(cmd);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return run_cmd("", KVBENCH, args);
 }
 
 static int count(const char *s, const char *what)

@@ -7,43 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runcmd.h"
 #include "tap.h"
 
 #ifndef SKYBENCH
 #error "build with -DSKYBENCH=\"path/to/skybench\""
 #endif
 
-static char out[1 << 16], err[4096];
-
-static void slurp(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	size_t n = 0;
-
-	if (f) {
-		n = fread(buf, 1, len - 1, f);
-		fclose(f);
-	}
-	buf[n] = '\0';
-}
-
 /* Run skybench with @args (and @env prefix); returns its exit status. */
 static int run(const char *env, const char *args)
 {
-	char cmd[1024];
-	int status;
-
-	snprintf(cmd, sizeof(cmd), "%s %s %s >/tmp/skybench-test-%d.out "
-		 "2>/tmp/skybench-test-%d.err", env, SKYBENCH, args, (int)getpid(),
-		 (int)getpid());
-	status = system(cmd);
-	snprintf(cmd, sizeof(cmd), "/tmp/skybench-test-%d.out", (int)getpid());
-	slurp(cmd, out, sizeof(out));
-	unlink(cmd);
-	snprintf(cmd, sizeof(cmd), "/tmp/skybench-test-%d.err", (int)getpid());
-	slurp(cmd, err, sizeof(err));
-	unlink(cmd);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return run_cmd(env, SKYBENCH, args);
 }
 
 static int lines(const char *s)
