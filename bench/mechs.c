@@ -738,7 +738,8 @@ static void raw_serve(struct chan *ch)
 						 .rseq = s->rseq };
 	}
 	snprintf(r.name, sizeof(r.name), "%s", ch->name);
-	mlockall(MCL_CURRENT | MCL_FUTURE);	/* best effort, as the library */
+	/* No handoff here: the null handler must not fault (best effort). */
+	mlockall(MCL_CURRENT | MCL_FUTURE);
 	if (ioctl(fd, SB_IOC_REGISTER, &r) < 0)
 		raw_fail("SB_IOC_REGISTER", errno);
 	srv_ready(ch);

@@ -17,12 +17,11 @@
  * handler stack; the parked thread's own stack stays its own.  The kernel's
  * trampoline enters vm_entry() on the slot's stack with the slot's FS base,
  * on the *client's* thread and CPU; vm_entry() adapts the call to the
- * sb_handler_t API.  Until the kernel can hand a handler's system calls and
- * page faults to the parked thread, a handler that makes one is aborted
- * (-ECONNABORTED at the caller): hence mlockall() before registering, stacks
- * populated up front, and nothing on the call path that could enter the
- * kernel -- no malloc, no locks, no errno-setting wrappers on the parked
- * threads (they share errno with the handlers running on their TLS).
+ * sb_handler_t API.  A handler's system call or page fault is handed to the
+ * slot's parked thread (SB_REGISTER_HANDOFF; handoff_loop()), which finishes
+ * it natively; the entry itself never enters the kernel, and the parked
+ * threads use no errno-setting wrappers (they share errno with the handlers
+ * running on their TLS).
  *
  * Client.  sb_connect() is SB_IOC_CONNECT plus a mapping of the connection
  * file (the header page and the buffer); a call is one trampoline call with
@@ -411,7 +410,7 @@ static int slots_create(struct vm_server *srv)
 	srv->slots = aligned_alloc(64, n * sizeof(*srv->slots));
 	if (!srv->slots)
 		return -ENOMEM;
-	/* memset also touches the pages vm_entry() writes, before mlockall(). */
+	/* memset also touches the pages vm_entry() writes: no fault there. */
 	memset(srv->slots, 0, n * sizeof(*srv->slots));
 	for (unsigned int i = 0; i < n; i++) {
 		srv->slots[i].srv = srv;
