@@ -259,7 +259,7 @@ bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 		/* The handler's own system call or fault: its server finishes it. */
 		server_root = view->handoff && t.restart &&
 			      !hv_tramp_va(g, t.restart) ?
-			      hv_view_server_root(view, vmcs_readl(GUEST_CR3)) : 0;
+			      hv_view_remap_target(view, hv_guest_root(g)) : 0;
 		if (server_root)
 			rsi = hv_handoff_record(hc, regs, index, t.restart,
 						t.rsp, t.rflags, server_root,

@@ -36,9 +36,14 @@
 #include "hv.h"
 #include "vmx_ops.h"
 
-static u64 root_of(struct hv_global *g, u64 cr3)
+/*
+ * The page-table root of the thread in the guest now: CR3 without PCID
+ * bits, and with PTI the kernel half of the pair (the user half is 4 KiB
+ * above it), so that both halves name one address space.
+ */
+u64 hv_guest_root(struct hv_global *g)
 {
-	u64 root = cr3 & CR3_ADDR_MASK;
+	u64 root = vmcs_readl(GUEST_CR3) & CR3_ADDR_MASK;
 
 	return g->pti ? root & ~BIT_ULL(PAGE_SHIFT) : root;
 }
@@ -139,7 +144,7 @@ static u64 cont_fill(struct hv_global *g, struct hv_cont *c,
 {
 	c->token = siphash_2u64(++g->token_counter, rdtsc(), &g->token_key) | 1;
 	c->kind = HV_CONT_RESUME;
-	c->root = root_of(g, vmcs_readl(GUEST_CR3));
+	c->root = hv_guest_root(g);
 	c->view = index;
 	c->regs = *regs;
 	c->regs.rsp = rsp;
@@ -198,7 +203,7 @@ u64 hv_cont_record(struct hv_cpu *hc, struct hv_regs *regs,
 long hv_cont_resume(struct hv_cpu *hc, struct hv_regs *regs, u64 token)
 {
 	struct hv_global *g = hc->g;
-	u64 root = root_of(g, vmcs_readl(GUEST_CR3));
+	u64 root = hv_guest_root(g);
 	struct hv_cont *c = NULL;
 	struct hv_view *v;
 	unsigned int i;
@@ -388,7 +393,7 @@ long hv_handoff_adopt(struct hv_cpu *hc, struct hv_regs *regs, u64 token,
 		      u64 ret_rsp)
 {
 	struct hv_global *g = hc->g;
-	u64 root = root_of(g, vmcs_readl(GUEST_CR3));
+	u64 root = hv_guest_root(g);
 	struct hv_cont *c = NULL;
 	unsigned int i;
 
@@ -442,7 +447,7 @@ bool hv_handoff_return(struct hv_cpu *hc, struct hv_regs *regs)
 	    vmcs_readl(GUEST_RIP) != g->tramp.handler_ret_va ||
 	    (vmcs_read16(GUEST_CS_SELECTOR) & 3) != 3)
 		return false;
-	root = root_of(g, vmcs_readl(GUEST_CR3));
+	root = hv_guest_root(g);
 	rsp = vmcs_readl(GUEST_RSP);
 	arch_spin_lock(&g->view_lock);
 	for (i = 0; i < HV_NR_CONTS; i++)

@@ -251,7 +251,7 @@ struct hv_view *hv_view_by_eptp(struct hv_global *g, u64 eptp,
 int hv_tramp_protect(struct hv_global *g);
 int hv_landing_build(struct hv_global *g);
 bool hv_view_remaps(struct hv_view *v, u64 root);
-u64 hv_view_server_root(struct hv_view *v, u64 cr3);
+u64 hv_view_remap_target(struct hv_view *v, u64 root);
 int hv_entry_page_add(struct hv_global *g, u64 gpa);
 int hv_identity_set_write(struct hv_global *g, u64 gpa, bool writable);
 
@@ -298,6 +298,7 @@ u64 hv_cont_record(struct hv_cpu *hc, struct hv_regs *regs,
 		   unsigned int index, u64 rip, u64 rsp, u64 rflags,
 		   const struct hv_client *client);
 void hv_xrstor_init(struct hv_global *g);
+u64 hv_guest_root(struct hv_global *g);
 int hv_idt_vector(u64 rip);
 
 /* call.c */

@@ -395,8 +395,8 @@ static long view_remap(struct hv_global *g, u64 index, u64 client, u64 server)
 		return -EINVAL;
 	/* The server this root goes to now: its interrupted calls are handed
 	 * to it when the remap goes (cont.c). */
-	if (!server && hv_view_remaps(v, client) && v->handoff)
-		old = ept_lookup(v->root, client) & PAGE_MASK;
+	if (!server && v->handoff)
+		old = hv_view_remap_target(v, client);
 	for (i = 0; i < root_pages(g) && !err; i++)
 		err = view_edit(v, client + i * PAGE_SIZE, REMAP,
 				(server ?: client) + i * PAGE_SIZE);
@@ -406,21 +406,17 @@ static long view_remap(struct hv_global *g, u64 index, u64 client, u64 server)
 }
 
 /*
- * The server's page-table root that the thread with @cr3 sees in server
- * view @v (the target of its root's remap; with PTI the kernel half), or 0
- * if its root is not remapped there.
+ * The server's page-table root that page-table root @root (hv_guest_root())
+ * is remapped onto in server view @v, or 0 if it is not remapped there.
  */
-u64 hv_view_server_root(struct hv_view *v, u64 cr3)
+u64 hv_view_remap_target(struct hv_view *v, u64 root)
 {
-	u64 root = cr3 & CR3_ADDR_MASK & PAGE_MASK;
 	u64 to;
 
-	if (v->g->pti)
-		root &= ~BIT_ULL(PAGE_SHIFT);
 	if (v->kind != HV_VIEW_KIND_SERVER)
 		return 0;
-	to = ept_lookup(v->root, root) & PAGE_MASK;
-	return to != root ? to : 0;
+	to = ept_lookup(v->root, root);
+	return to == root || to == ~0ULL ? 0 : to & PAGE_MASK;
 }
 
 /* Does view @v map the page-table root @root onto another page? */
