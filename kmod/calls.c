@@ -307,6 +307,17 @@ static void handoff_finish(struct sb_handoff *ho, s64 status, u64 value,
 	wake_up_all(&sb_handoff_wq);
 }
 
+/* The handoff of @token (the RootKernel's tokens are unique), or NULL. */
+static struct sb_handoff *handoff_by_token(u64 token)
+{
+	struct sb_handoff *ho;
+
+	list_for_each_entry(ho, &sb_handoffs, node)
+		if (ho->token == token)
+			return ho;
+	return NULL;
+}
+
 /* The server goes out of service: calls no thread adopted yet fail. */
 static void handoffs_server_gone(struct sb_server *srv)
 {
@@ -490,7 +501,7 @@ static long sb_park(struct sb_session *sess, void __user *arg)
 /* SB_IOC_COMPLETE: the adopted handler returned; its result. */
 static long sb_complete(struct sb_session *sess, void __user *arg)
 {
-	struct sb_handoff *ho, *found = NULL;
+	struct sb_handoff *ho;
 	struct sb_complete c;
 
 	if (copy_from_user(&c, arg, sizeof(c)))
@@ -499,24 +510,24 @@ static long sb_complete(struct sb_session *sess, void __user *arg)
 	    c.reserved[1] || !c.token)
 		return -EINVAL;
 	mutex_lock(&sb_calls_lock);
-	list_for_each_entry(ho, &sb_handoffs, node)
-		if (ho->token == c.token && ho->state == HO_ADOPTED &&
-		    ho->server_mm == sess->mm && ho->slot == c.slot)
-			found = ho;
-	if (found) {
+	ho = handoff_by_token(c.token);
+	if (ho && (ho->state != HO_ADOPTED || ho->server_mm != sess->mm ||
+		   ho->slot != c.slot))
+		ho = NULL;
+	if (ho) {
 		/* Normally gone already (the return ended it); else now. */
 		hv_call(HC_HANDOFF_CANCEL, c.token, 0, 0);
-		handoff_finish(found, c.status, c.value, false);
+		handoff_finish(ho, c.status, c.value, false);
 	}
 	mutex_unlock(&sb_calls_lock);
-	return found ? 0 : -ENOENT;
+	return ho ? 0 : -ENOENT;
 }
 
 /* SB_IOC_WAIT on a connection: the result of a call that was handed off. */
 static long sb_conn_wait(struct sb_conn *conn, void __user *arg)
 {
 	u64 root = root_of_mm(current->mm);
-	struct sb_handoff *ho, *found = NULL;
+	struct sb_handoff *found;
 	struct sb_att *att;
 	struct sb_wait w;
 	long err = 0;
@@ -528,10 +539,10 @@ static long sb_conn_wait(struct sb_conn *conn, void __user *arg)
 		return -EINVAL;
 	mutex_lock(&sb_calls_lock);
 	handoff_dispatch();
-	list_for_each_entry(ho, &sb_handoffs, node)
-		if (ho->token == w.token && ho->client_root == root &&
-		    !ho->orphan && (!ho->srv || ho->srv == conn->srv))
-			found = ho;
+	found = handoff_by_token(w.token);
+	if (found && (found->client_root != root || found->orphan ||
+		      (found->srv && found->srv != conn->srv)))
+		found = NULL;
 	if (!found)
 		err = conn->srv->live ? -ENOENT : -EOWNERDEAD;
 	else if (found->waiting)
