@@ -846,7 +846,7 @@ static long sb_register(struct sb_session *sess, void __user *arg)
 	if (!sb_vmfunc_ok)
 		return -EOPNOTSUPP;
 	err = mappings_ok(sess, r.handler, r.buf_size);
-	err = err ?: sb_scan_exec(current->mm, is_tramp_vma);
+	err = err ?: sb_lockdown(current->mm, is_tramp_vma);
 	if (err)
 		return err;
 	slots = memdup_user(u64_to_user_ptr(r.slots),
@@ -1159,7 +1159,7 @@ static long sb_connect(struct sb_session *sess, void __user *arg)
 	mutex_lock(&sb_calls_lock);
 	err = server_find(c.name) ? 0 : -ENOENT;
 	mutex_unlock(&sb_calls_lock);
-	err = err ?: sb_scan_exec(current->mm, is_tramp_vma);
+	err = err ?: sb_lockdown(current->mm, is_tramp_vma);
 	if (err)
 		return err;
 	mutex_lock(&sb_calls_lock);
@@ -1207,7 +1207,7 @@ static long sb_attach(struct sb_session *sess, void __user *arg)
 		return -EFAULT;
 	if (a.size != sizeof(a) || a.flags || a.reserved[0] || a.reserved[1])
 		return -EINVAL;
-	err = sb_scan_exec(current->mm, is_tramp_vma);
+	err = sb_lockdown(current->mm, is_tramp_vma);
 	if (err)
 		return err;
 	f = fdget(a.conn_fd);

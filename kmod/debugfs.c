@@ -6,6 +6,8 @@
  *   state         "cpu N: vmx|native, launch T TSC ticks" per online CPU
  *   version       RootKernel version, major.minor
  *   exits         one line per CPU and exit reason with a non-zero count
+ *   lockdown      "locked N" (processes under the exec-memory lockdown) and
+ *                 one "KIND N" line per kind of refusal (kmod/lockdown.c)
  *   probe_hidden  (test_hooks=1 only) reading it tries to read RootKernel
  *                 memory from the guest kernel; expected: -EFAULT, and the
  *                 RootKernel logs the EPT violation
@@ -52,6 +54,13 @@ static int state_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(state);
+
+static int lockdown_show(struct seq_file *m, void *v)
+{
+	sb_lockdown_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(lockdown);
 
 static int objects_show(struct seq_file *m, void *v)
 {
@@ -185,6 +194,7 @@ int sb_debugfs_init(void)
 	debugfs_create_file("exits", 0444, sb_debugfs, NULL, &exits_fops);
 	debugfs_create_file("objects", 0444, sb_debugfs, NULL, &objects_fops);
 	debugfs_create_file("servers", 0400, sb_debugfs, NULL, &servers_fops);
+	debugfs_create_file("lockdown", 0444, sb_debugfs, NULL, &lockdown_fops);
 	if (sb_test_hooks)
 		debugfs_create_file("probe_hidden", 0400, sb_debugfs, NULL,
 				    &probe_hidden_fops);

@@ -52,6 +52,11 @@ static const struct file_operations sb_dev_fops = {
 	.llseek		= noop_llseek,
 };
 
+bool sb_is_dev_file(struct file *file)
+{
+	return file->f_op == &sb_dev_fops;
+}
+
 /*
  * World read/write, like /dev/kvm: clients and servers are unprivileged
  * processes; what each may do is decided per ioctl, not by the node's mode.
@@ -70,9 +75,12 @@ static int __init skybridge_init(void)
 	err = sb_calls_init();
 	if (err)
 		return err;
-	err = hv_init(sb_tramp());
+	err = sb_lockdown_init();
 	if (err)
 		goto free_calls;
+	err = hv_init(sb_tramp());
+	if (err)
+		goto unhook;
 	err = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "skybridge/hv:online",
 				sb_cpu_online, hv_cpu_down);
 	if (err < 0) {
@@ -95,6 +103,8 @@ devirtualize:
 	cpuhp_remove_state(sb_cpuhp_state);
 free_hv:
 	hv_exit();
+unhook:
+	sb_lockdown_exit();
 free_calls:
 	sb_calls_exit();
 	return err;
@@ -108,6 +118,7 @@ static void __exit skybridge_exit(void)
 	cpuhp_remove_state(sb_cpuhp_state);
 	hv_exit();
 	sb_views_free();
+	sb_lockdown_exit();
 	sb_calls_exit();
 	pr_info("unloaded: every CPU runs natively again\n");
 }

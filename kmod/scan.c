@@ -9,16 +9,18 @@
  * the sequence, including sequences that straddle two pages; one hit
  * refuses the registration with ENOEXEC and logs the mapping and offset.
  *
- * This covers what the process has mapped at that moment.  Executable
- * memory gained afterwards (mmap/mprotect with PROT_EXEC, writes to mapped
- * files, ptrace) is not checked yet (docs/design.md, "Not built yet").
+ * This covers what the process has mapped at that moment.  What it maps
+ * executable afterwards is checked by lockdown.c, which reads the file
+ * range with sb_scan_file() before the mapping exists.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/dcache.h>
+#include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 
 #include "skybridge.h"
@@ -127,5 +129,71 @@ int sb_scan_exec(struct mm_struct *mm,
 			break;
 	}
 	mmap_read_unlock(mm);
+	return err;
+}
+
+/**
+ * sb_scan_file() - search a file range for VMFUNC before it is mapped
+ * @file: the file, open for reading, whose writers are already denied
+ * @pos: first byte of the range
+ * @len: length of the range; bytes past the end of the file are zeroes
+ *	 in a mapping, so they cannot hold the sequence
+ *
+ * Reads through the page cache, which is what a mapping shows.
+ *
+ * Return: 0, -ENOEXEC after logging the file and offset, -EIO if the file
+ * cannot be read, -ENOMEM, or -EINTR on a fatal signal.
+ */
+int sb_scan_file(struct file *file, loff_t pos, loff_t len)
+{
+	loff_t end, at = pos;
+	u8 tail[2] = { 0xff, 0xff };
+	int err = 0;
+	u8 *buf;
+
+	if (pos < 0 || len <= 0)
+		return 0;
+	end = pos > LLONG_MAX - len ? LLONG_MAX : pos + len;
+	end = min(end, i_size_read(file_inode(file)));
+	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	while (at < end) {
+		size_t got = 0;
+		ssize_t n = 0;
+		long hit;
+
+		while (got < PAGE_SIZE && at + (loff_t)got < end) {
+			loff_t off = at + got;
+
+			n = kernel_read(file, buf + got, PAGE_SIZE - got, &off);
+			if (n <= 0)
+				break;
+			got += n;
+		}
+		if (n < 0 || !got) {
+			pr_warn_ratelimited("%s[%d]: cannot read %pD at 0x%llx (%zd): executable mapping refused\n",
+					    current->comm, task_pid_nr(current),
+					    file, at, n);
+			err = -EIO;
+			break;
+		}
+		memset(buf + got, 0, PAGE_SIZE - got);
+		hit = scan_page(buf, tail);
+		if (hit != (long)PAGE_SIZE && at + hit < end) {
+			pr_warn_ratelimited("%s[%d]: VMFUNC bytes at offset 0x%llx of %pD: executable mapping refused\n",
+					    current->comm, task_pid_nr(current),
+					    at + hit, file);
+			err = -ENOEXEC;
+			break;
+		}
+		at += got;
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	kfree(buf);
 	return err;
 }

@@ -37,6 +37,13 @@ const struct hv_tramp *sb_tramp(void);
 struct mm_struct;
 int sb_scan_exec(struct mm_struct *mm,
 		 bool (*skip)(struct vm_area_struct *vma));
+int sb_scan_file(struct file *file, loff_t pos, loff_t len);
+int sb_lockdown(struct mm_struct *mm,
+		bool (*skip)(struct vm_area_struct *vma));
+int sb_lockdown_init(void);
+void sb_lockdown_exit(void);
+void sb_lockdown_show(struct seq_file *m);
+bool sb_is_dev_file(struct file *file);
 void sb_views_debugfs(struct dentry *dir);
 void sb_views_exit(void);
 void sb_views_free(void);

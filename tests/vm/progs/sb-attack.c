@@ -20,10 +20,11 @@
  *                client: handlers must run on the client's stack
  *  unregistered  a process without a session executes VMFUNC 0..520 in its
  *                own code while a legit client calls
- *  raw-client    an attached client executes VMFUNC into its server's view
- *                from its own code (needs the exec-memory lockdown)
- *  raw-server    a handler executes VMFUNC to the plain view from its own
- *                code (needs the exec-memory lockdown)
+ *  raw-client    an attached client tries to make a page with VMFUNC
+ *                executable, to execute VMFUNC into its server's view from
+ *                its own code (refused by the exec-memory lockdown)
+ *  raw-server    a server whose handler would execute VMFUNC to the plain
+ *                view from its own code (refused at registration)
  */
 #include <errno.h>
 #include <sched.h>
@@ -1273,14 +1274,15 @@ static void attack_raw_client(void)
 	{
 		int64_t s = sbt_call(&v.c, OP_CHECK, 0, 0, 0, &val);
 
-		tap_todo(s == 0 && res->stage >= 2,
-			   "raw-client: an attached client's own VMFUNC(server view) cannot write server memory",
-			   "exec-memory lockdown (issue 8)",
-			   "NOT BLOCKED: the client executed VMFUNC(%u) in its own code, ran the server's code at the next address in the server's address space and changed %lld canary word(s) of the server (no key checked; needs the exec-memory lockdown)",
-			   v.c.view, (long long)s);
-		if (res->stage < 2)
-			printf("# raw-client: refused before the attack (%lld)\n",
-			       (long long)res->status);
+		const char *name = "raw-client: an attached client cannot make a page with VMFUNC executable (lockdown: EACCES), and the server's memory is untouched";
+
+		if (res->stage >= 2)
+			tap_result(0, name, "NOT BLOCKED: the client made its VMFUNC page executable, executed VMFUNC(%u) in its own code; canary check %lld",
+				   v.c.view, (long long)s);
+		else
+			tap_result(s == 0 && res->stage == 1 && res->status == -EACCES,
+				   name, "stage %d, refused with %lld, canary check %lld",
+				   res->stage, (long long)res->status, (long long)s);
 	}
 	{
 		uint64_t v2;
@@ -1317,9 +1319,8 @@ static void attack_raw_server(void)
 	r = evil_call(&s, 0, why, sizeof(why), &st);
 	printf("# raw-server: status %lld, client word %llx\n", (long long)st,
 	       (unsigned long long)pwned);
-	tap_todo(r == 0, "raw-server: a handler's own VMFUNC(0) cannot reach the client",
-		 "exec-memory lockdown (issue 8)",
-		   "NOT BLOCKED: the handler executed VMFUNC(0) in its own code; the next instruction ran in the client's address space (plain view, client CR3) and %s (needs the exec-memory lockdown)",
+	tap_result(r == 0, "raw-server: a handler's own VMFUNC(0) cannot reach the client",
+		   "NOT BLOCKED: a server with VMFUNC in its own code registered; the handler executed VMFUNC(0); the next instruction ran in the client's address space (plain view, client CR3) and %s",
 		   why);
 	server_down(&s, "raw-server");
 }
