@@ -143,10 +143,21 @@ struct sb_slot_desc {
 };
 
 /*
- * SB_IOC_REGISTER, SB_IOC_CONNECT and SB_IOC_ATTACH first read every
- * executable mapping of the calling process but the trampoline and fail
- * with ENOEXEC if one holds the VMFUNC bytes 0F 01 D4 (the kernel log names
- * the mapping and offset; sb-rewrite removes them from binaries).
+ * SB_IOC_REGISTER, SB_IOC_CONNECT and SB_IOC_ATTACH first check the
+ * calling process's executable memory and lock it (the exec-memory
+ * lockdown, docs/design.md section 6); each fails with
+ *   EACCES   a mapping is writable and executable, an executable mapping
+ *            is not of a regular file (a memfd, SysV shm, a device), or a
+ *            thread has the READ_IMPLIES_EXEC personality;
+ *   ETXTBSY  a file mapped executable is open for writing;
+ *   ENOEXEC  an executable mapping but the trampoline holds the VMFUNC
+ *            bytes 0F 01 D4 (sb-rewrite removes them from binaries).
+ * The kernel log names the mapping and offset.  After the first success the
+ * process stays locked until it exits or execs: PROT_EXEC for anonymous
+ * memory, W+X, memfds and files open for writing fail with EACCES or
+ * ETXTBSY, a file range holding VMFUNC with ENOEXEC, ptrace and
+ * /proc/PID/mem writes into it with EIO, and its executable files cannot be
+ * opened for writing (ETXTBSY) by anyone.
  */
 
 /* SB_IOC_REGISTER: make the calling process a server. */
