@@ -75,17 +75,18 @@ static int __init skybridge_init(void)
 	err = sb_calls_init();
 	if (err)
 		return err;
-	err = sb_lockdown_init();
-	if (err)
-		goto free_calls;
+	/* First: it names a RootKernel that is already running. */
 	err = hv_init(sb_tramp());
 	if (err)
-		goto unhook;
+		goto free_calls;
+	err = sb_lockdown_init();
+	if (err)
+		goto free_hv;
 	err = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "skybridge/hv:online",
 				sb_cpu_online, hv_cpu_down);
 	if (err < 0) {
 		pr_err("late launch failed: %d\n", err);
-		goto free_hv;
+		goto unhook;
 	}
 	sb_cpuhp_state = err;
 
@@ -101,10 +102,10 @@ static int __init skybridge_init(void)
 
 devirtualize:
 	cpuhp_remove_state(sb_cpuhp_state);
-free_hv:
-	hv_exit();
 unhook:
 	sb_lockdown_exit();
+free_hv:
+	hv_exit();
 free_calls:
 	sb_calls_exit();
 	return err;
