@@ -691,8 +691,10 @@ static bool thread_reads_exec(void)
  *
  * Applies the rules to what @mm has now and from now on, then scans its
  * executable memory.  On success the mm stays locked until it dies, even
- * if the registration fails later for another reason.  On failure the mm
- * is unlocked again, unless an earlier check locked it.
+ * if the registration fails later for another reason, and later calls
+ * return at once: every executable byte it gained since was checked when
+ * it was mapped.  On failure the mm is unlocked again, unless an earlier
+ * check locked it.
  *
  * Return: 0; -EACCES for a W+X mapping or READ_IMPLIES_EXEC; -ETXTBSY if
  * a file mapped executable is open for writing; sb_scan_exec()'s errors.
@@ -710,6 +712,9 @@ int sb_lockdown(struct mm_struct *mm, bool (*skip)(struct vm_area_struct *vma))
 	l = lock_get(mm);
 	if (IS_ERR(l))
 		return PTR_ERR(l);
+	/* Locked by an earlier success: the rules kept it clean since. */
+	if (READ_ONCE(l->kept))
+		return 0;
 	if (mmap_write_lock_killable(mm))
 		return -EINTR;
 	mutex_lock(&l->mutex);

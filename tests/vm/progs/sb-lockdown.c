@@ -258,6 +258,18 @@ static void registration(struct sbt_conn *c)
 		   "%s", strerror(-st));
 	if (st)
 		exit(tap_exit());
+	{
+		struct sbt_conn c2;
+		uint64_t t0 = __rdtsc();
+
+		st = sbt_connect(fd, victim, &c2);
+		printf("# measure lockdown: a second connect, already locked (no scan): %llu ticks\n",
+		       (unsigned long long)(__rdtsc() - t0));
+		tap_result(st == 0, "a second connect of the locked process works",
+			   "%s", strerror(-st));
+		if (!st)
+			close(c2.fd);
+	}
 }
 
 /* ---- 2. mmap and mprotect ------------------------------------------- */
