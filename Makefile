@@ -6,7 +6,8 @@
 #   make deps         install everything a Debian 12 machine needs (as root)
 #   make check        host tests, then the in-guest suite on 1 and 2 vCPUs
 #   make demo         the main job: the benchmarks in the emulated machine
-#   make bench        the benchmarks on this host (kernel IPC + fallback)
+#   make bench        the benchmarks on this host (kernel IPC + fallback, and
+#                     the trampoline's path with its VMFUNCs as NOPs)
 #   make C=1          build the module under sparse (C=2: every file)
 #   make sparse       C=2 build that fails on any sparse warning
 #   make lab          the lab's own module build, against the guest's headers
@@ -131,7 +132,7 @@ vm-churn: deps lab
 vm-bench: deps
 	@sh scripts/demo.sh $(BENCH_ARGS)
 
-bench: bench-run
+bench: bench-run trampath-run
 
 clean:
 	-$(if $(wildcard $(KDIR)/Makefile),$(MAKE) -C $(KDIR) M=$(SRC) clean)

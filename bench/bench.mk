@@ -66,3 +66,31 @@ HOST_TESTS += $(BUILD)/host-tests/bench-kvbench
 $(BUILD)/host-tests/bench-kvbench: tests/host/lib/bench-kvbench.c tests/host/lib/tap.h tests/host/lib/runcmd.h $(KVBENCH)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DKVBENCH='"$(KVBENCH)"' -o $@ $<
+
+# trampath: the trampoline's own path on this host, each VMFUNC replaced by
+# a NOP (bench/trampath/trampath.c), and its refusals checked (-s).
+TRAMPATH := $(BIN)/trampath
+USER_TARGETS += $(TRAMPATH)
+
+$(BUILD)/bench/trampath/tramp_host.o: bench/trampath/tramp_host.S kmod/tramp.S kmod/tramp.h uapi/skybridge.h hv/hypercall.h
+	@mkdir -p $(@D)
+	$(CC) -D__ASSEMBLY__ -I$(SRC) -c -o $@ $<
+
+$(BUILD)/bench/trampath/trampath.o: bench/trampath/trampath.c bench/bench.h lib/sb_tramp.h kmod/tramp.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -I$(SRC)/lib -I$(SRC)/bench -c -o $@ $<
+
+$(TRAMPATH): $(BUILD)/bench/trampath/trampath.o $(BUILD)/bench/trampath/tramp_host.o $(BUILD)/bench/measure.o
+	$(CC) $(CFLAGS) -o $@ $^
+
+.PHONY: trampath-run
+trampath-run: $(TRAMPATH)
+	@mkdir -p $(BENCH_OUT)
+	$(TRAMPATH) $(TRAMPATH_ARGS) | tee $(BENCH_OUT)/trampath.txt
+
+HOST_TESTS += $(BUILD)/host-tests/bench-trampath
+
+$(BUILD)/host-tests/bench-trampath: tests/host/lib/bench-trampath.sh $(TRAMPATH)
+	@mkdir -p $(@D)
+	sed 's|@TRAMPATH@|$(TRAMPATH)|' $< >$@
+	chmod +x $@

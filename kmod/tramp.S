@@ -28,7 +28,16 @@
 #include "tramp.h"
 
 #define INFO(field)	sb_tramp_start + SBT_INFO + (field)(%rip)
+#ifdef SB_TRAMP_HOST_NOP
+/*
+ * bench/trampath: the same code as ordinary user memory on a host without
+ * VT-x, each VMFUNC replaced by a 3-byte NOP (nopl (%rax)), so that the
+ * path around the address-space switches can be timed in real cycles.
+ */
+#define VMFUNC		.byte 0x0f, 0x1f, 0x00
+#else
 #define VMFUNC		.byte 0x0f, 0x01, 0xd4
+#endif
 
 	.section .rodata.skybridge_tramp, "a"
 	.balign SBT_PAGE

@@ -372,6 +372,48 @@ static void mappings(void)
 	close(fd);
 
 	/*
+	 * Another process's shared writable mapping of a file (its fd closed
+	 * already): its file stays open for writing, so ETXTBSY.
+	 */
+	{
+		int up[2], down[2], st2;
+		pid_t pid;
+		char ch;
+
+		if (pipe(up) || pipe(down))
+			up[0] = up[1] = down[0] = down[1] = -1;
+		fflush(stdout);
+		pid = fork();
+		if (pid == 0) {
+			int w = open("/tmp/lk-clean4.bin", O_RDWR);
+			void *m = w < 0 ? MAP_FAILED :
+				  mmap(NULL, PG, PROT_READ | PROT_WRITE,
+				       MAP_SHARED, w, 0);
+
+			close(w);
+			if (write(up[1], m == MAP_FAILED ? "f" : "r", 1) != 1 ||
+			    read(down[0], &ch, 1) != 1)
+				_exit(1);
+			_exit(0);
+		}
+		e = read(up[0], &ch, 1) == 1 && ch == 'r' ? 0 : -1;
+		fd = open("/tmp/lk-clean4.bin", O_RDONLY);
+		if (!e)
+			e = try_mmap(PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0, PG);
+		tap_result(e == ETXTBSY,
+			   "mmap(PROT_EXEC) of a file another process maps shared and writable: ETXTBSY",
+			   "%s", e < 0 ? "child setup failed" : strerror(e));
+		close(fd);
+		if (write(down[1], "x", 1) != 1)
+			kill(pid, SIGKILL);
+		waitpid(pid, &st2, 0);
+		close(up[0]);
+		close(up[1]);
+		close(down[0]);
+		close(down[1]);
+	}
+
+	/*
 	 * memfd: its own fd writes without being counted in i_writecount, so
 	 * denying writers cannot work; refused, sealed or not.
 	 */
@@ -615,6 +657,7 @@ int main(int argc, char **argv)
 	if (make_file("/tmp/lk-clean.bin", 2, -1) < 0 ||
 	    make_file("/tmp/lk-clean2.bin", 1, -1) < 0 ||
 	    make_file("/tmp/lk-clean3.bin", 1, -1) < 0 ||
+	    make_file("/tmp/lk-clean4.bin", 1, -1) < 0 ||
 	    make_file("/tmp/lk-srv.bin", 1, -1) < 0 ||
 	    make_file("/tmp/lk-dirty.bin", 2, PG - 1) < 0 ||
 	    make_file("/tmp/lk-tail.bin", 4, 3 * PG + 100) < 0 || server_up()) {
