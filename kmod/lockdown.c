@@ -525,6 +525,7 @@ struct sb_hook {
 	void *orig_ptr;			/* where to store the original */
 	unsigned long addr;
 	struct ftrace_ops ops;
+	bool filtered;			/* ops holds a filter hash */
 	bool registered;
 };
 
@@ -576,11 +577,11 @@ static void hooks_remove(void)
 	for (i = ARRAY_SIZE(sb_hooks) - 1; i >= 0; i--) {
 		struct sb_hook *h = &sb_hooks[i];
 
-		if (!h->registered)
-			continue;
-		unregister_ftrace_function(&h->ops);
-		ftrace_set_filter_ip(&h->ops, h->addr, 1, 0);
-		h->registered = false;
+		if (h->registered)
+			unregister_ftrace_function(&h->ops);
+		if (h->registered || h->filtered)
+			ftrace_free_filter(&h->ops);
+		h->registered = h->filtered = false;
 	}
 	/*
 	 * A task may have been redirected and not yet have counted itself in
@@ -613,6 +614,7 @@ static int hooks_install(void)
 #ifndef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
 		h->ops.flags |= FTRACE_OPS_FL_SAVE_REGS;
 #endif
+		h->filtered = true;	/* even a failed call may leave a hash */
 		err = ftrace_set_filter_ip(&h->ops, h->addr, 0, 0);
 		if (err) {
 			pr_err("lockdown: cannot trace %s: %d\n", h->name, err);
@@ -620,7 +622,6 @@ static int hooks_install(void)
 		}
 		err = register_ftrace_function(&h->ops);
 		if (err) {
-			ftrace_set_filter_ip(&h->ops, h->addr, 1, 0);
 			pr_err("lockdown: cannot redirect %s: %d (another IPMODIFY user, such as a live patch?)\n",
 			       h->name, err);
 			goto fail;
