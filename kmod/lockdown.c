@@ -524,9 +524,6 @@ struct sb_hook {
 	void *wrapper;
 	void *orig_ptr;			/* where to store the original */
 	unsigned long addr;
-	struct ftrace_ops ops;
-	bool filtered;			/* ops holds a filter hash */
-	bool registered;
 };
 
 #define HOOK(sym, w, o) { .name = sym, .wrapper = w, .orig_ptr = &o }
@@ -544,23 +541,40 @@ static struct sb_hook sb_hooks[] = {
 };
 
 /*
- * Runs at the entry of a hooked function, preemption off.  The call from
- * the wrapper itself (parent in this module) goes on into the original.
+ * One ftrace_ops for every hooked function: one code patch and one
+ * trampoline at load, one RCU-tasks wait at unload.
+ */
+static struct ftrace_ops sb_hook_ops;
+static bool sb_hooks_filtered, sb_hooks_registered;
+
+/*
+ * Runs at the entry of a hooked function (@ip: its address), preemption
+ * off.  The call from the wrapper itself (parent in this module) goes on
+ * into the original.
  */
 static void notrace sb_ftrace_thunk(unsigned long ip, unsigned long parent_ip,
 				    struct ftrace_ops *ops,
 				    struct ftrace_regs *fregs)
 {
-	struct sb_hook *h = container_of(ops, struct sb_hook, ops);
+	size_t i;
 
-	if (!within_module(parent_ip, THIS_MODULE))
-		ftrace_instruction_pointer_set(fregs, (unsigned long)h->wrapper);
+	if (within_module(parent_ip, THIS_MODULE))
+		return;
+	for (i = 0; i < ARRAY_SIZE(sb_hooks); i++)
+		if (sb_hooks[i].addr == ip) {
+			ftrace_instruction_pointer_set(fregs,
+					(unsigned long)sb_hooks[i].wrapper);
+			return;
+		}
 }
 
-/* kallsyms_lookup_name() is not exported; a kprobe resolves names. */
+/*
+ * kallsyms_lookup_name() is not exported; a kprobe resolves names.  It is
+ * registered disabled, so nothing is patched: only the address is wanted.
+ */
 static unsigned long symbol_addr(const char *name)
 {
-	struct kprobe kp = { .symbol_name = name };
+	struct kprobe kp = { .symbol_name = name, .flags = KPROBE_FLAG_DISABLED };
 	unsigned long addr;
 
 	if (register_kprobe(&kp) < 0)
@@ -572,28 +586,25 @@ static unsigned long symbol_addr(const char *name)
 
 static void hooks_remove(void)
 {
-	int i;
-
-	for (i = ARRAY_SIZE(sb_hooks) - 1; i >= 0; i--) {
-		struct sb_hook *h = &sb_hooks[i];
-
-		if (h->registered)
-			unregister_ftrace_function(&h->ops);
-		if (h->registered || h->filtered)
-			ftrace_free_filter(&h->ops);
-		h->registered = h->filtered = false;
-	}
+	if (sb_hooks_registered)
+		unregister_ftrace_function(&sb_hook_ops);
+	if (sb_hooks_filtered)
+		ftrace_free_filter(&sb_hook_ops);
+	sb_hooks_registered = sb_hooks_filtered = false;
 	/*
 	 * A task may have been redirected and not yet have counted itself in
-	 * hook_enter(): after an RCU-tasks grace period every such task has
-	 * passed a voluntary switch, which the wrapper does only after it.
+	 * hook_enter().  unregister_ftrace_function() of an ops in module
+	 * memory (dynamic) waits for an RCU-tasks grace period on a
+	 * preemptible kernel (ftrace_shutdown(), kernel/trace/ftrace.c), after
+	 * which every such task has passed a voluntary switch, which the
+	 * wrapper makes only after counting itself.  Then the count drains.
 	 */
-	synchronize_rcu_tasks();
 	wait_var_event(&sb_hooks_inflight, !atomic_read(&sb_hooks_inflight));
 }
 
 static int hooks_install(void)
 {
+	unsigned long ips[ARRAY_SIZE(sb_hooks)];
 	size_t i;
 	int err;
 
@@ -604,30 +615,30 @@ static int hooks_install(void)
 		if (!h->addr) {
 			pr_err("lockdown: kernel function %s not found\n",
 			       h->name);
-			err = -ENOENT;
-			goto fail;
+			return -ENOENT;
 		}
 		/* The original runs past the ftrace site, unredirected. */
 		*(unsigned long *)h->orig_ptr = h->addr;
-		h->ops.func = sb_ftrace_thunk;
-		h->ops.flags = FTRACE_OPS_FL_IPMODIFY | FTRACE_OPS_FL_PERMANENT;
-#ifndef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
-		h->ops.flags |= FTRACE_OPS_FL_SAVE_REGS;
-#endif
-		h->filtered = true;	/* even a failed call may leave a hash */
-		err = ftrace_set_filter_ip(&h->ops, h->addr, 0, 0);
-		if (err) {
-			pr_err("lockdown: cannot trace %s: %d\n", h->name, err);
-			goto fail;
-		}
-		err = register_ftrace_function(&h->ops);
-		if (err) {
-			pr_err("lockdown: cannot redirect %s: %d (another IPMODIFY user, such as a live patch?)\n",
-			       h->name, err);
-			goto fail;
-		}
-		h->registered = true;
+		ips[i] = h->addr;
 	}
+	sb_hook_ops.func = sb_ftrace_thunk;
+	sb_hook_ops.flags = FTRACE_OPS_FL_IPMODIFY | FTRACE_OPS_FL_PERMANENT;
+#ifndef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
+	sb_hook_ops.flags |= FTRACE_OPS_FL_SAVE_REGS;
+#endif
+	sb_hooks_filtered = true;	/* even a failed call may leave a hash */
+	err = ftrace_set_filter_ips(&sb_hook_ops, ips, ARRAY_SIZE(ips), 0, 0);
+	if (err) {
+		pr_err("lockdown: cannot trace the hooked functions: %d\n", err);
+		goto fail;
+	}
+	err = register_ftrace_function(&sb_hook_ops);
+	if (err) {
+		pr_err("lockdown: cannot redirect the hooked functions: %d (another IPMODIFY user, such as a live patch?)\n",
+		       err);
+		goto fail;
+	}
+	sb_hooks_registered = true;
 	return 0;
 fail:
 	hooks_remove();
