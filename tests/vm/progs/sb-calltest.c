@@ -25,7 +25,7 @@
  *           3 ms during long calls (2+ CPUs).
  * limits:   per-user limits (module loaded with max_servers_per_user=2
  *           max_attachments_per_user=3): EDQUOT, other users apart.
- * kill:     the server killed during a 2 s call: the call fails within 1 s,
+ * kill:     the server killed during a 10 s call: the call fails within 5 s,
  *           the next call fails at once with EPIPE.
  * busy:     one slot held by a 300 ms call: other calls meanwhile get
  *           EBUSY at once; the slot serves again afterwards.
@@ -1159,13 +1159,15 @@ static void *spinner_main(void *p)
 }
 
 /*
- * Server death mid-call: a call spinning 2 s in the handler when the server
- * is killed fails long before the 2 s are up; later calls fail at once.
+ * Server death mid-call: a call spinning 10 s in the handler when the
+ * server is killed fails long before the 10 s are up; later calls fail at
+ * once.  The bound is 5 s: on 2 vCPUs the server's exit itself has taken up
+ * to 1.9 s (5.7 M to 96 M ticks over the runs so far), on 1 vCPU about 0.1 s.
  */
 static void kill_test(void)
 {
 	struct client cl;
-	struct spinner s = { .ms = 2000 };
+	struct spinner s = { .ms = 10000 };
 	pthread_t t;
 	uint64_t v, t0, t1;
 	int64_t st;
@@ -1184,8 +1186,8 @@ static void kill_test(void)
 	t1 = __rdtsc() - t0;
 	st = s.st;
 	/* The guest clock: 50 M ticks per second. */
-	tap_result(st == -ESTALE && t1 < 50000000ull,
-		   "kill: a call in flight when its server is killed fails with ESTALE within 1 s",
+	tap_result(st == -ESTALE && t1 < 250000000ull,
+		   "kill: a call in flight when its server is killed fails with ESTALE within 5 s (the handler spins 10 s)",
 		   "status %lld after %llu ticks", (long long)st,
 		   (unsigned long long)t1);
 	printf("# kill: the call in flight ended with %s %llu ticks after the kill\n",
