@@ -39,6 +39,7 @@
 #define PG 4096
 
 static const char *victim = "lk-victim";
+static const char *dirty_prog = "sb-lkdirty";	/* argv[1] overrides */
 static volatile unsigned char vm_bytes[3] = { 0x0f, 0x01, 0xd4 };
 static volatile uint64_t server_word = 0x5ca1ab1e;	/* its data */
 
@@ -175,7 +176,6 @@ static int server_up(void)
 
 static void registration(struct sbt_conn *c)
 {
-	char *dirty = getenv("LK_DIRTY");
 	char cmd[512];
 	int st, fd;
 	pid_t pid;
@@ -230,16 +230,14 @@ static void registration(struct sbt_conn *c)
 		   "child status 0x%x", st);
 
 	/* The rewriter makes a refused binary acceptable. */
-	if (!dirty)
-		dirty = "sb-lkdirty";
-	snprintf(cmd, sizeof(cmd), "%s %s", dirty, victim);
+	snprintf(cmd, sizeof(cmd), "%s %s", dirty_prog, victim);
 	st = system(cmd);
 	tap_result(WIFEXITED(st) && WEXITSTATUS(st) == ENOEXEC,
 		   "registration: a client with VMFUNC bytes in its code is refused (ENOEXEC)",
 		   "status 0x%x", st);
 	snprintf(cmd, sizeof(cmd),
 		 "sb-rewrite \"$(command -v %s)\" /tmp/lk-rewritten >/dev/null && /tmp/lk-rewritten %s",
-		 dirty, victim);
+		 dirty_prog, victim);
 	st = system(cmd);
 	tap_result(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 		   "registration: the same client connects after sb-rewrite",
@@ -490,7 +488,7 @@ static int mem_write(pid_t pid, uint64_t addr, const void *b, size_t n)
 	return e;
 }
 
-static void writes(struct sbt_conn *c)
+static void writes(void)
 {
 	uint64_t text = (uint64_t)add, word = (uint64_t)&server_word;
 	unsigned char before[3], now[3];
@@ -598,7 +596,6 @@ static void writes(struct sbt_conn *c)
 				   "userfaultfd UFFDIO_COPY in an unlocked process: works",
 				   "child status 0x%x", st);
 	}
-	(void)c;
 }
 
 /* ---- 4. ordinary programs keep working ------------------------------ */
@@ -645,7 +642,7 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc > 1)
-		setenv("LK_DIRTY", argv[1], 1);
+		dirty_prog = argv[1];
 	before = lock_count();
 	{
 		int err;
@@ -672,7 +669,7 @@ int main(int argc, char **argv)
 	tap_result(lock_count() >= before + 2, "debugfs counts the locked processes",
 		   "before %d, now %d", before, lock_count());
 	mappings();
-	writes(&c);
+	writes();
 	ordinary(&c);
 
 	close(srv_stop);
