@@ -219,6 +219,27 @@ static bool classify(struct hv_cpu *hc, struct hv_regs *regs, bool nmi,
 	return true;
 }
 
+/*
+ * The thread goes back to its client in the plain view: nothing of the
+ * server's state reaches the client or Linux.  The caller sets RIP, RSP
+ * and RFLAGS.
+ */
+static void to_client(struct hv_cpu *hc, struct hv_regs *regs,
+		      const struct hv_client *client, u64 rdi, u64 rsi,
+		      u64 token)
+{
+	struct hv_global *g = hc->g;
+
+	hv_xrstor_init(g);
+	memset(regs, 0, sizeof(*regs));
+	regs->rdi = rdi;
+	regs->rsi = rsi;
+	regs->r12 = token;
+	vmcs_write64(EPT_POINTER, g->eptp);
+	vmcs_writel(GUEST_FS_BASE, client->fs_base);
+	vmcs_writel(GUEST_GS_BASE, client->gs_base);
+}
+
 /**
  * hv_call_trap() - a kernel entry, NMI or fault in a server or landing view
  * @view: the view the CPU is in (EPT_POINTER still selects it)
@@ -272,16 +293,7 @@ bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 		}
 	}
 
-	/* Nothing of the server's state reaches the client or Linux. */
-	hv_xrstor_init(g);
-	memset(regs, 0, sizeof(*regs));
-	regs->rdi = rdi;
-	regs->rsi = rsi;
-	regs->r12 = token;
-	vmcs_write64(EPT_POINTER, g->eptp);
-	vmcs_writel(GUEST_FS_BASE, client.fs_base);
-	vmcs_writel(GUEST_GS_BASE, client.gs_base);
-
+	to_client(hc, regs, &client, rdi, rsi, token);
 	if (t.frame) {
 		/* Linux handles the interrupt, then returns to @target. */
 		regs->rsp = vmcs_readl(GUEST_RSP);
@@ -292,5 +304,39 @@ bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 		set_user_state(target, client.rsp, t.rflags);
 		regs->rsp = client.rsp;
 	}
+	return true;
+}
+
+/**
+ * hv_call_plain_fetch() - an instruction fetch the plain view refused: is
+ * it a VMFUNC to the plain view from a trampoline site?
+ *
+ * T1 and T2 do not execute in the plain view, so a thread that executes
+ * the VMFUNC at the end of T0 or T1 with index 0 fetches their first byte
+ * there.  From a client that is its own business, but a handler can do it
+ * too (T0 and T1 execute in server views): then the thread is back in the
+ * client's address space with the server's registers, and a #GP would
+ * make Linux write a signal frame where the server's RSP points.  So the
+ * call ends as an abandoned one: to T3 with -EFAULT, nothing of the
+ * server's state kept.
+ *
+ * Return: true if so and handled; false otherwise (the caller injects #GP).
+ */
+bool hv_call_plain_fetch(struct hv_cpu *hc, struct hv_regs *regs)
+{
+	struct hv_global *g = hc->g;
+	u64 rip = vmcs_readl(GUEST_RIP);
+	struct hv_client client;
+
+	if (!g->tramp.code_va || (vmcs_read16(GUEST_CS_SELECTOR) & 3) != 3 ||
+	    (rip != g->tramp.code_va + PAGE_SIZE &&
+	     rip != g->tramp.code_va + 2 * PAGE_SIZE) ||
+	    !hv_call_client(hc, &client))
+		return false;
+	hc->stats.call_aborts++;
+	to_client(hc, regs, &client, -EFAULT, 0, 0);
+	set_user_state(g->tramp.return_va, client.rsp,
+		       vmcs_readl(GUEST_RFLAGS));
+	regs->rsp = client.rsp;
 	return true;
 }

@@ -285,6 +285,9 @@ static int exit_handle_ept_violation(struct hv_cpu *hc, struct hv_regs *regs)
 	/* An adopted handler returning to T1 (cont.c, "handoff"). */
 	if ((qual & EPT_QUAL_FETCH) && hv_handoff_return(hc, regs))
 		return EXIT_RESUME;
+	/* A VMFUNC to the plain view at a trampoline site (call.c). */
+	if ((qual & EPT_QUAL_FETCH) && hv_call_plain_fetch(hc, regs))
+		return EXIT_RESUME;
 	/* A write to a loaded IDT, or a stale translation (guard.c). */
 	if (qual & EPT_QUAL_WRITE) {
 		switch (hv_guard_ept_write(hc, gpa)) {

@@ -84,8 +84,13 @@ struct hv_cpu {
 };
 
 enum hv_view_state { HV_VIEW_FREE, HV_VIEW_LIVE, HV_VIEW_DYING };
+/*
+ * LANDING is the one landing view (index 1: T2 returns to the plain view);
+ * RETURN is a server view's own landing view, at the server view's index
+ * + 1, with the same remaps (T2 returns into the server view: chains).
+ */
 enum hv_view_kind { HV_VIEW_KIND_TEST, HV_VIEW_KIND_SERVER,
-		    HV_VIEW_KIND_LANDING };
+		    HV_VIEW_KIND_LANDING, HV_VIEW_KIND_RETURN };
 
 /*
  * The direct-call trampoline, as the module hands it to hv_init(): its four
@@ -304,6 +309,7 @@ int hv_idt_vector(u64 rip);
 /* call.c */
 bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 		  struct hv_view *view, unsigned int index, bool nmi);
+bool hv_call_plain_fetch(struct hv_cpu *hc, struct hv_regs *regs);
 bool hv_call_client(struct hv_cpu *hc, struct hv_client *c);
 bool hv_call_set_slot(struct hv_cpu *hc, const struct hv_client *c);
 

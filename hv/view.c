@@ -4,7 +4,10 @@
  *
  * View index 0 is the plain view (the identity EPT).  Index 1 is reserved
  * for the landing view; 2-511 are created and destroyed through CPL-0
- * hypercalls.  A view starts as a clone of the identity EPT that shares all
+ * hypercalls.  A server view comes in a pair: the server view at an even
+ * index and its return view at the next (the landing view of calls made
+ * from inside the server's handlers, docs/design.md "Chains"); the pair is
+ * created, remapped, flushed and freed as one.  A view starts as a clone of the identity EPT that shares all
  * of its tables; a per-page change (clear execute, remap one 4 KiB page)
  * copies only the tables on the path to that page, from a pool of hidden
  * pages set aside at init.  Unused list entries are zero, so a VMFUNC to
@@ -111,6 +114,34 @@ static bool gpa_usable(struct hv_global *g, u64 gpa)
 	       gpa < (1ULL << g->caps.phys_bits);
 }
 
+/*
+ * Make @v a landing view of @kind: the plain view's mappings (the
+ * RootKernel's memory already hidden) with T2 the only executable page.
+ * The kernel entry pages are thus not executable there either.
+ */
+static int landing_init(struct hv_global *g, struct hv_view *v,
+			enum hv_view_kind kind)
+{
+	const struct ept_ops ops = { view_alloc, view_owns, v };
+	int err;
+
+	v->g = g;
+	v->kind = kind;
+	v->handoff = false;
+	v->root = view_alloc(v);
+	if (!v->root)
+		return -ENOMEM;
+	memcpy(v->root, g->ept_root, PAGE_SIZE);
+	err = ept_exec_only(v->root, g->tramp.code_pa[2], &ops);
+	if (err) {
+		view_release(v);
+		return err;
+	}
+	v->eptp = ept_make_eptp(v->root);
+	v->state = HV_VIEW_LIVE;
+	return 0;
+}
+
 static long view_create(struct hv_global *g, u64 index, u64 from, u64 to,
 			enum hv_view_kind kind)
 {
@@ -120,6 +151,8 @@ static long view_create(struct hv_global *g, u64 index, u64 from, u64 to,
 
 	if (index < HV_VIEW_FIRST || index >= HV_NR_VIEWS)
 		return -EINVAL;
+	if (kind == HV_VIEW_KIND_SERVER && (index & 1))
+		return -EINVAL;	/* its return view is index + 1 */
 	if (from && (!gpa_usable(g, from) || !gpa_usable(g, to)))
 		return -EINVAL;
 	if (!g->nr_entry_pages)
@@ -127,7 +160,8 @@ static long view_create(struct hv_global *g, u64 index, u64 from, u64 to,
 	if (kind == HV_VIEW_KIND_SERVER && !g->tramp.code_pa[0])
 		return -ENODEV;
 	v = &g->views[index];
-	if (v->state != HV_VIEW_FREE)
+	if (v->state != HV_VIEW_FREE ||
+	    (kind == HV_VIEW_KIND_SERVER && v[1].state != HV_VIEW_FREE))
 		return -EBUSY;
 
 	v->g = g;
@@ -141,21 +175,35 @@ static long view_create(struct hv_global *g, u64 index, u64 from, u64 to,
 		err = view_edit(v, g->entry_pages[i], CLEAR_EXEC, 0);
 	if (!err && from)
 		err = view_edit(v, from, REMAP, to);
-	/* A server view executes the trampoline's T1 only (tramp.h). */
+	/*
+	 * A server view executes the trampoline's T0, T1 and T3, not T2
+	 * (tramp.h): a handler may call another server (T0) and get its
+	 * result back (T3).
+	 */
 	if (!err && kind == HV_VIEW_KIND_SERVER) {
 		for (i = 0; i < ARRAY_SIZE(g->tramp.code_pa) && !err; i++)
 			err = view_edit(v, g->tramp.code_pa[i],
-					i == 1 ? SET_EXEC : CLEAR_EXEC, 0);
+					i == 2 ? CLEAR_EXEC : SET_EXEC, 0);
 	}
+	if (!err && kind == HV_VIEW_KIND_SERVER)
+		err = landing_init(g, &v[1], HV_VIEW_KIND_RETURN);
 	if (err) {
 		view_release(v);
 		return err;
 	}
 	v->eptp = ept_make_eptp(v->root);
 	v->state = HV_VIEW_LIVE;
-	/* Publish last: a VMFUNC may use the entry from now on. */
+	/* Publish last: a VMFUNC may use the entries from now on. */
+	if (kind == HV_VIEW_KIND_SERVER)
+		WRITE_ONCE(g->eptp_list[index + 1], v[1].eptp);
 	WRITE_ONCE(g->eptp_list[index], v->eptp);
 	return 0;
+}
+
+/* A server view's return view, or NULL (for any other kind). */
+static struct hv_view *return_of(struct hv_view *v)
+{
+	return v->kind == HV_VIEW_KIND_SERVER ? v + 1 : NULL;
 }
 
 /* The view at @index if it is in @state, else an ERR_PTR. */
@@ -166,6 +214,9 @@ static struct hv_view *view_in_state(struct hv_global *g, u64 index,
 		return ERR_PTR(-EINVAL);
 	if (g->views[index].state != state)
 		return ERR_PTR(-ENOENT);
+	/* A return view goes with its server view, never on its own. */
+	if (g->views[index].kind == HV_VIEW_KIND_RETURN)
+		return ERR_PTR(-EINVAL);
 	return &g->views[index];
 }
 
@@ -178,6 +229,10 @@ static long view_invalidate(struct hv_global *g, u64 index)
 	WRITE_ONCE(g->eptp_list[index], 0);
 	v->state = HV_VIEW_DYING;
 	bitmap_zero(hv_view_flushed(g, index), g->nr_cpus);
+	if (return_of(v)) {
+		WRITE_ONCE(g->eptp_list[index + 1], 0);
+		v[1].state = HV_VIEW_DYING;
+	}
 	return 0;
 }
 
@@ -191,7 +246,8 @@ static long view_flush(struct hv_cpu *hc, u64 index)
 		v = view_in_state(g, index, HV_VIEW_LIVE);
 	if (IS_ERR(v))
 		return PTR_ERR(v);
-	if (vmx_invept(VMX_EPT_EXTENT_CONTEXT, v->eptp))
+	if (vmx_invept(VMX_EPT_EXTENT_CONTEXT, v->eptp) ||
+	    (return_of(v) && vmx_invept(VMX_EPT_EXTENT_CONTEXT, v[1].eptp)))
 		return -EIO;
 	set_bit(hc->cpu, hv_view_flushed(g, index));
 	return 0;
@@ -209,6 +265,10 @@ static long view_free(struct hv_global *g, u64 index)
 		    !test_bit(cpu, hv_view_flushed(g, index)))
 			return -EBUSY;
 	hv_cont_drop_view(g, index);
+	if (return_of(v)) {
+		hv_cont_drop_view(g, index + 1);
+		view_release(v + 1);
+	}
 	view_release(v);
 	return 0;
 }
@@ -397,11 +457,22 @@ static long view_remap(struct hv_global *g, u64 index, u64 client, u64 server)
 	 * to it when the remap goes (cont.c). */
 	if (!server && v->handoff)
 		old = hv_view_remap_target(v, client);
-	for (i = 0; i < root_pages(g) && !err; i++)
-		err = view_edit(v, client + i * PAGE_SIZE, REMAP,
-				(server ?: client) + i * PAGE_SIZE);
-	if (!server && hv_cont_drop_root(g, index, client, old))
-		hv_handoff_notify();
+	for (i = 0; i < root_pages(g) && !err; i++) {
+		u64 to = (server ?: client) + i * PAGE_SIZE;
+
+		err = view_edit(v, client + i * PAGE_SIZE, REMAP, to);
+		/* The return view shows the same address spaces. */
+		if (!err)
+			err = view_edit(v + 1, client + i * PAGE_SIZE, REMAP, to);
+	}
+	if (!server) {
+		bool handed = hv_cont_drop_root(g, index, client, old);
+
+		/* Nothing of the server runs in a return view: no handoff. */
+		hv_cont_drop_root(g, index + 1, client, 0);
+		if (handed)
+			hv_handoff_notify();
+	}
 	return err;
 }
 
@@ -413,7 +484,7 @@ u64 hv_view_remap_target(struct hv_view *v, u64 root)
 {
 	u64 to;
 
-	if (v->kind != HV_VIEW_KIND_SERVER)
+	if (v->kind != HV_VIEW_KIND_SERVER && v->kind != HV_VIEW_KIND_RETURN)
 		return 0;
 	to = ept_lookup(v->root, root);
 	return to == root || to == ~0ULL ? 0 : to & PAGE_MASK;
@@ -422,7 +493,8 @@ u64 hv_view_remap_target(struct hv_view *v, u64 root)
 /* Does view @v map the page-table root @root onto another page? */
 bool hv_view_remaps(struct hv_view *v, u64 root)
 {
-	return v->kind == HV_VIEW_KIND_SERVER && ept_lookup(v->root, root) != root;
+	return (v->kind == HV_VIEW_KIND_SERVER || v->kind == HV_VIEW_KIND_RETURN) &&
+	       ept_lookup(v->root, root) != root;
 }
 
 /**
@@ -448,22 +520,13 @@ int hv_tramp_protect(struct hv_global *g)
 int hv_landing_build(struct hv_global *g)
 {
 	struct hv_view *v = &g->views[HV_VIEW_LANDING];
-	const struct ept_ops ops = { view_alloc, view_owns, v };
 	int err;
 
 	if (!g->tramp.code_pa[0])
 		return 0;
-	v->g = g;
-	v->kind = HV_VIEW_KIND_LANDING;
-	v->root = view_alloc(v);
-	if (!v->root)
-		return -ENOMEM;
-	memcpy(v->root, g->ept_root, PAGE_SIZE);
-	err = ept_exec_only(v->root, g->tramp.code_pa[2], &ops);
+	err = landing_init(g, v, HV_VIEW_KIND_LANDING);
 	if (err)
 		return err;
-	v->eptp = ept_make_eptp(v->root);
-	v->state = HV_VIEW_LIVE;
 	g->eptp_list[HV_VIEW_LANDING] = v->eptp;
 	return 0;
 }

@@ -24,6 +24,12 @@
  *    then the remap, then flushes the view on every CPU.  The remap
  *    refers to roots that stay allocated: each session holds a reference
  *    (mmgrab) on its mm, so a root is never freed while remapped.
+ *  - a handler may call another server (a chain A -> B -> C), on A's
+ *    thread, so C's view also remaps A's root: each view remaps the roots
+ *    of every process that can be running when it is entered, its clients
+ *    and, transitively, the clients of those clients that are servers
+ *    (remaps_sync()).  Reaching a view is not authority: a call into C
+ *    still needs a key of C's, and only B holds the one it was given.
  *
  * One mutex (sb_calls_lock) orders every registry change; the call path
  * takes no lock at all.
@@ -189,6 +195,9 @@ struct sb_server {
 	u64 gone_calls, gone_busy;	/* counts of detached attachments */
 	bool handoff;			/* SB_REGISTER_HANDOFF */
 	struct sb_handoff *ho[SKYBRIDGE_MAX_SLOTS];	/* per slot */
+	u64 *remapped;			/* roots remapped in its view now */
+	unsigned int nr_remapped, max_remapped;
+	unsigned long reach_gen;	/* remaps_sync()'s visit mark */
 	unsigned long ho_queued;	/* slots whose handoff awaits a thread */
 	u64 handoffs, handoffs_failed, handoff_faults;
 };
@@ -487,7 +496,8 @@ static long sb_park(struct sb_session *sess, void __user *arg)
 		ho->state = HO_ADOPTED;
 		clear_bit(p.slot, &srv->ho_queued);
 		p.token = ho->token;
-		p.ret_rsp = slot_u64(srv, p.slot, SBI_SLOT_STACK) - 16;
+		p.ret_rsp = slot_u64(srv, p.slot, SBI_SLOT_STACK) -
+			    SBS_HANDLER_RSP;
 	} else {
 		err = -EINTR;		/* cannot happen: let the thread retry */
 	}
@@ -622,6 +632,7 @@ static void server_release(struct kref *ref)
 	}
 	if (srv->charged)
 		user_uncharge(srv->owner, true);
+	kfree(srv->remapped);
 	kfree(srv);
 	atomic_dec(&sb_nr_servers);
 }
@@ -631,12 +642,164 @@ static void server_put(struct sb_server *srv)
 	kref_put(&srv->ref, server_release);
 }
 
-/* Remove one attachment's key, remap and buffer (sb_calls_lock held). */
+/* --- remaps: who can run in a server's view ------------------------------ */
+
+static bool roots_has(const u64 *roots, unsigned int n, u64 root)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (roots[i] == root)
+			return true;
+	return false;
+}
+
+/* Append @root to the array at @roots (@n used, @max allocated). */
+static int roots_add(u64 **roots, unsigned int *n, unsigned int *max,
+		     u64 root)
+{
+	if (*n == *max) {
+		unsigned int grow = *max ? 2 * *max : 16;
+		u64 *p = krealloc_array(*roots, grow, sizeof(u64), GFP_KERNEL);
+
+		if (!p)
+			return -ENOMEM;
+		*roots = p;
+		*max = grow;
+	}
+	(*roots)[(*n)++] = root;
+	return 0;
+}
+
+static unsigned long sb_reach_gen;
+
+/*
+ * The roots that may be running when @target's view is entered: those of
+ * its clients, and of the clients of every client that is a live server,
+ * transitively (breadth first: the graph may have cycles, and the kernel
+ * stack is no place for its depth).  @target's own root is left out: in
+ * its own view it is its own address space already.
+ */
+static int reach_collect(struct sb_server *target, u64 **roots,
+			 unsigned int *n, unsigned int *max)
+{
+	unsigned int head = 0, tail = 0, cap = atomic_read(&sb_nr_views) + 1;
+	struct sb_server **queue;
+	int err = 0;
+
+	queue = kmalloc_array(cap, sizeof(*queue), GFP_KERNEL);
+	if (!queue)
+		return -ENOMEM;
+	sb_reach_gen++;
+	target->reach_gen = sb_reach_gen;
+	queue[tail++] = target;
+	while (head < tail && !err) {
+		struct sb_server *srv = queue[head++];
+		unsigned int i;
+
+		for (i = 0; i < SKYBRIDGE_MAX_ATTACH && !err; i++) {
+			struct sb_att *att = srv->atts[i];
+			struct sb_server *via;
+
+			if (!att)
+				continue;
+			if (att->root != target->root &&
+			    !roots_has(*roots, *n, att->root))
+				err = roots_add(roots, n, max, att->root);
+			via = att->sess->server;
+			if (via && via->live && via->reach_gen != sb_reach_gen &&
+			    tail < cap) {
+				via->reach_gen = sb_reach_gen;
+				queue[tail++] = via;
+			}
+		}
+	}
+	kfree(queue);
+	return err;
+}
+
+/*
+ * Make @srv's view remap exactly the @n roots at @want onto its root:
+ * removals first, then additions, then one flush on every CPU
+ * (sb_calls_lock held).
+ */
+static int remaps_apply(struct sb_server *srv, const u64 *want, unsigned int n)
+{
+	bool changed = false;
+	unsigned int i = 0;
+	int err = 0;
+	long ret;
+
+	while (i < srv->nr_remapped) {
+		u64 root = srv->remapped[i];
+
+		if (roots_has(want, n, root)) {
+			i++;
+			continue;
+		}
+		ret = hv_call(HC_VIEW_REMAP, srv->view, root, 0);
+		if (ret)
+			pr_err("view %d: cannot remove a remap: %ld\n",
+			       srv->view, ret);
+		srv->remapped[i] = srv->remapped[--srv->nr_remapped];
+		changed = true;
+	}
+	for (i = 0; i < n && !err; i++) {
+		if (roots_has(srv->remapped, srv->nr_remapped, want[i]))
+			continue;
+		err = roots_add(&srv->remapped, &srv->nr_remapped,
+				&srv->max_remapped, want[i]);
+		if (err)
+			break;
+		ret = hv_call(HC_VIEW_REMAP, srv->view, want[i], srv->root);
+		changed = true;
+		if (ret) {
+			/* Half made (the view or its return view): undo. */
+			hv_call(HC_VIEW_REMAP, srv->view, want[i], 0);
+			srv->nr_remapped--;
+			err = ret;
+		}
+	}
+	if (changed)
+		sb_view_flush(srv->view);
+	return err;
+}
+
+/**
+ * remaps_sync() - bring every live server's remaps up to date, after an
+ * attachment or a server came or went (sb_calls_lock held)
+ *
+ * Return: 0, or the first error (-ENOMEM: memory or EPT tables); a caller
+ * that added something then takes it away and syncs again.
+ */
+static int remaps_sync(void)
+{
+	struct sb_server *srv;
+	int ret = 0;
+
+	list_for_each_entry(srv, &sb_servers, node) {
+		unsigned int n = 0, max = 0;
+		u64 *want = NULL;
+		int err;
+
+		err = reach_collect(srv, &want, &n, &max);
+		if (!err)
+			err = remaps_apply(srv, want, n);
+		kfree(want);
+		if (err && !ret)
+			ret = err;
+	}
+	return ret;
+}
+
+/*
+ * Remove one attachment's key and buffer (sb_calls_lock held).  The
+ * caller then runs remaps_sync(), which takes the remaps that are no
+ * longer needed away.
+ */
 static void att_detach(struct sb_att *att)
 {
 	struct sb_server *srv = att->srv;
-	unsigned int i;
-	bool shared = false;
 
 	srv->atts[att->id] = NULL;
 	if (srv->live) {
@@ -644,17 +807,6 @@ static void att_detach(struct sb_att *att)
 		srv->gone_calls += xchg(count_u64(srv->sess, SBN_CALLS, att->id), 0);
 		srv->gone_busy += xchg(count_u64(srv->sess, SBN_BUSY, att->id), 0);
 		buf_update(srv, att->conn, att->id, false);
-	}
-	for (i = 0; i < SKYBRIDGE_MAX_ATTACH; i++)
-		if (srv->atts[i] && srv->atts[i]->root == att->root)
-			shared = true;
-	if (!shared) {
-		long ret = hv_call(HC_VIEW_REMAP, srv->view, att->root, 0);
-
-		if (ret)
-			pr_err("view %d: cannot remove a remap: %ld\n",
-			       srv->view, ret);
-		sb_view_flush(srv->view);
 	}
 	list_del(&att->conn_node);
 	user_uncharge(att->uid, false);
@@ -686,6 +838,8 @@ static void server_kill(struct sb_server *srv)
 	for (i = 0; i < SKYBRIDGE_MAX_ATTACH; i++)
 		if (srv->atts[i])
 			att_detach(srv->atts[i]);
+	remaps_apply(srv, NULL, 0);
+	remaps_sync();		/* what was reachable through it */
 	WRITE_ONCE(*(u32 *)info_u64(srv->sess, SBI_VIEW), 0);
 	handoffs_server_gone(srv);
 	srv->live = false;
@@ -1079,19 +1233,13 @@ static int att_create(struct sb_session *sess, struct sb_conn *conn,
 		*key = get_random_u64();
 	} while (!*key);
 
-	ret = hv_call(HC_VIEW_REMAP, srv->view, att->root, srv->root);
-	if (ret) {
-		user_uncharge(att->uid, false);
-		kfree(att);
-		return ret;
-	}
-	sb_view_flush(srv->view);
 	atomic_inc(&sb_nr_atts);
 	srv->atts[i] = att;
 	list_add(&att->conn_node, &conn->atts);
-	ret = buf_update(srv, conn, i, true);
+	ret = remaps_sync() ?: buf_update(srv, conn, i, true);
 	if (ret) {
 		att_detach(att);
+		remaps_sync();
 		return ret;
 	}
 	WRITE_ONCE(*count_u64(srv->sess, SBN_CALLS, i), 0);
@@ -1186,6 +1334,7 @@ static long sb_connect(struct sb_session *sess, void __user *arg)
 	if (fd < 0) {
 		mutex_lock(&sb_calls_lock);
 		att_detach(list_first_entry(&conn->atts, struct sb_att, conn_node));
+		remaps_sync();
 		mutex_unlock(&sb_calls_lock);
 		conn_free(conn);
 		return fd;
@@ -1326,6 +1475,7 @@ static int sb_conn_flush(struct file *file, fl_owner_t id)
 	list_for_each_entry_safe(att, tmp, &conn->atts, conn_node)
 		if (att->sess->mm == current->mm)
 			att_detach(att);
+	remaps_sync();
 	mutex_unlock(&sb_calls_lock);
 	return 0;
 }
@@ -1338,6 +1488,7 @@ static int sb_conn_release(struct inode *inode, struct file *file)
 	mutex_lock(&sb_calls_lock);
 	list_for_each_entry_safe(att, tmp, &conn->atts, conn_node)
 		att_detach(att);
+	remaps_sync();
 	mutex_unlock(&sb_calls_lock);
 	conn_free(conn);
 	return 0;
@@ -1451,6 +1602,7 @@ int sb_dev_release(struct inode *inode, struct file *file)
 		for (i = 0; i < SKYBRIDGE_MAX_ATTACH; i++)
 			if (s->atts[i] && s->atts[i]->sess == sess)
 				att_detach(s->atts[i]);
+	remaps_sync();
 	handoffs_session_gone(sess);
 	mutex_unlock(&sb_calls_lock);
 	if (srv)
@@ -1575,7 +1727,9 @@ static long sb_info(void __user *arg)
 		     (boot_cpu_has(X86_FEATURE_PTI) ? SB_INFO_PTI : 0);
 	info.nr_cpus = nr_cpu_ids;
 	info.tramp_base = SB_TRAMP_BASE;
-	info.views_free = HV_NR_VIEWS - HV_VIEW_FIRST - atomic_read(&sb_nr_views);
+	/* In servers: each takes a pair (its view and its return view). */
+	info.views_free = (HV_NR_VIEWS - HV_VIEW_FIRST) / 2 -
+			  atomic_read(&sb_nr_views);
 	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
 }
 

@@ -19,6 +19,17 @@
  *           clear every register but the two results, VMFUNC(L).
  *   T2 (L)  load RSP from this CPU's slot (never from a register), VMFUNC(P).
  *   T3 (P)  pop the client's frame and return.
+ *
+ * A call from inside a handler of server B (a chain; RAX = SB_CALL_NESTED)
+ * runs T0 in B's view SB and returns through B's return view RB = SB + 1:
+ *   T0 (SB) save the frame on the handler's stack, record RSP and a fresh
+ *           nonce in the slot's nest record (tramp.h), pass the nonce, the
+ *           nest id (slot + 1) and RB to T1, VMFUNC(S).
+ *   T1 (S)  as above; the result goes to RB instead of L, with the nonce.
+ *   T2 (RB) RB's index is the one VMFUNC entered (ECX), not a claim; the
+ *           nest record of the slot must hold the nonce, which is then
+ *           spent; load RSP from it, VMFUNC(SB).
+ *   T3 (SB) pop the handler's frame and return into the handler.
  * Interrupts, exceptions and system calls in S or L trap to the RootKernel
  * (hv/call.c), which sends the thread to T3 or to the resume stub.
  */
@@ -66,9 +77,11 @@ sb_tramp_start:
 	mov	%r9d, %ecx		/* VMFUNC leaf 0, EPTP index: the server */
 	xor	%ebx, %ebx
 	xor	%ebp, %ebp
-	xor	%r13d, %r13d
+	xor	%r13d, %r13d		/* nest id: none */
 	xor	%r14d, %r14d
 	xor	%r15d, %r15d
+	testb	$1, (%rsp)
+	jnz	t0_nested
 	jmp	t0_arm
 
 	.long	SBT_RSEQ_SIG
@@ -93,6 +106,47 @@ t0_no_rseq:
 	xor	%esi, %esi
 	jmp	t3_return
 
+	/*
+	 * A handler calls another server: no rseq and no per-CPU slot (the
+	 * thread may move between CPUs before the call returns).  The
+	 * frame's RSP and the call's nonce go to the nest record at the top
+	 * of the handler's slot stack, where T2 in this server's return
+	 * view finds them.
+	 */
+t0_nested:
+	mov	(%rsp), %r12
+	shr	$1, %r12		/* the handler's slot */
+	cmp	$SKYBRIDGE_MAX_SLOTS, %r12
+	jae	t0_bad_nested
+	lea	(%r12, %r12, 2), %r12
+	lea	INFO(SBI_SLOTS), %rax
+	mov	SBI_SLOT_STACK(%rax, %r12, 8), %r12	/* its stack top */
+	mov	$16, %r13d		/* RDRAND may fail transiently */
+1:	rdrand	%rax
+	jnc	2f
+	test	%rax, %rax		/* 0 means "no call outstanding" */
+	jnz	3f
+2:	dec	%r13d
+	jnz	1b
+	mov	$-EAGAIN, %rdi
+	xor	%esi, %esi
+	jmp	t3_return
+3:	mov	%rsp, -SBS_NEST_RSP(%r12)
+	mov	%rax, -SBS_NEST_NONCE(%r12)
+	mov	%rax, %r12		/* the nonce, to T1 */
+	mov	(%rsp), %r13
+	shr	$1, %r13
+	inc	%r13			/* nest id: slot + 1 */
+	mov	INFO(SBI_VIEW), %r14d
+	inc	%r14d			/* this server's return view */
+	xor	%eax, %eax
+	jmp	t0_vmfunc
+
+t0_bad_nested:
+	mov	$-EINVAL, %rdi
+	xor	%esi, %esi
+	jmp	t3_return
+
 	/* struct rseq_cs: the critical section runs through the VMFUNC. */
 	.balign	32
 t0_rseq_cs:
@@ -106,7 +160,25 @@ t0_vmfunc:
 	VMFUNC
 
 /* ---- T1: server side, the server's view ------------------------------- */
-	cmp	INFO(SBI_VIEW), %ecx	/* landing check: am I in my view? */
+	/*
+	 * Where the result goes: the landing view, or for a call from a
+	 * handler (nest id in R13) that handler's return view, an odd index
+	 * 3-511 (R14), with the nonce (R12), which T2 there checks.
+	 */
+	mov	$HV_VIEW_LANDING, %r15d
+	test	%r13, %r13
+	jz	1f
+	cmp	$HV_NR_VIEWS, %r14
+	jae	3f
+	cmp	$HV_VIEW_FIRST, %r14
+	jb	3f
+	test	$1, %r14b
+	jz	3f
+	mov	%r14d, %r15d
+	jmp	1f
+3:	xor	%r12d, %r12d		/* not a return view: an ordinary call */
+	xor	%r13d, %r13d
+1:	cmp	INFO(SBI_VIEW), %ecx	/* landing check: am I in my view? */
 	jne	t1_not_attached
 	cmp	$SKYBRIDGE_MAX_ATTACH, %rdi
 	jae	t1_denied
@@ -131,14 +203,21 @@ t1_claim:
 	lea	INFO(SBI_SLOTS), %rbp
 	lea	(%rbp, %rax, 8), %rbp
 	mov	SBI_SLOT_STACK(%rbp), %rsp
+	sub	$SBS_RESERVED, %rsp	/* the slot's nest record */
+	movq	$0, (%rsp)		/* no call of an earlier handler returns here */
 	mov	SBI_SLOT_FS(%rbp), %rax
 	wrfsbase %rax
 	mov	SBI_SLOT_RSEQ(%rbp), %rax
 	test	%rax, %rax
 	jz	1f
 	movl	$-1, 4(%rax)		/* rseq->cpu_id: not this thread's CPU */
-1:	push	%rbx
-	push	%rbx
+1:	mov	%r13, %rax		/* slot | landing << 8 | nest id << 24 */
+	shl	$16, %rax
+	or	%r15, %rax
+	shl	$8, %rax
+	or	%rbx, %rax
+	push	%rax
+	push	%r12			/* the caller's nonce */
 	mov	%r10, %rcx
 	call	*INFO(SBI_HANDLER)
 	/*
@@ -148,13 +227,22 @@ t1_claim:
 	 */
 	.globl	sb_tramp_t1_ret
 sb_tramp_t1_ret:
+	pop	%r12
 	pop	%rbx
-	pop	%rbx
+	mov	%rbx, %r13
+	shr	$24, %r13
+	mov	%rbx, %rcx
+	shr	$8, %rcx
+	movzwl	%cx, %ecx
+	and	$(SKYBRIDGE_MAX_SLOTS - 1), %ebx
 	lock btr %rbx, INFO(SBI_BUSY)
 	mov	%rax, %rdi		/* status */
 	mov	%rdx, %rsi		/* value */
 t1_leave:
-	/* Nothing of the server's registers reaches the client. */
+	/*
+	 * Nothing of the server's registers reaches the client: all but the
+	 * results, and the landing view (ECX), nonce (R12) and nest id (R13).
+	 */
 	mov	$SBT_XCLEAR_MASK, %eax
 	xor	%edx, %edx
 	xrstor64 sb_xinit(%rip)
@@ -165,11 +253,8 @@ t1_leave:
 	xor	%r9d, %r9d
 	xor	%r10d, %r10d
 	xor	%r11d, %r11d
-	xor	%r12d, %r12d
-	xor	%r13d, %r13d
 	xor	%r14d, %r14d
 	xor	%r15d, %r15d
-	mov	$HV_VIEW_LANDING, %ecx
 	jmp	t1_vmfunc
 
 t1_not_attached:
@@ -184,6 +269,7 @@ t1_busy:
 	lock incq SBN_BUSY(%rax, %rdi, 8)	/* id checked with the key */
 	mov	$-EBUSY, %rdi
 2:	xor	%esi, %esi
+	mov	%r15d, %ecx
 	jmp	t1_leave
 
 	.org	SBT_VMFUNC_SITE(SBT_T1), 0xcc
@@ -191,6 +277,8 @@ t1_vmfunc:
 	VMFUNC
 
 /* ---- T2: client return tail, landing view ----------------------------- */
+	cmp	$HV_VIEW_LANDING, %ecx	/* ECX: the view VMFUNC entered */
+	jne	t2_nested
 	rdtscp				/* ECX = TSC_AUX: this CPU */
 	and	$(SKYBRIDGE_MAX_CPUS - 1), %ecx
 	shl	$SBT_CPU_SHIFT, %ecx
@@ -209,6 +297,43 @@ t1_vmfunc:
 	xor	%ecx, %ecx
 	xor	%edx, %edx
 	jmp	t2_vmfunc
+
+	/*
+	 * A return view (ECX odd, 3-511): the result of a call a handler of
+	 * the server whose view is ECX - 1 made.  This is that server's
+	 * address space; the slot's nest record must hold the call's nonce.
+	 */
+t2_nested:
+	lea	-1(%r13), %rax		/* nest id - 1: the slot */
+	cmp	$SKYBRIDGE_MAX_SLOTS, %rax
+	jae	t2_refuse
+	test	%r12, %r12
+	jz	t2_refuse
+	lea	(%rax, %rax, 2), %rax
+	lea	INFO(SBI_SLOTS), %rdx
+	mov	SBI_SLOT_STACK(%rdx, %rax, 8), %rdx	/* its stack top */
+	cmp	-SBS_NEST_NONCE(%rdx), %r12
+	jne	t2_refuse
+	movq	$0, -SBS_NEST_NONCE(%rdx)	/* spent */
+	mov	-SBS_NEST_RSP(%rdx), %rsp
+	mov	SBF_FS(%rsp), %rax
+	wrfsbase %rax
+	mov	SBF_GS(%rsp), %rax
+	wrgsbase %rax
+	dec	%ecx			/* the server's view */
+	xor	%eax, %eax
+	xor	%edx, %edx
+	xor	%r12d, %r12d
+	xor	%r13d, %r13d
+	jmp	t2_vmfunc
+
+	/*
+	 * Not a call this server is waiting for (a forged or replayed
+	 * return): the exception ends the call at its first client, with
+	 * EFAULT (hv/call.c).
+	 */
+t2_refuse:
+	ud2
 
 	.org	SBT_VMFUNC_SITE(SBT_T2), 0xcc
 t2_vmfunc:

@@ -6,10 +6,10 @@
  *
  * The user mapping, at SB_TRAMP_BASE in every process that uses skybridge:
  *
- *   +0x0000 T0  client entry              executable in the plain view only
+ *   +0x0000 T0  client entry              executable in the plain and server views
  *   +0x1000 T1  server side               executable in server views only
- *   +0x2000 T2  client return tail        executable in the landing view only
- *   +0x3000 T3  client return, resume     executable in the plain view only
+ *   +0x2000 T2  client return tail        executable in landing and return views only
+ *   +0x3000 T3  client return, resume     executable in the plain and server views
  *   +0x4000 INFO  the session's info page (read+write, never executable)
  *   +0x5000 CPU   8 pages: per-CPU return slots of this process
  *   +0xd000 COUNT its server's call counters, per attachment id
@@ -55,6 +55,21 @@
 
 /* CPU slot: the client's RSP after T0 saved its frame. */
 #define SBC_RSP			0
+
+/*
+ * The top of each slot's handler stack (T1 sets RSP there):
+ *   top - 8   nest record: the handler's RSP after T0 saved its frame, for
+ *             a call the handler makes to another server (a chain)
+ *   top - 16  nest record: that call's nonce, 0 when none is outstanding
+ *   top - 24  T1: slot | landing view << 8 | nest id << 24
+ *   top - 32  T1: the caller's nonce (0: not a nested call)
+ *   top - 40  the handler's return address (into T1)
+ * so a handler returns to T1 with RSP = top - SBS_HANDLER_RSP.
+ */
+#define SBS_NEST_RSP		8
+#define SBS_NEST_NONCE		16
+#define SBS_RESERVED		16	/* bytes of the nest record */
+#define SBS_HANDLER_RSP		32
 
 /*
  * The client frame T0 leaves at that RSP (lowest address first): its struct

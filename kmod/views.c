@@ -141,8 +141,11 @@ void sb_view_flush(unsigned int index)
  * sb_view_create_server() - make a server view at a free index
  * @handoff: system calls and faults in its handlers hand off (hv/cont.c)
  *
- * Return: the view index (2-511), or a negative errno: -ENOSPC when every
- * index is taken.
+ * A server view takes two indices: its own, even, and its return view's,
+ * the next (hv/view.c).
+ *
+ * Return: the view index (2-510, even), or a negative errno: -ENOSPC when
+ * no pair of indices is free.
  */
 int sb_view_create_server(bool handoff)
 {
@@ -151,7 +154,7 @@ int sb_view_create_server(bool handoff)
 
 	mutex_lock(&sb_views_lock);
 	ret = sb_set_entry_pages();
-	for (index = HV_VIEW_FIRST; !ret && index < HV_NR_VIEWS; index++) {
+	for (index = HV_VIEW_FIRST; !ret && index < HV_NR_VIEWS; index += 2) {
 		ret = hv_call(HC_VIEW_CREATE_SERVER, index,
 			      handoff ? HV_VIEW_F_HANDOFF : 0, 0);
 		if (ret != -EBUSY)

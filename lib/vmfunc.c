@@ -175,6 +175,7 @@ struct vm_slot {
 	uint64_t calls;			/* relaxed atomics: stats read them */
 	uint64_t errors;
 	uint32_t active;		/* vm_entry() is running on this slot */
+	uint32_t adopted;		/* ... natively, on the slot thread */
 } __attribute__((aligned(64)));
 
 struct vm_server {
@@ -331,7 +332,9 @@ static void handoff_loop(struct vm_slot *slot)
 		if (ret)
 			return;
 		c.token = p.token;
+		__atomic_store_n(&slot->adopted, 1, __ATOMIC_RELAXED);
 		c.status = vm_adopt(p.token, p.ret_rsp, &value);
+		__atomic_store_n(&slot->adopted, 0, __ATOMIC_RELAXED);
 		c.value = value;
 		raw_ioctl(fd, SB_IOC_COMPLETE, &c);
 	}
@@ -705,6 +708,23 @@ static void *vm_buffer(struct sb_conn *conn, size_t *size)
 }
 
 /*
+ * What the trampoline wants in RAX: the calling thread's struct rseq, or,
+ * in a handler running in its server's view (on a client's thread), the
+ * slot it runs on, so that the result comes back through the server's
+ * return view (a chain, uapi/skybridge.h).  A handler handed off to its
+ * slot thread runs natively: an ordinary call there.
+ */
+static inline uint64_t vm_call_tag(void)
+{
+	struct vm_slot *slot = vm_current_slot;
+
+	if (slot && __atomic_load_n(&slot->active, __ATOMIC_RELAXED) &&
+	    !__atomic_load_n(&slot->adopted, __ATOMIC_RELAXED))
+		return SB_CALL_NESTED((uint64_t)slot->idx);
+	return sb_rseq_area();
+}
+
+/*
  * One trampoline call.  The trampoline leaves MXCSR and the x87 control
  * word in their init state; the caller's (fesetround(), flush-to-zero) are
  * put back.
@@ -718,7 +738,7 @@ static inline struct sb_tramp_res vm_invoke(struct vm_conn *c,
 
 	__asm__ volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(mxcsr), "=m"(fcw));
 	r = sb_tramp_call(c->id, args[0], args[1], args[2], args[3], c->view,
-			  c->key, sb_rseq_area());
+			  c->key, vm_call_tag());
 	__asm__ volatile("ldmxcsr %0\n\tfldcw %1" :: "m"(mxcsr), "m"(fcw));
 	return r;
 }

@@ -114,6 +114,13 @@
  * not return SB_STATUS_HANDOFF itself.
  */
 #define SB_CALL_OFFSET		0
+/*
+ * RAX for a call a handler makes to another server (a chain A -> B -> C):
+ * the slot the handler runs on, tagged in bit 0 (a struct rseq pointer is
+ * 32-byte aligned).  Such a call returns into the handler through its
+ * server's return view; a bad slot number fails with EINVAL.
+ */
+#define SB_CALL_NESTED(slot)	(((slot) << 1) | 1)
 #define SB_STATUS_HANDOFF	(-115)	/* -EINPROGRESS */
 
 #ifndef __ASSEMBLY__
@@ -124,7 +131,8 @@ struct sb_info {
 	__u32 flags;		/* out: SB_INFO_* */
 	__u32 nr_cpus;		/* out: CPU numbers are below this */
 	__u64 tramp_base;	/* out: SB_TRAMP_BASE */
-	__u32 views_free;	/* out: view indices no server uses */
+	__u32 views_free;	/* out: servers that could still get a view
+				 * (each takes a pair of view indices) */
 	__u32 reserved[7];	/* out: zero */
 };
 #define SB_INFO_VMFUNC		(1u << 0)	/* direct calls work */

@@ -15,7 +15,8 @@
  *                to T1/T2/T3 entry) with every view index (T0) or a sample,
  *                junk registers and a valid stack, in forked children
  *  server        malicious handlers: TF, bogus RSP, foreign FS base, jump to
- *                T1's VMFUNC with ECX=1, to T2's or T0's VMFUNC
+ *                T1's VMFUNC with ECX=1, 0 or the server's own return view
+ *                (with a junk nonce), to T2's or T0's VMFUNC
  *  signals       the same with SIGALRM (itimer) and SIGTRAP handlers in the
  *                client: handlers must run on the client's stack
  *  unregistered  a process without a session executes VMFUNC 0..520 in its
@@ -101,6 +102,8 @@ struct sbt_ret h_rsp(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 struct sbt_ret h_fs(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 struct sbt_ret h_t1site(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 struct sbt_ret h_t1site_tf(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+struct sbt_ret h_t1site0(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+struct sbt_ret h_t1site_rv(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 struct sbt_ret h_t2site(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 struct sbt_ret h_t0site(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 struct sbt_ret h_vmf0(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
@@ -250,6 +253,25 @@ asm(
 "	xor %eax, %eax\n"
 "	movabs $0x3b0000001ffd, %r11\n"
 "	popfq\n"
+"	jmp *%r11\n"
+"	.globl h_t1site0\n"
+"h_t1site0: ATTACK_PROLOGUE\n"
+"	JUNK_REGS\n"
+"	xor %ecx, %ecx\n"
+"	xor %eax, %eax\n"
+"	mov $0x1000, %rsp\n"
+"	movabs $0x3b0000001ffd, %r11\n"
+"	jmp *%r11\n"
+/* T1's VMFUNC into the server's own return view (INFO's view + 1). */
+"	.globl h_t1site_rv\n"
+"h_t1site_rv: ATTACK_PROLOGUE\n"
+"	JUNK_REGS\n"
+"	movabs $0x3b0000004000, %rax\n"
+"	mov (%rax), %ecx\n"
+"	inc %ecx\n"
+"	mov $1, %r13d\n"
+"	xor %eax, %eax\n"
+"	movabs $0x3b0000001ffd, %r11\n"
 "	jmp *%r11\n"
 "	.globl h_t2site\n"
 "h_t2site: ATTACK_PROLOGUE\n"
@@ -820,9 +842,16 @@ static void attack_sites(void)
 		for (int i = 0; i < 514; i++) {
 			uint32_t x = at[i].index;
 			int live = x == 0 || x == 1 || x == v.c.view;
+			/* A return view executes T2 only: T1 faults there. */
+			int ret_view = x >= 3 && x < 512 && (x & 1);
 
 			if (!live && at[i].outcome != SIGILL &&
-			    !(at[i].outcome == OUT_LANDED && at[i].status == -EPIPE))
+			    !(at[i].outcome == OUT_LANDED && at[i].status == -EPIPE) &&
+			    !(ret_view && at[i].outcome == OUT_LANDED &&
+			      at[i].status == -EFAULT))
+				ok = 0;
+			if (x == v.c.view + 1 && !(at[i].outcome == OUT_LANDED &&
+						   at[i].status == -EFAULT))
 				ok = 0;
 			if (!live && at[i].outcome == OUT_LANDED)
 				others++;
@@ -831,7 +860,7 @@ static void attack_sites(void)
 				ok = 0;
 		}
 		printf("# sites: %d other live server view(s) answered EPIPE\n", others);
-		tap_result(ok, "sites: T0 site: unused indices give SIGILL, other servers' views EPIPE, the victim's view refuses the key (EACCES)",
+		tap_result(ok, "sites: T0 site: unused indices give SIGILL, other servers' views EPIPE, return views EFAULT, the victim's view refuses the key (EACCES)",
 			   "see the # lines");
 	}
 	check_victim(&v.c, "sites");
@@ -847,6 +876,8 @@ static struct server evil[] = {
 	{ .name = "atk-fs", .h = h_fs },
 	{ .name = "atk-t1site", .h = h_t1site },
 	{ .name = "atk-t1site-tf", .h = h_t1site_tf },
+	{ .name = "atk-t1site0", .h = h_t1site0 },
+	{ .name = "atk-t1site-rv", .h = h_t1site_rv },
 	{ .name = "atk-t2site", .h = h_t2site },
 	{ .name = "atk-t0site", .h = h_t0site },
 };

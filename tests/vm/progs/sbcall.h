@@ -124,10 +124,17 @@ static inline void sbt_park_loop(struct sbt_slot_arg *a)
 	}
 }
 
+/*
+ * The slot whose thread this is, or -1: a handler reads it on the slot's
+ * TLS, to make a call of its own (SB_CALL_NESTED).
+ */
+static __thread int sbt_my_slot = -1;
+
 static void *sbt_slot_thread(void *p)
 {
 	struct sbt_slot_arg *a = p;
 
+	sbt_my_slot = (int)a->idx;
 	pthread_mutex_lock(&a->lock);
 	a->tp = (uint64_t)__builtin_thread_pointer();
 	a->rseq = __rseq_size ? (uint64_t)sbt_rseq() : 0;
@@ -170,10 +177,10 @@ static inline int sbt_register_flags(int fd, const char *name,
 			return -ENOMEM;
 		pthread_mutex_init(&a->lock, NULL);
 		pthread_cond_init(&a->cond, NULL);
+		a->idx = i;
 		if (pthread_create(&t, NULL, sbt_slot_thread, a))
 			return -EAGAIN;
 		args[i] = a;
-		a->idx = i;
 		pthread_mutex_lock(&a->lock);
 		while (!a->ready)
 			pthread_cond_wait(&a->cond, &a->lock);
@@ -246,10 +253,13 @@ static inline int sbt_connect(int fd, const char *name, struct sbt_conn *c)
 	return 0;
 }
 
-/* The raw call: status in the return value, the value in *@value. */
-static inline int64_t sbt_call_raw(uint64_t view, uint64_t id, uint64_t key,
+/*
+ * The raw call with RAX = @tag (the thread's struct rseq, or in a handler
+ * SB_CALL_NESTED(slot)): status in the return value, the value in *@value.
+ */
+static inline int64_t sbt_call_tag(uint64_t view, uint64_t id, uint64_t key,
 				   uint64_t a0, uint64_t a1, uint64_t a2,
-				   uint64_t a3, uint64_t *value)
+				   uint64_t a3, uint64_t *value, uint64_t tag)
 {
 	register uint64_t rdi asm("rdi") = id;
 	register uint64_t rsi asm("rsi") = a0;
@@ -258,7 +268,7 @@ static inline int64_t sbt_call_raw(uint64_t view, uint64_t id, uint64_t key,
 	register uint64_t r8 asm("r8") = a3;
 	register uint64_t r9 asm("r9") = view;
 	register uint64_t r11 asm("r11") = key;
-	register uint64_t rax asm("rax") = (uint64_t)sbt_rseq();
+	register uint64_t rax asm("rax") = tag;
 
 	asm volatile("sub $128, %%rsp\n\t"
 		     "call *%[entry]\n\t"
@@ -271,6 +281,23 @@ static inline int64_t sbt_call_raw(uint64_t view, uint64_t id, uint64_t key,
 		       "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
 	*value = rdx;
 	return (int64_t)rax;
+}
+
+static inline int64_t sbt_call_raw(uint64_t view, uint64_t id, uint64_t key,
+				   uint64_t a0, uint64_t a1, uint64_t a2,
+				   uint64_t a3, uint64_t *value)
+{
+	return sbt_call_tag(view, id, key, a0, a1, a2, a3, value,
+			    (uint64_t)sbt_rseq());
+}
+
+/* A call from inside a handler, to another server (a chain). */
+static inline int64_t sbt_call_nested(const struct sbt_conn *c, uint64_t a0,
+				      uint64_t a1, uint64_t a2, uint64_t a3,
+				      uint64_t *value)
+{
+	return sbt_call_tag(c->view, c->id, c->key, a0, a1, a2, a3, value,
+			    SB_CALL_NESTED((uint64_t)sbt_my_slot));
 }
 
 static inline int64_t sbt_call(const struct sbt_conn *c, uint64_t a0,

@@ -3,8 +3,8 @@
 #
 # calls: direct server calls through the trampoline (sb-calltest): the basic
 # checks on every CPU in turn, then threads, long calls, signals,
-# migration, faulting handlers, handoff, fork and SCM_RIGHTS; dmesg checked after
-# each.  Last, rmmod is refused while a server and a client exist.
+# migration, faulting handlers, handoff, fork and SCM_RIGHTS, chains
+# (sb-chain); dmesg checked after each.  Last, rmmod is refused while a server and a client exist.
 . /lab/lib.sh
 ncpus=$(grep -c ^processor /proc/cpuinfo)
 
@@ -20,6 +20,9 @@ for t in threads long busy kill handoff signals migrate faults fork scm stray mu
 	run_tap sb-calltest $t
 	check_dmesg "calls: $t"
 done
+# Calls from inside handlers: chains A -> B -> C.
+run_tap sb-chain
+check_dmesg "calls: chain"
 # Everything the tests made is gone: counted objects and EPT pages (the
 # kernel's own counters move for reasons of their own: printed only).
 echo "# memory after the call tests: $(grep -E '^(MemFree|Slab|SUnreclaim):' /proc/meminfo | tr -s ' ' | tr '\n' ' ')"
