@@ -240,6 +240,56 @@ static void to_client(struct hv_cpu *hc, struct hv_regs *regs,
 	vmcs_writel(GUEST_GS_BASE, client->gs_base);
 }
 
+/*
+ * A handler's call that cannot go on ends in T1 (tramp.S,
+ * sb_tramp_t1_abort), in the server's view: T1 frees the slot whose thread
+ * pointer the handler runs on and sends @status where the call's result
+ * was to go, to the first client or to the handler that made the call.
+ * Nothing of the handler's state is kept but its FS base, which names the
+ * slot.
+ */
+static void to_abort(struct hv_cpu *hc, struct hv_regs *regs, u64 status,
+		     u64 rflags)
+{
+	hv_xrstor_init(hc->g);
+	memset(regs, 0, sizeof(*regs));
+	regs->rdi = status;
+	set_user_state(hc->g->tramp.abort_va, 0, rflags);
+}
+
+/*
+ * Did another handler make the call the handler on this thread serves (a
+ * chain)?  T1's word below the stack top of the busy slot that lends the
+ * handler's thread pointer says so; read through the server's page tables.
+ */
+static bool handler_nested(struct hv_cpu *hc, struct hv_view *view)
+{
+	struct hv_global *g = hc->g;
+	const struct hv_tramp *t = &g->tramp;
+	u64 root = hv_view_remap_target(view, hv_guest_root(g));
+	u64 fs = vmcs_readl(GUEST_FS_BASE), busy;
+	unsigned int i;
+
+	if (!root || !t->info_va ||
+	    !guest_user_u64(root, t->info_va + t->busy_off, &busy, false))
+		return false;
+	for (; busy; busy &= busy - 1) {
+		u64 va, slot_fs, top, word;
+
+		i = __ffs(busy);
+		va = t->info_va + t->slots_off + i * t->slot_size;
+		if (!guest_user_u64(root, va + t->slot_fs, &slot_fs, false))
+			return false;
+		if (slot_fs != fs)
+			continue;
+		if (guest_user_u64(root, va + t->slot_stack, &top, false) &&
+		    guest_user_u64(root, top - t->call_word, &word, false) &&
+		    (word >> t->nest_shift))
+			return true;
+	}
+	return false;
+}
+
 /**
  * hv_call_trap() - a kernel entry, NMI or fault in a server or landing view
  * @view: the view the CPU is in (EPT_POINTER still selects it)
@@ -275,11 +325,19 @@ bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 			rdi = -EAGAIN;
 		}
 	} else {
+		bool in_handler = view->kind == HV_VIEW_KIND_SERVER &&
+				  !hv_tramp_va(g, t.rip);
+
 		target = g->tramp.return_va;
 		rdi = t.kind == TRAP_SYSCALL ? -ENOSYS : -EFAULT;
-		/* The handler's own system call or fault: its server finishes it. */
+		/*
+		 * The handler's own system call or fault: its server finishes
+		 * it, unless another handler made the call (a chain): that one
+		 * gets the error, in its own view.
+		 */
 		server_root = view->handoff && t.restart &&
-			      !hv_tramp_va(g, t.restart) ?
+			      !hv_tramp_va(g, t.restart) &&
+			      !handler_nested(hc, view) ?
 			      hv_view_remap_target(view, hv_guest_root(g)) : 0;
 		if (server_root)
 			rsi = hv_handoff_record(hc, regs, index, t.restart,
@@ -290,6 +348,10 @@ bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 			hv_handoff_notify();
 		} else {
 			hc->stats.call_aborts++;
+			if (in_handler && g->tramp.abort_va) {
+				to_abort(hc, regs, rdi, t.rflags);
+				return true;
+			}
 		}
 	}
 

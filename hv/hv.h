@@ -106,6 +106,15 @@ struct hv_tramp {
 	u32 frame_fs, frame_gs;	/* FS/GS base in the client frame */
 	u64 code_va;		/* T0's user address (the four pages follow) */
 	u64 handler_ret_va;	/* in T1: where a handler returns to */
+	u64 abort_va;		/* in T1: where a failed handler's call ends */
+	/*
+	 * The server's INFO page: its slots' stack tops and thread pointers,
+	 * and the word T1 leaves below a stack top (bits @nest_shift up: the
+	 * call came from another handler, a chain).
+	 */
+	u64 info_va;
+	u32 busy_off, slots_off, slot_size, slot_stack, slot_fs;
+	u32 call_word, nest_shift;
 };
 
 /* An exception an emulated instruction raises instead of completing. */

@@ -1831,6 +1831,16 @@ int sb_calls_init(void)
 	sb_hv_tramp.code_va = SB_TRAMP_BASE;
 	sb_hv_tramp.handler_ret_va = SB_TRAMP_BASE +
 				     (sb_tramp_t1_ret - sb_tramp_start);
+	sb_hv_tramp.abort_va = SB_TRAMP_BASE +
+			       (sb_tramp_t1_abort - sb_tramp_start);
+	sb_hv_tramp.info_va = SB_TRAMP_BASE + SBT_INFO;
+	sb_hv_tramp.busy_off = SBI_BUSY;
+	sb_hv_tramp.slots_off = SBI_SLOTS;
+	sb_hv_tramp.slot_size = SBI_SLOT_SIZE;
+	sb_hv_tramp.slot_stack = SBI_SLOT_STACK;
+	sb_hv_tramp.slot_fs = SBI_SLOT_FS;
+	sb_hv_tramp.call_word = SBS_CALL_WORD;
+	sb_hv_tramp.nest_shift = SBS_NEST_SHIFT;
 	hv_handoff_set_work(&sb_handoff_work);
 	sb_vmfunc_ok = true;
 	return 0;

@@ -272,6 +272,36 @@ t1_busy:
 	mov	%r15d, %ecx
 	jmp	t1_leave
 
+	/*
+	 * The RootKernel ends a call whose handler faulted or made a system
+	 * call (and was not handed off) here, in the server's view, with RDI
+	 * = the status and every other register zero; the FS base is still
+	 * the handler's.  Its slot is the busy one that lends that thread
+	 * pointer; the T1 frame at the slot's stack top says where the result
+	 * goes.  So the slot is released and a handler's own caller (a chain)
+	 * gets the error.  No such slot: the ud2 ends the call at its first
+	 * client instead (hv/call.c).
+	 */
+	.globl	sb_tramp_t1_abort
+sb_tramp_t1_abort:
+	rdfsbase %rax
+	lea	INFO(SBI_SLOTS), %rbp
+	xor	%ebx, %ebx
+1:	bt	%rbx, INFO(SBI_BUSY)
+	jnc	2f
+	cmp	SBI_SLOT_FS(%rbp), %rax
+	je	3f
+2:	add	$SBI_SLOT_SIZE, %rbp
+	inc	%ebx
+	cmp	$SKYBRIDGE_MAX_SLOTS, %ebx
+	jb	1b
+	ud2
+3:	mov	SBI_SLOT_STACK(%rbp), %rsp
+	sub	$SBS_HANDLER_RSP, %rsp
+	mov	%rdi, %rax
+	xor	%edx, %edx
+	jmp	sb_tramp_t1_ret
+
 	.org	SBT_VMFUNC_SITE(SBT_T1), 0xcc
 t1_vmfunc:
 	VMFUNC

@@ -70,6 +70,8 @@
 #define SBS_NEST_NONCE		16
 #define SBS_RESERVED		16	/* bytes of the nest record */
 #define SBS_HANDLER_RSP		32
+#define SBS_CALL_WORD		24
+#define SBS_NEST_SHIFT		24	/* in the call word: the nest id */
 
 /*
  * The client frame T0 leaves at that RSP (lowest address first): its struct
@@ -92,6 +94,7 @@
 extern const char sb_tramp_start[];
 extern const char sb_tramp_t3_resume[];
 extern const char sb_tramp_t1_ret[];
+extern const char sb_tramp_t1_abort[];
 extern const char sb_tramp_end[];
 #endif
 

@@ -23,6 +23,10 @@
  *  - C busy: while one of A's threads holds C's only slot, a chained call
  *    from another gets EBUSY from C inside B's handler;
  *  - a handler's ordinary (not nested) call fails cleanly (EOPNOTSUPP);
+ *  - a fault or a system call in C's handler: B's handler gets EFAULT or
+ *    ENOSYS and goes on, C's slot is released; C3 takes handoffs, but a
+ *    chained call to it is not handed off (ENOSYS to B), while A's own
+ *    call is;
  *  - afterwards every server view is given back.
  *
  * Lines "# measure chain" give the chained and the direct null call in
@@ -55,13 +59,18 @@ enum {
 	OP_INFO = 6,		/* B: its C connection: view << 32 | id */
 	OP_CANARY = 7,		/* B: how many canary words changed */
 	OP_FWD_PLAIN = 8,	/* B: an ordinary call from the handler */
+	OP_FAULT = 9,		/* C: a NULL dereference */
+	OP_SYS = 10,		/* C: getpid() */
+	OP_FWD_FAULT = 11,	/* B: C's OP_FAULT, + 1000 */
+	OP_FWD_SYS = 12,	/* B: C's OP_SYS, + 1000 */
+	OP_FWD_C3SYS = 13,	/* B: C3's (handoff) OP_SYS, + 1000 */
 };
 
 #define CANARY_WORDS	512
 #define CANARY(i)	(0xb0b0000000000000ULL ^ ((uint64_t)(i) * 0x9e3779b97f4a7c15ULL))
 
-/* In B: its connections to C and C2, and a canary nobody may write. */
-static struct sbt_conn to_c, to_c2;
+/* In B: its connections to C, C2 and C3, and a canary nobody may write. */
+static struct sbt_conn to_c, to_c2, to_c3;
 static volatile uint64_t canary[CANARY_WORDS];
 
 static struct sbt_ret c_handler(uint64_t id, uint64_t a0, uint64_t a1,
@@ -75,6 +84,15 @@ static struct sbt_ret c_handler(uint64_t id, uint64_t a0, uint64_t a1,
 		for (volatile uint64_t i = 0; i < a2; i++)
 			;
 		return (struct sbt_ret){ 0, a1 + 1 };
+	}
+	if (a0 == OP_FAULT)
+		return (struct sbt_ret){ 0, *(volatile uint64_t *)(uintptr_t)a3 };
+	if (a0 == OP_SYS) {
+		long pid;
+
+		__asm__ volatile("syscall" : "=a"(pid) : "0"(39L)	/* getpid */
+				 : "rcx", "r11", "memory");
+		return (struct sbt_ret){ 0, (uint64_t)pid };
 	}
 	return (struct sbt_ret){ -EINVAL, 0 };
 }
@@ -99,6 +117,15 @@ static struct sbt_ret b_handler(uint64_t id, uint64_t a0, uint64_t a1,
 		return (struct sbt_ret){ st, v + 1000 };
 	case OP_FWD_C2:
 		st = sbt_call_nested(&to_c2, OP_ADD, a1, a2, 0, &v);
+		return (struct sbt_ret){ st, v + 1000 };
+	case OP_FWD_FAULT:
+		st = sbt_call_nested(&to_c, OP_FAULT, 0, 0, 0, &v);
+		return (struct sbt_ret){ st, v + 1000 };
+	case OP_FWD_SYS:
+		st = sbt_call_nested(&to_c, OP_SYS, 0, 0, 0, &v);
+		return (struct sbt_ret){ st, v + 1000 };
+	case OP_FWD_C3SYS:
+		st = sbt_call_nested(&to_c3, OP_SYS, 0, 0, 0, &v);
 		return (struct sbt_ret){ st, v + 1000 };
 	case OP_INFO:
 		return (struct sbt_ret){ 0, (uint64_t)to_c.view << 32 | to_c.id };
@@ -171,7 +198,7 @@ struct proc {
  * its stop pipe to close.
  */
 static int proc_start(struct proc *p, sbt_handler_t h, unsigned int slots,
-		      int (*setup)(int fd))
+		      int (*setup)(int fd), uint32_t flags)
 {
 	int ready[2], stop[2];
 	char c;
@@ -191,7 +218,8 @@ static int proc_start(struct proc *p, sbt_handler_t h, unsigned int slots,
 		fd = sbt_open();
 		view = fd < 0 ? fd : setup ? setup(fd) : 0;
 		if (view >= 0)
-			view = sbt_register(fd, p->name, h, slots, 0, NULL);
+			view = sbt_register_flags(fd, p->name, h, slots, 0,
+						  NULL, flags);
 		if (view < 0) {
 			fprintf(stderr, "%s: %s\n", p->name, strerror(-view));
 			_exit(1);
@@ -230,6 +258,7 @@ static int b_connect(int fd)
 {
 	int err = sbt_connect(fd, "chain-c", &to_c);
 
+	err = err ?: sbt_connect(fd, "chain-c3", &to_c3);
 	return err ?: sbt_connect(fd, "chain-c2", &to_c2);
 }
 
@@ -299,8 +328,8 @@ static void *spinner(void *arg)
 int main(int argc, char **argv)
 {
 	struct proc c = { .name = "chain-c" }, c2 = { .name = "chain-c2" },
-		    b = { .name = "chain-b" };
-	struct sbt_conn a_to_c;
+		    c3 = { .name = "chain-c3" }, b = { .name = "chain-b" };
+	struct sbt_conn a_to_c, a_to_c3;
 	uint64_t n = 100000, v = 0, wrong = 0, cview, bid, info;
 	int64_t st;
 	int fd, views0, opt, bad;
@@ -319,10 +348,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	views0 = views_free(fd);
-	if (proc_start(&c, c_handler, 1, NULL) ||
-	    proc_start(&c2, c_handler, 1, NULL) ||
-	    proc_start(&b, b_handler, 2, b_connect)) {
-		tap_result(0, "chain: C, C2 and B up", "could not start them");
+	if (proc_start(&c, c_handler, 1, NULL, 0) ||
+	    proc_start(&c2, c_handler, 1, NULL, 0) ||
+	    proc_start(&c3, c_handler, 1, NULL, SB_REGISTER_HANDOFF) ||
+	    proc_start(&b, b_handler, 2, b_connect, 0)) {
+		tap_result(0, "chain: C, C2, C3 and B up", "could not start them");
 		return 1;
 	}
 	st = sbt_connect(fd, "chain-b", &a_to_b);
@@ -434,7 +464,50 @@ int main(int argc, char **argv)
 		   "chain: a handler's call without SB_CALL_NESTED fails with EOPNOTSUPP",
 		   "status %lld value %llu", (long long)st, (unsigned long long)v);
 
-	/* 6. C2 goes away: B's calls to it fail inside B, B's slots stay. */
+	/*
+	 * 6. A fault or a system call in C's handler (C has one slot): the
+	 * error goes to B's handler, which goes on (value 1000), and C's slot
+	 * is free again.  C3 takes handoffs, but not for a chained call: B
+	 * gets ENOSYS; A's own call to C3 is handed off as usual.
+	 */
+	{
+		int64_t s1, s2, s3, s4;
+		uint64_t v1 = 0, v2 = 0, v3 = 0, v4 = 0;
+
+		s1 = sbt_call(&a_to_b, OP_FWD_FAULT, 0, 0, 0, &v1);
+		s2 = sbt_call(&a_to_b, OP_FWD_SYS, 0, 0, 0, &v2);
+		s3 = sbt_call(&a_to_b, OP_FWD_C3SYS, 0, 0, 0, &v3);
+		st = sbt_call(&a_to_b, OP_FWD, 30, 40, 0, &v);
+		printf("# chain: C faults: %lld/%llu, C makes a system call: %lld/%llu, C3 (handoff) makes one: %lld/%llu, then %lld/%llu\n",
+		       (long long)s1, (unsigned long long)v1, (long long)s2,
+		       (unsigned long long)v2, (long long)s3,
+		       (unsigned long long)v3, (long long)st,
+		       (unsigned long long)v);
+		tap_result(s1 == -EFAULT && v1 == 1000,
+			   "chain: a fault in C's handler gives EFAULT to B's handler, which goes on",
+			   "status %lld value %llu", (long long)s1,
+			   (unsigned long long)v1);
+		tap_result(s2 == -ENOSYS && v2 == 1000,
+			   "chain: a system call in C's handler gives ENOSYS to B's handler, which goes on",
+			   "status %lld value %llu", (long long)s2,
+			   (unsigned long long)v2);
+		tap_result(s3 == -ENOSYS && v3 == 1000,
+			   "chain: a system call in a chained call to a handoff server is not handed off: ENOSYS to B's handler",
+			   "status %lld value %llu", (long long)s3,
+			   (unsigned long long)v3);
+		tap_result(st == 0 && v == 1070,
+			   "chain: C's only slot is free again after the failed calls",
+			   "status %lld value %llu", (long long)st,
+			   (unsigned long long)v);
+		st = sbt_connect(fd, "chain-c3", &a_to_c3);
+		s4 = st ? st : sbt_call_wait(&a_to_c3, OP_SYS, 0, 0, 0, &v4);
+		tap_result(s4 == 0 && v4 == (uint64_t)c3.pid,
+			   "chain: A's own call to C3 that makes a system call is handed off and gets C3's pid",
+			   "status %lld value %llu, C3 is %d", (long long)s4,
+			   (unsigned long long)v4, (int)c3.pid);
+	}
+
+	/* 7. C2 goes away: B's calls to it fail inside B, B's slots stay. */
 	st = sbt_call(&a_to_b, OP_FWD_C2, 1, 1, 0, &v);
 	tap_result(st == 0 && v == 1002, "chain: B forwards to C2 while C2 is up",
 		   "status %lld value %llu", (long long)st, (unsigned long long)v);
@@ -450,7 +523,7 @@ int main(int argc, char **argv)
 	tap_result(st == 0 && v == 1011, "chain: B's two slots were not lost to the failed calls",
 		   "status %lld value %llu", (long long)st, (unsigned long long)v);
 
-	/* 7. C's only slot busy: a chained call gets EBUSY inside B. */
+	/* 8. C's only slot busy: a chained call gets EBUSY inside B. */
 	{
 		pthread_t t;
 		int busy = 0, others = 0, tries = 0;
@@ -485,7 +558,7 @@ int main(int argc, char **argv)
 			   (unsigned long long)v);
 	}
 
-	/* 8. Measure: chained and direct null calls, VM exits. */
+	/* 9. Measure: chained and direct null calls, VM exits. */
 	{
 		long long e0 = exits_sum("total"), e1;
 		uint64_t chained = median_call(&a_to_b, OP_FWD);
@@ -498,11 +571,13 @@ int main(int argc, char **argv)
 		       SAMPLES, SAMPLES, e1 - e0);
 	}
 
-	/* 9. Everything given back. */
+	/* 10. Everything given back. */
 	close(a_to_c.fd);
+	close(a_to_c3.fd);
 	close(a_to_b.fd);
 	proc_stop(&b);
 	proc_stop(&c);
+	proc_stop(&c3);
 	{
 		int views1 = -1;
 
