@@ -259,8 +259,9 @@ static void to_abort(struct hv_cpu *hc, struct hv_regs *regs, u64 status,
 
 /*
  * Did another handler make the call the handler on this thread serves (a
- * chain)?  T1's word below the stack top of the busy slot that lends the
- * handler's thread pointer says so; read through the server's page tables.
+ * chain)?  The nest id in T1's frame below the stack top of the busy slot
+ * that lends the handler's thread pointer says so; read through the
+ * server's page tables.
  */
 static bool handler_nested(struct hv_cpu *hc, struct hv_view *view)
 {
@@ -283,8 +284,8 @@ static bool handler_nested(struct hv_cpu *hc, struct hv_view *view)
 		if (slot_fs != fs)
 			continue;
 		if (guest_user_u64(root, va + t->slot_stack, &top, false) &&
-		    guest_user_u64(root, top - t->call_word, &word, false) &&
-		    (word >> t->nest_shift))
+		    guest_user_u64(root, top - t->nest_id, &word, false) &&
+		    word)
 			return true;
 	}
 	return false;

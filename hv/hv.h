@@ -108,13 +108,13 @@ struct hv_tramp {
 	u64 handler_ret_va;	/* in T1: where a handler returns to */
 	u64 abort_va;		/* in T1: where a failed handler's call ends */
 	/*
-	 * The server's INFO page: its slots' stack tops and thread pointers,
-	 * and the word T1 leaves below a stack top (bits @nest_shift up: the
-	 * call came from another handler, a chain).
+	 * The server's INFO page: its busy mask, its slots' stack tops and
+	 * thread pointers; and where below a stack top T1 leaves the nest id
+	 * (nonzero: the call came from another handler, a chain).
 	 */
 	u64 info_va;
 	u32 busy_off, slots_off, slot_size, slot_stack, slot_fs;
-	u32 call_word, nest_shift;
+	u32 nest_id;
 };
 
 /* An exception an emulated instruction raises instead of completing. */

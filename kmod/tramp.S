@@ -211,13 +211,10 @@ t1_claim:
 	test	%rax, %rax
 	jz	1f
 	movl	$-1, 4(%rax)		/* rseq->cpu_id: not this thread's CPU */
-1:	mov	%r13, %rax		/* slot | landing << 8 | nest id << 24 */
-	shl	$16, %rax
-	or	%r15, %rax
-	shl	$8, %rax
-	or	%rbx, %rax
-	push	%rax
-	push	%r12			/* the caller's nonce */
+1:	push	%rbx			/* T1's frame: tramp.h */
+	push	%r13
+	push	%r15
+	push	%r12
 	mov	%r10, %rcx
 	call	*INFO(SBI_HANDLER)
 	/*
@@ -227,13 +224,10 @@ t1_claim:
 	 */
 	.globl	sb_tramp_t1_ret
 sb_tramp_t1_ret:
-	pop	%r12
-	pop	%rbx
-	mov	%rbx, %r13
-	shr	$24, %r13
-	mov	%rbx, %rcx
-	shr	$8, %rcx
-	movzwl	%cx, %ecx
+	pop	%r12			/* nonce */
+	pop	%rcx			/* landing view */
+	pop	%r13			/* nest id */
+	pop	%rbx			/* slot */
 	and	$(SKYBRIDGE_MAX_SLOTS - 1), %ebx
 	lock btr %rbx, INFO(SBI_BUSY)
 	mov	%rax, %rdi		/* status */
