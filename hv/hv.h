@@ -114,7 +114,7 @@ struct hv_tramp {
 	 */
 	u64 info_va;
 	u32 busy_off, slots_off, slot_size, slot_stack, slot_fs;
-	u32 nest_id;
+	u32 nest_id, nest_view, nest_nonce;	/* below the stack top */
 };
 
 /* An exception an emulated instruction raises instead of completing. */
@@ -127,6 +127,13 @@ struct hv_fault {
 /* The client side of a call in progress, from the client's own memory. */
 struct hv_client {
 	u64 rsp, fs_base, gs_base;
+	/*
+	 * A call interrupted in a handler that another handler called (a
+	 * chain): the T1 frame's nest id, return view and nonce, read from
+	 * the server's memory when the call was interrupted, so that if it
+	 * cannot resume the calling handler still gets an answer.  0: none.
+	 */
+	u64 nest_id, nest_view, nest_nonce;
 };
 
 struct hv_view {

@@ -372,7 +372,18 @@ t3_return:
 	 */
 	mov	%rdi, %rax
 	mov	%rsi, %rdx
-	add	$24, %rsp		/* struct rseq *, FS base, GS base */
+	/*
+	 * The rseq critical section is over: rseq->rseq_cs = NULL.  Left
+	 * set, it points into this mapping, which a fork() child does not
+	 * have: the kernel would kill the child with SIGSEGV on its first
+	 * return to user mode.  A handler's frame (a chain) holds its tagged
+	 * slot instead.
+	 */
+	mov	(%rsp), %rcx
+	test	$1, %cl
+	jnz	1f
+	movq	$0, 8(%rcx)
+1:	add	$24, %rsp		/* struct rseq *, FS base, GS base */
 	popfq
 	pop	%r15
 	pop	%r14

@@ -73,6 +73,8 @@
 #define SBS_NEST_NONCE		16
 #define SBS_RESERVED		16	/* bytes of the nest record */
 #define SBS_NEST_ID		32
+#define SBS_NEST_VIEW		40
+#define SBS_NEST_CALLER_NONCE	48
 #define SBS_HANDLER_RSP		48
 
 /*
