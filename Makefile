@@ -35,7 +35,7 @@ CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -I$(SRC)
 CFLAGS    += -D_GNU_SOURCE
 
 # Kernel-side sources: anything here changes the module.
-KSRCS     := Kbuild $(wildcard kmod/*.[ch] hv/*.[ch] hv/*.S uapi/*.h)
+KSRCS     := Kbuild $(wildcard kmod/*.[chS] hv/*.[chS] uapi/*.h)
 
 # Userspace programs that run inside the emulated machine (tests, tools).
 # Component makefiles append to GUEST_PROGS (copied into the lab's /lab/bin),

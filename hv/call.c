@@ -112,6 +112,9 @@ bool hv_call_client(struct hv_cpu *hc, struct hv_client *c)
 	struct hv_global *g = hc->g;
 	u64 cr3 = vmcs_readl(GUEST_CR3);
 
+	c->nest_id = 0;
+	c->nest_view = 0;
+	c->nest_nonce = 0;
 	return g->tramp.cpu_va &&
 	       guest_user_u64(cr3, cpu_slot_va(g, hc), &c->rsp, false) &&
 	       guest_user_u64(cr3, c->rsp + g->tramp.frame_fs, &c->fs_base, false) &&
@@ -259,10 +262,13 @@ static void to_abort(struct hv_cpu *hc, struct hv_regs *regs, u64 status,
 
 /*
  * Did another handler make the call the handler on this thread serves (a
- * chain)?  T1's word below the stack top of the busy slot that lends the
- * handler's thread pointer says so; read through the server's page tables.
+ * chain)?  The nest id in T1's frame below the stack top of the busy slot
+ * that lends the handler's thread pointer says so; read through the
+ * server's page tables.  If so, @c gets the frame's nest id, return view
+ * and nonce (from the server's memory: T2 checks them again).
  */
-static bool handler_nested(struct hv_cpu *hc, struct hv_view *view)
+static bool handler_nested(struct hv_cpu *hc, struct hv_view *view,
+			   struct hv_client *c)
 {
 	struct hv_global *g = hc->g;
 	const struct hv_tramp *t = &g->tramp;
@@ -274,7 +280,7 @@ static bool handler_nested(struct hv_cpu *hc, struct hv_view *view)
 	    !guest_user_u64(root, t->info_va + t->busy_off, &busy, false))
 		return false;
 	for (; busy; busy &= busy - 1) {
-		u64 va, slot_fs, top, word;
+		u64 va, slot_fs, top, id, rv, nonce;
 
 		i = __ffs(busy);
 		va = t->info_va + t->slots_off + i * t->slot_size;
@@ -282,10 +288,16 @@ static bool handler_nested(struct hv_cpu *hc, struct hv_view *view)
 			return false;
 		if (slot_fs != fs)
 			continue;
-		if (guest_user_u64(root, va + t->slot_stack, &top, false) &&
-		    guest_user_u64(root, top - t->call_word, &word, false) &&
-		    (word >> t->nest_shift))
-			return true;
+		if (!guest_user_u64(root, va + t->slot_stack, &top, false) ||
+		    !guest_user_u64(root, top - t->nest_id, &id, false) || !id)
+			continue;
+		if (c && guest_user_u64(root, top - t->nest_view, &rv, false) &&
+		    guest_user_u64(root, top - t->nest_nonce, &nonce, false)) {
+			c->nest_id = id;
+			c->nest_view = rv;
+			c->nest_nonce = nonce;
+		}
+		return true;
 	}
 	return false;
 }
@@ -316,6 +328,9 @@ bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 		rsi = regs->rsi;
 		hc->stats.call_landing_traps++;
 	} else if (t.kind == TRAP_IRQ || t.kind == TRAP_NMI) {
+		/* In a chained call's handler: where its error would go. */
+		if (view->kind == HV_VIEW_KIND_SERVER && !hv_tramp_va(g, t.rip))
+			handler_nested(hc, view, &client);
 		token = hv_cont_record(hc, regs, index, t.rip, t.rsp,
 				       t.rflags, &client);
 		if (token) {
@@ -337,7 +352,7 @@ bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 		 */
 		server_root = view->handoff && t.restart &&
 			      !hv_tramp_va(g, t.restart) &&
-			      !handler_nested(hc, view) ?
+			      !handler_nested(hc, view, NULL) ?
 			      hv_view_remap_target(view, hv_guest_root(g)) : 0;
 		if (server_root)
 			rsi = hv_handoff_record(hc, regs, index, t.restart,

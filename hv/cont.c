@@ -194,6 +194,42 @@ u64 hv_cont_record(struct hv_cpu *hc, struct hv_regs *regs,
 	return token;
 }
 
+/*
+ * A call interrupted in a handler that another handler called (a chain)
+ * cannot resume: its server went away, or the chain's remap did.  The
+ * calling handler gets -ESTALE instead, in its server's return view, at
+ * T2, which checks the nonce as for any return (view_lock held).
+ *
+ * Return: true if the thread was sent there.
+ */
+static bool cont_return_nested(struct hv_cpu *hc, struct hv_regs *regs,
+			       struct hv_cont *c, u64 root)
+{
+	struct hv_global *g = hc->g;
+	u64 rv = c->client.nest_view;
+	struct hv_view *r;
+
+	if (!c->call || !c->client.nest_id || rv <= HV_VIEW_FIRST ||
+	    rv >= HV_NR_VIEWS || !(rv & 1))
+		return false;
+	r = &g->views[rv];
+	if (r->state != HV_VIEW_LIVE || r->kind != HV_VIEW_KIND_RETURN ||
+	    !hv_view_remaps(r, root))
+		return false;
+	memset(regs, 0, sizeof(*regs));
+	regs->rcx = rv;			/* as VMFUNC would have left it */
+	regs->rdi = -ESTALE;
+	regs->r12 = c->client.nest_nonce;
+	regs->r13 = c->client.nest_id;
+	vmcs_writel(GUEST_RIP, g->tramp.code_va + 2 * PAGE_SIZE);	/* T2 */
+	vmcs_writel(GUEST_RFLAGS, hv_user_rflags(c->rflags));
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
+	hv_xrstor_init(g);
+	vmcs_write64(EPT_POINTER, r->eptp);
+	hc->stats.call_aborts++;
+	return true;
+}
+
 /**
  * hv_cont_resume() - HC_RESUME: go back into the view of continuation @token
  *
@@ -221,7 +257,7 @@ long hv_cont_resume(struct hv_cpu *hc, struct hv_regs *regs, u64 token)
 	}
 	v = &g->views[c->view];
 	if (v->state != HV_VIEW_LIVE || c->stale) {
-		err = -ESTALE;
+		err = cont_return_nested(hc, regs, c, root) ? 0 : -ESTALE;
 		/* A call handed to its server lives on for the server. */
 		if (c->kind == HV_CONT_RESUME)
 			c->token = 0;
@@ -236,7 +272,7 @@ long hv_cont_resume(struct hv_cpu *hc, struct hv_regs *regs, u64 token)
 	 */
 	if (c->call) {
 		if (!hv_view_remaps(v, root)) {
-			err = -ESTALE;
+			err = cont_return_nested(hc, regs, c, root) ? 0 : -ESTALE;
 			c->token = 0;
 			goto out;
 		}

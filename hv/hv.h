@@ -108,13 +108,13 @@ struct hv_tramp {
 	u64 handler_ret_va;	/* in T1: where a handler returns to */
 	u64 abort_va;		/* in T1: where a failed handler's call ends */
 	/*
-	 * The server's INFO page: its slots' stack tops and thread pointers,
-	 * and the word T1 leaves below a stack top (bits @nest_shift up: the
-	 * call came from another handler, a chain).
+	 * The server's INFO page: its busy mask, its slots' stack tops and
+	 * thread pointers; and where below a stack top T1 leaves the nest id
+	 * (nonzero: the call came from another handler, a chain).
 	 */
 	u64 info_va;
 	u32 busy_off, slots_off, slot_size, slot_stack, slot_fs;
-	u32 call_word, nest_shift;
+	u32 nest_id, nest_view, nest_nonce;	/* below the stack top */
 };
 
 /* An exception an emulated instruction raises instead of completing. */
@@ -127,6 +127,13 @@ struct hv_fault {
 /* The client side of a call in progress, from the client's own memory. */
 struct hv_client {
 	u64 rsp, fs_base, gs_base;
+	/*
+	 * A call interrupted in a handler that another handler called (a
+	 * chain): the T1 frame's nest id, return view and nonce, read from
+	 * the server's memory when the call was interrupted, so that if it
+	 * cannot resume the calling handler still gets an answer.  0: none.
+	 */
+	u64 nest_id, nest_view, nest_nonce;
 };
 
 struct hv_view {

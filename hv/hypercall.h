@@ -46,7 +46,7 @@
 #define HC_RESUME		0x0001
 /*
  * CPL 3: RDI = handoff token, RSI = the RSP the handler will have when it
- * returns (its slot's stack top - 16).  A thread of the server the token's
+ * returns (its slot's stack top - 48).  A thread of the server the token's
  * call was handed to adopts the handler: it continues natively, in the
  * plain view of its own process, at the system call or faulting
  * instruction, with the handler's registers and FS base.  When the handler

@@ -1839,8 +1839,9 @@ int sb_calls_init(void)
 	sb_hv_tramp.slot_size = SBI_SLOT_SIZE;
 	sb_hv_tramp.slot_stack = SBI_SLOT_STACK;
 	sb_hv_tramp.slot_fs = SBI_SLOT_FS;
-	sb_hv_tramp.call_word = SBS_CALL_WORD;
-	sb_hv_tramp.nest_shift = SBS_NEST_SHIFT;
+	sb_hv_tramp.nest_id = SBS_NEST_ID;
+	sb_hv_tramp.nest_view = SBS_NEST_VIEW;
+	sb_hv_tramp.nest_nonce = SBS_NEST_CALLER_NONCE;
 	hv_handoff_set_work(&sb_handoff_work);
 	sb_vmfunc_ok = true;
 	return 0;

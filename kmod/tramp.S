@@ -211,13 +211,10 @@ t1_claim:
 	test	%rax, %rax
 	jz	1f
 	movl	$-1, 4(%rax)		/* rseq->cpu_id: not this thread's CPU */
-1:	mov	%r13, %rax		/* slot | landing << 8 | nest id << 24 */
-	shl	$16, %rax
-	or	%r15, %rax
-	shl	$8, %rax
-	or	%rbx, %rax
-	push	%rax
-	push	%r12			/* the caller's nonce */
+1:	push	%rbx			/* T1's frame: tramp.h */
+	push	%r13
+	push	%r15
+	push	%r12
 	mov	%r10, %rcx
 	call	*INFO(SBI_HANDLER)
 	/*
@@ -227,13 +224,10 @@ t1_claim:
 	 */
 	.globl	sb_tramp_t1_ret
 sb_tramp_t1_ret:
-	pop	%r12
-	pop	%rbx
-	mov	%rbx, %r13
-	shr	$24, %r13
-	mov	%rbx, %rcx
-	shr	$8, %rcx
-	movzwl	%cx, %ecx
+	pop	%r12			/* nonce */
+	pop	%rcx			/* landing view */
+	pop	%r13			/* nest id */
+	pop	%rbx			/* slot */
 	and	$(SKYBRIDGE_MAX_SLOTS - 1), %ebx
 	lock btr %rbx, INFO(SBI_BUSY)
 	mov	%rax, %rdi		/* status */
@@ -378,7 +372,18 @@ t3_return:
 	 */
 	mov	%rdi, %rax
 	mov	%rsi, %rdx
-	add	$24, %rsp		/* struct rseq *, FS base, GS base */
+	/*
+	 * The rseq critical section is over: rseq->rseq_cs = NULL.  Left
+	 * set, it points into this mapping, which a fork() child does not
+	 * have: the kernel would kill the child with SIGSEGV on its first
+	 * return to user mode.  A handler's frame (a chain) holds its tagged
+	 * slot instead.
+	 */
+	mov	(%rsp), %rcx
+	test	$1, %cl
+	jnz	1f
+	movq	$0, 8(%rcx)
+1:	add	$24, %rsp		/* struct rseq *, FS base, GS base */
 	popfq
 	pop	%r15
 	pop	%r14

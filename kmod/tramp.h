@@ -61,17 +61,21 @@
  *   top - 8   nest record: the handler's RSP after T0 saved its frame, for
  *             a call the handler makes to another server (a chain)
  *   top - 16  nest record: that call's nonce, 0 when none is outstanding
- *   top - 24  T1: slot | landing view << 8 | nest id << 24
- *   top - 32  T1: the caller's nonce (0: not a nested call)
- *   top - 40  the handler's return address (into T1)
+ *   top - 24  T1's frame: the slot
+ *   top - 32  T1's frame: the nest id (slot + 1 of the calling handler,
+ *             0: not a call from a handler)
+ *   top - 40  T1's frame: the view the result goes to (landing or return)
+ *   top - 48  T1's frame: the caller's nonce
+ *   top - 56  the handler's return address (into T1)
  * so a handler returns to T1 with RSP = top - SBS_HANDLER_RSP.
  */
 #define SBS_NEST_RSP		8
 #define SBS_NEST_NONCE		16
 #define SBS_RESERVED		16	/* bytes of the nest record */
-#define SBS_HANDLER_RSP		32
-#define SBS_CALL_WORD		24
-#define SBS_NEST_SHIFT		24	/* in the call word: the nest id */
+#define SBS_NEST_ID		32
+#define SBS_NEST_VIEW		40
+#define SBS_NEST_CALLER_NONCE	48
+#define SBS_HANDLER_RSP		48
 
 /*
  * The client frame T0 leaves at that RSP (lowest address first): its struct

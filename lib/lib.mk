@@ -80,7 +80,7 @@ $(SKYCTL): lib/tools/skyctl.c
 # Examples (examples/): echo and key-value servers and clients, linked
 # statically against the library like every program that may run in the lab.
 SB_EXAMPLES := $(BIN)/sb-echo-server $(BIN)/sb-echo-client \
-	       $(BIN)/sb-kv-server $(BIN)/sb-kv-client
+	       $(BIN)/sb-kv-server $(BIN)/sb-kv-client $(BIN)/sb-relay-server
 USER_TARGETS += $(SB_EXAMPLES)
 GUEST_PROGS  += $(SB_EXAMPLES)
 

@@ -95,7 +95,10 @@ struct sb_call {
  * On the fast path ("vmfunc") the handler runs on the caller's thread and
  * CPU with the slot's stack (64 KiB) and TLS until it makes a system call
  * or faults; from there on the slot's own thread finishes it (handoff).  It
- * cannot itself call another server (the trampoline refuses: -EOPNOTSUPP).
+ * may call other servers with sb_call() and sb_call_buf() on connections
+ * its process made beforehand (a chain, on the same thread); a system call
+ * or fault in such a chained call's handler is not handed off: the call
+ * fails with -ECONNABORTED.
  */
 typedef int (*sb_handler_t)(struct sb_call *call, uint64_t *ret);
 
@@ -223,8 +226,9 @@ int sb_disconnect(struct sb_conn *conn);
  * -EALREADY (another call on @conn is in flight), -ESTALE (@conn was inherited
  * over fork()); on the fast path also -ECONNABORTED (the handler could not be
  * resumed after an interrupt or handed off: the call was aborted, the
- * connection stays usable) and -EOPNOTSUPP (this thread has no usable rseq area, e.g. a
- * call from inside a fast-path handler).
+ * connection stays usable) and -EOPNOTSUPP (this thread has no usable rseq
+ * area).  From inside a handler (a chain) the same, except that -EBUSY comes
+ * at once whatever sb_conn_set_wait() says: a handler cannot wait.
  */
 int sb_call(struct sb_conn *conn, const uint64_t args[SB_NARGS], uint64_t *ret);
 

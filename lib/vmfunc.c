@@ -714,13 +714,18 @@ static void *vm_buffer(struct sb_conn *conn, size_t *size)
  * return view (a chain, uapi/skybridge.h).  A handler handed off to its
  * slot thread runs natively: an ordinary call there.
  */
-static inline uint64_t vm_call_tag(void)
+static inline bool vm_in_handler(void)
 {
 	struct vm_slot *slot = vm_current_slot;
 
-	if (slot && __atomic_load_n(&slot->active, __ATOMIC_RELAXED) &&
-	    !__atomic_load_n(&slot->adopted, __ATOMIC_RELAXED))
-		return SB_CALL_NESTED((uint64_t)slot->idx);
+	return slot && __atomic_load_n(&slot->active, __ATOMIC_RELAXED) &&
+	       !__atomic_load_n(&slot->adopted, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t vm_call_tag(void)
+{
+	if (vm_in_handler())
+		return SB_CALL_NESTED((uint64_t)vm_current_slot->idx);
 	return sb_rseq_area();
 }
 
@@ -812,7 +817,8 @@ static int vm_call(struct sb_conn *conn, const uint64_t args[SB_NARGS],
 	vm_collect(c, &r);
 	status = vm_status_decode(r.status, c->buf_size, &rlen, &ran);
 	if (!ran && status == -EBUSY) {
-		if (c->pub.wait_ms)
+		/* A handler cannot wait: the sleep would be a system call. */
+		if (c->pub.wait_ms && !vm_in_handler())
 			status = vm_wait_slot(c, args, &r, &rlen, &ran);
 		if (status == -EBUSY)
 			c->pub.stats.busy++;

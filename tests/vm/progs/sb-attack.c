@@ -653,7 +653,7 @@ static void craft_slots(int crafted)
 	uint64_t *f = &fframe[2048];
 	volatile uint64_t *slots = (volatile uint64_t *)CPU_SLOTS;
 
-	f[0] = junk();				/* rseq pointer: dropped */
+	f[0] = (uint64_t)sbt_rseq();		/* T3 clears its rseq_cs */
 	f[1] = rdfsbase();
 	f[2] = rdgsbase();
 	f[3] = 0x202;

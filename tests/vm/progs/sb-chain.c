@@ -22,6 +22,8 @@
  *    returns normally, so B's slots are not lost (five times, two slots);
  *  - C busy: while one of A's threads holds C's only slot, a chained call
  *    from another gets EBUSY from C inside B's handler;
+ *  - C4 killed while a chained call spins in it: B's handler gets ESTALE
+ *    (the RootKernel returns the failed resume into B's return view);
  *  - a handler's ordinary (not nested) call fails cleanly (EOPNOTSUPP);
  *  - a fault or a system call in C's handler: B's handler gets EFAULT or
  *    ENOSYS and goes on, C's slot is released; C3 takes handoffs, but a
@@ -64,13 +66,14 @@ enum {
 	OP_FWD_FAULT = 11,	/* B: C's OP_FAULT, + 1000 */
 	OP_FWD_SYS = 12,	/* B: C's OP_SYS, + 1000 */
 	OP_FWD_C3SYS = 13,	/* B: C3's (handoff) OP_SYS, + 1000 */
+	OP_FWD_C4_SPIN = 14,	/* B: C4's OP_SPIN(a1, a2) + 1000 */
 };
 
 #define CANARY_WORDS	512
 #define CANARY(i)	(0xb0b0000000000000ULL ^ ((uint64_t)(i) * 0x9e3779b97f4a7c15ULL))
 
 /* In B: its connections to C, C2 and C3, and a canary nobody may write. */
-static struct sbt_conn to_c, to_c2, to_c3;
+static struct sbt_conn to_c, to_c2, to_c3, to_c4;
 static volatile uint64_t canary[CANARY_WORDS];
 
 static struct sbt_ret c_handler(uint64_t id, uint64_t a0, uint64_t a1,
@@ -124,6 +127,9 @@ static struct sbt_ret b_handler(uint64_t id, uint64_t a0, uint64_t a1,
 	case OP_FWD_SYS:
 		st = sbt_call_nested(&to_c, OP_SYS, 0, 0, 0, &v);
 		return (struct sbt_ret){ st, v + 1000 };
+	case OP_FWD_C4_SPIN:
+		st = sbt_call_nested(&to_c4, OP_SPIN, a1, a2, 0, &v);
+		return (struct sbt_ret){ st, v + 1000 };
 	case OP_FWD_C3SYS:
 		st = sbt_call_nested(&to_c3, OP_SYS, 0, 0, 0, &v);
 		return (struct sbt_ret){ st, v + 1000 };
@@ -147,8 +153,10 @@ static struct sbt_ret b_handler(uint64_t id, uint64_t a0, uint64_t a1,
  * claim, as an attacker would: RDI = C's view, RSI = attachment id, RDX =
  * nonce, RCX = nest id, R8 = the claimed return view, R9 = key.  Every
  * CPU's slot of this process points at the frame, so that the call ends
- * in its own T3 whatever happens.  Returns the status.
+ * in its own T3 whatever happens; the frame holds the thread's rseq area
+ * (forge_rseq), whose rseq_cs T3 clears.  Returns the status.
  */
+uint64_t forge_rseq;
 int64_t chain_forge(uint64_t view, uint64_t id, uint64_t nonce, uint64_t nest,
 		    uint64_t rview, uint64_t key);
 _Static_assert(SB_TRAMP_BASE == 0x3b0000000000ULL, "asm below hardcodes it");
@@ -167,7 +175,7 @@ __asm__(
 "	push %rax\n"
 "	rdfsbase %rax\n"
 "	push %rax\n"
-"	push $0\n"
+"	push forge_rseq(%rip)\n"
 "	mov %rdx, %r12\n"
 "	mov %rcx, %r13\n"
 "	mov %r8, %r14\n"
@@ -259,6 +267,7 @@ static int b_connect(int fd)
 	int err = sbt_connect(fd, "chain-c", &to_c);
 
 	err = err ?: sbt_connect(fd, "chain-c3", &to_c3);
+	err = err ?: sbt_connect(fd, "chain-c4", &to_c4);
 	return err ?: sbt_connect(fd, "chain-c2", &to_c2);
 }
 
@@ -325,10 +334,32 @@ static void *spinner(void *arg)
 	return NULL;
 }
 
+/*
+ * fork() right after calls: the child must live.  T0 sets rseq->rseq_cs
+ * to a descriptor in the trampoline mapping, which a child does not
+ * inherit; unless T3 clears it, the kernel kills the child with SIGSEGV
+ * on its first return to user mode.
+ */
+static int fork_lives(void)
+{
+	pid_t p;
+	int st = -1;
+
+	p = fork();
+
+	if (p == 0)
+		_exit(7);
+	if (p < 0)
+		return 0;
+	waitpid(p, &st, 0);
+	return WIFEXITED(st) && WEXITSTATUS(st) == 7;
+}
+
 int main(int argc, char **argv)
 {
 	struct proc c = { .name = "chain-c" }, c2 = { .name = "chain-c2" },
-		    c3 = { .name = "chain-c3" }, b = { .name = "chain-b" };
+		    c3 = { .name = "chain-c3" }, c4 = { .name = "chain-c4" },
+		    b = { .name = "chain-b" };
 	struct sbt_conn a_to_c, a_to_c3;
 	uint64_t n = 100000, v = 0, wrong = 0, cview, bid, info;
 	int64_t st;
@@ -348,11 +379,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	views0 = views_free(fd);
+	forge_rseq = (uint64_t)sbt_rseq();
 	if (proc_start(&c, c_handler, 1, NULL, 0) ||
 	    proc_start(&c2, c_handler, 1, NULL, 0) ||
 	    proc_start(&c3, c_handler, 1, NULL, SB_REGISTER_HANDOFF) ||
+	    proc_start(&c4, c_handler, 1, NULL, 0) ||
 	    proc_start(&b, b_handler, 2, b_connect, 0)) {
-		tap_result(0, "chain: C, C2, C3 and B up", "could not start them");
+		tap_result(0, "chain: C, C2, C3, C4 and B up", "could not start them");
 		return 1;
 	}
 	st = sbt_connect(fd, "chain-b", &a_to_b);
@@ -377,6 +410,12 @@ int main(int argc, char **argv)
 	tap_result(wrong == 0, "chain: A -> B -> C calls all correct",
 		   "%llu of %llu wrong", (unsigned long long)wrong,
 		   (unsigned long long)n);
+	tap_result(fork_lives(), "chain: a fork() right after the calls: the child lives",
+		   "the child died");
+	for (int i = 0; i < 10; i++)
+		sbt_call(&a_to_b, OP_ADD, i, 1, 0, &v);
+	tap_result(fork_lives(), "a fork() right after direct calls: the child lives (T3 clears rseq_cs)",
+		   "the child died");
 
 	/* 2. Long handlers in C: interrupts while two levels deep. */
 	{
@@ -558,7 +597,44 @@ int main(int argc, char **argv)
 			   (unsigned long long)v);
 	}
 
-	/* 9. Measure: chained and direct null calls, VM exits. */
+	/*
+	 * 9. C4 killed while a chained call spins in it (interrupted there,
+	 * so a continuation holds it): the call cannot resume, and B's
+	 * handler, not only A, gets ESTALE; B's slot comes back.
+	 */
+	{
+		pid_t killer = fork();
+		uint64_t t0;
+
+		if (killer == 0) {
+			usleep(300000);
+			kill(c4.pid, SIGKILL);
+			_exit(0);
+		}
+		t0 = __rdtsc();
+		st = sbt_call(&a_to_b, OP_FWD_C4_SPIN, 1, 100000000, 0, &v);
+		printf("# chain: C4 killed mid-call: status %lld value %llu after %llu ticks\n",
+		       (long long)st, (unsigned long long)v,
+		       (unsigned long long)(__rdtsc() - t0));
+		waitpid(killer, NULL, 0);
+		waitpid(c4.pid, NULL, 0);
+		c4.pid = 0;
+		close(c4.stop_fd);
+		tap_result(st == -ESTALE && v == 1000,
+			   "chain: C4 killed during a chained call: B's handler gets ESTALE and answers A",
+			   "status %lld value %llu", (long long)st,
+			   (unsigned long long)v);
+		bad = 0;
+		for (int i = 0; i < 3; i++) {
+			st = sbt_call(&a_to_b, OP_FWD, i, 1, 0, &v);
+			bad += st || v != (uint64_t)i + 1001;
+		}
+		tap_result(bad == 0, "chain: afterwards B's slots and C serve again",
+			   "%d of 3 wrong, last status %lld value %llu", bad,
+			   (long long)st, (unsigned long long)v);
+	}
+
+	/* 10. Measure: chained and direct null calls, VM exits. */
 	{
 		long long e0 = exits_sum("total"), e1;
 		uint64_t chained = median_call(&a_to_b, OP_FWD);
@@ -571,7 +647,7 @@ int main(int argc, char **argv)
 		       SAMPLES, SAMPLES, e1 - e0);
 	}
 
-	/* 10. Everything given back. */
+	/* 11. Everything given back. */
 	close(a_to_c.fd);
 	close(a_to_c3.fd);
 	close(a_to_b.fd);

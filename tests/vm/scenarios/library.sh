@@ -29,6 +29,21 @@ for msg in "first message" "second" "third message, the longest one" "4"; do
 done
 [ -z "$bad" ] && ok "four echo clients in turn each get their own payload back" ||
 	not_ok "echo clients in turn:$bad"
+# A chain through the library: the relay's handler calls the echo server.
+sb-relay-server relay echo >/tmp/relay-server.out 2>&1 &
+relay=$!
+sleep 2
+got=$(sb-echo-client -n relay "through the relay" 2>&1)
+echo "# relay: $got; $(cat /tmp/relay-server.out)"
+case $got in
+"through the relay (value 1001017, via vmfunc)") ok "a chain through the library: client -> relay -> echo, payload and value right" ;;
+*) not_ok "relay: got '$got'; relay: $(cat /tmp/relay-server.out)" ;;
+esac
+grep -q 'relaying to "echo" over vmfunc' /tmp/relay-server.out &&
+	ok "the relay calls the echo server over the vmfunc transport, from its handler" ||
+	not_ok "the relay did not report vmfunc to its target: $(cat /tmp/relay-server.out)"
+kill $relay 2>/dev/null
+wait $relay 2>/dev/null
 kill $srv 2>/dev/null
 wait $srv 2>/dev/null
 grep -q vmfunc /tmp/echo-server.out && ok "the echo server uses the vmfunc transport" ||
