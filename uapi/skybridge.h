@@ -82,15 +82,17 @@
  *   RDI = attachment id, RSI, RDX, R10, R8 = word arguments 0-3,
  *   R9 = the server's view index, R11 = the attachment's key,
  *   RAX = the address of the calling thread's registered struct rseq
- *         (glibc: __builtin_thread_pointer() + __rseq_offset);
+ *         (glibc: __builtin_thread_pointer() + __rseq_offset), or in a
+ *         handler, SB_CALL_NESTED(its slot);
  * returns RAX = status (0, the handler's status, or a negative errno from
  * the trampoline or the RootKernel: EPIPE not attached or server gone,
  * EACCES wrong key, EBUSY all slots busy, EOPNOTSUPP no registered rseq,
  * EFAULT the handler faulted, ENOSYS the handler made a system call (both
- * only for a server registered without SB_REGISTER_HANDOFF),
- * ESTALE the server went away while the call was interrupted, EAGAIN an
- * interrupt found no continuation record free, EINVAL the resume was
- * refused), RDX = value.
+ * only for a server registered without SB_REGISTER_HANDOFF, or a call
+ * from a handler), ESTALE the server went away while the call was
+ * interrupted, EAGAIN an interrupt found no continuation record free (or
+ * RDRAND gave no nonce for a call from a handler), EINVAL the resume was
+ * refused (or SB_CALL_NESTED named no slot)), RDX = value.
  * Preserved: RBX, RBP, R12-R15, RSP, FS and GS base, RFLAGS.  Everything else
  * is clobbered: the other GPRs, every vector register (left in the init
  * state, MXCSR 0x1f80) and the x87 state.
