@@ -11,10 +11,12 @@
 failed=0
 for s in "$@"; do
 	echo "# scenario $s"
+	t0=$(cut -d. -f1 /proc/uptime)
 	log=/tmp/scenario.$$.log
 	# shellcheck disable=SC2086
 	{ sh /lab/scenarios/$s 2>&1; echo $? >"$log.rc"; } | tee "$log"
 	rc=$(cat "$log.rc")
+	echo "# scenario $s took $(($(cut -d. -f1 /proc/uptime) - t0)) s of guest time"
 	n=$(grep '^not ok' "$log" | grep -vc '# TODO')
 	if [ "$rc" -ne 0 ] && [ "$n" -eq 0 ]; then
 		echo "not ok - $s: exited $rc without reporting a failed check"
