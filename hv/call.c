@@ -317,9 +317,12 @@ bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 	struct hv_client client;
 	struct trap t;
 	u64 target, rdi = 0, rsi = 0, token = 0, server_root;
+	bool in_handler;
 
 	if (!classify(hc, regs, nmi, &t) || !hv_call_client(hc, &client))
 		return false;
+	/* In a handler, not in the trampoline (a server view's T0, T1, T3). */
+	in_handler = view->kind == HV_VIEW_KIND_SERVER && !hv_tramp_va(g, t.rip);
 
 	if (view->kind == HV_VIEW_KIND_LANDING) {
 		/* The call is over: deliver its results. */
@@ -329,7 +332,7 @@ bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 		hc->stats.call_landing_traps++;
 	} else if (t.kind == TRAP_IRQ || t.kind == TRAP_NMI) {
 		/* In a chained call's handler: where its error would go. */
-		if (view->kind == HV_VIEW_KIND_SERVER && !hv_tramp_va(g, t.rip))
+		if (in_handler)
 			handler_nested(hc, view, &client);
 		token = hv_cont_record(hc, regs, index, t.rip, t.rsp,
 				       t.rflags, &client);
@@ -340,9 +343,6 @@ bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 			rdi = -EAGAIN;
 		}
 	} else {
-		bool in_handler = view->kind == HV_VIEW_KIND_SERVER &&
-				  !hv_tramp_va(g, t.rip);
-
 		target = g->tramp.return_va;
 		rdi = t.kind == TRAP_SYSCALL ? -ENOSYS : -EFAULT;
 		/*

@@ -7,10 +7,10 @@
  * hypercalls.  A server view comes in a pair: the server view at an even
  * index and its return view at the next (the landing view of calls made
  * from inside the server's handlers, docs/design.md "Chains"); the pair is
- * created, remapped, flushed and freed as one.  A view starts as a clone of the identity EPT that shares all
- * of its tables; a per-page change (clear execute, remap one 4 KiB page)
- * copies only the tables on the path to that page, from a pool of hidden
- * pages set aside at init.  Unused list entries are zero, so a VMFUNC to
+ * created, remapped, flushed and freed as one.  A view starts as a clone
+ * of the identity EPT that shares all of its tables; a per-page change
+ * (clear execute, remap one 4 KiB page) copies only the tables on the path
+ * to that page, from a pool of hidden pages set aside at init.  Unused list entries are zero, so a VMFUNC to
  * them exits and gets #UD.
  *
  * In every view the pages holding kernel entry points (all 256 IDT gate
