@@ -6,6 +6,8 @@
 #   make deps         install everything a Debian 12 machine needs (as root)
 #   make check        host tests, then the in-guest suite on 1 and 2 vCPUs
 #   make demo         the main job: the benchmarks in the emulated machine
+#                     (QUICK=1: a short run, a few minutes)
+#   make fresh-check  the README's commands on a fresh Debian 12 root (as root)
 #   make bench        the benchmarks on this host (kernel IPC + fallback, and
 #                     the trampoline's path with its VMFUNCs as NOPs)
 #   make C=1          build the module under sparse (C=2: every file)
@@ -47,13 +49,13 @@ HOST_TESTS :=
 
 -include lib/lib.mk rewriter/rewriter.mk bench/bench.mk
 
-.PHONY: all module user deps check host-check vm-check demo vm-bench vm-fuzz vm-churn bench lab sparse clean help \
+.PHONY: all module user deps check fresh-check host-check vm-check demo vm-bench vm-fuzz vm-churn bench lab sparse clean help \
 	host-tests print-host-tests
 
 all: module user
 
 help:
-	@sed -n '3,19p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,22p' Makefile | sed 's/^# \{0,1\}//'
 
 define need_kdir
 	@if [ -z "$(1)" ] || [ ! -f "$(1)/Makefile" ]; then \
@@ -130,7 +132,11 @@ vm-churn: deps lab
 		tests/vm/scenarios/run-all.sh "churn.sh $(CHURN_CYCLES)"
 
 vm-bench: deps
-	@sh scripts/demo.sh $(BENCH_ARGS)
+	@sh scripts/demo.sh $(if $(QUICK),--quick) $(BENCH_ARGS)
+
+# The README's commands on a fresh Debian 12 root (mmdebstrap, chroot): root only.
+fresh-check:
+	@bash scripts/fresh-check.sh
 
 bench: bench-run trampath-run
 

@@ -10,9 +10,15 @@
 # hardware").  The table shows the skybridge direct call (through the
 # library, and the bare trampoline) next to the kernel's IPC mechanisms, all
 # under the RootKernel.
+#
+# Usage: scripts/demo.sh [--quick] [SKYBENCH OPTIONS]
+#   --quick   fewer samples and no kvbench mixes beyond one short one: a few
+#             minutes instead of about ten, for smoke tests (make demo QUICK=1)
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
-echo "skybridge demo: booting the emulated machine (1 vCPU) and running skybench" \
+how="skybench"
+[ "${1-}" != --quick ] || how="a short skybench (--quick)"
+echo "skybridge demo: booting the emulated machine (1 vCPU) and running $how" \
      "under the RootKernel; figures are emulated instructions, not cycles."
 exec "$src/tests/vm/run" --cpus 1 --timeout 1800 --name demo \
 	"$src/tests/vm/scenarios/bench.sh" "$@"

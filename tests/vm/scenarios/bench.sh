@@ -6,8 +6,15 @@
 # guest RDTSC advances once per emulated instruction, so every figure is an
 # instruction path length, the direct call included.
 #
-# Usage (guest): bench.sh [SKYBENCH OPTIONS]   (then kvbench, fixed options)
+# Usage (guest): bench.sh [--quick] [SKYBENCH OPTIONS]   (then kvbench)
+#   --quick: 1,000 samples per case and a short kvbench, for smoke tests
 . /lab/lib.sh
+kv_args="-n 2000 -r 500"
+if [ "${1-}" = --quick ]; then
+	shift
+	set -- -n 1000 -w 100 "$@"
+	kv_args="-n 200 -r 100"
+fi
 check "insmod (RootKernel under the benchmark)" insmod "$MODULE"
 echo "# RootKernel state: $(tr '\n' ' ' </sys/kernel/debug/skybridge/state)"
 skybench --guest --no-throughput --placement same --csv /tmp/skybench.csv "$@"
@@ -17,7 +24,8 @@ echo "# CSV:"
 sed 's/^/# csv: /' /tmp/skybench.csv
 # The key-value macro benchmark: the same server over skybridge (its fast
 # path, handoffs for the handler's malloc) and a UNIX socket.
-kvbench --guest -n 2000 -r 500
+# shellcheck disable=SC2086
+kvbench --guest $kv_args
 rc=$?
 [ $rc -eq 0 ] && ok "kvbench ran" || not_ok "kvbench exited $rc"
 echo "# exits during the benchmarks:"
