@@ -11,7 +11,7 @@
 # mirror is named in the project), puts a clean clone of HEAD in it, and in
 # a chroot with the root's own minimal /dev (mmdebstrap's device nodes, not
 # the host's /dev) runs:
-#   1. apt-get install make, as the README tells a minimal install to;
+#   1. apt-get install git make, as the README tells a minimal install to;
 #   2. make deps;
 #   3. make demo QUICK=1: one 1-vCPU boot of the lab that loads the module
 #      and runs a short benchmark;
@@ -174,7 +174,7 @@ clone() {
 		git -C "$root/root/skybridge" log --oneline -1
 }
 step clone clone &&
-step install-make in_root 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq make' &&
+step install-git-make in_root 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq git make' &&
 step make-deps in_root 'make deps' &&
 step make-demo-quick in_root 'make demo QUICK=1'
 # The host tests run even when the demo failed: they say more about why.

@@ -77,7 +77,8 @@ fetch_guest_kernel() {
 	apt_update_once
 	echo "install-deps: unpacking guest kernel linux-image-$abi into $GUEST_DIR"
 	tmp=$(mktemp -d)
-	chmod 755 "$tmp"	# apt-get download runs as _apt
+	# apt-get download fetches as the _apt user, which must write here.
+	chown _apt "$tmp" 2>/dev/null || chmod 777 "$tmp"
 	(cd "$tmp" && apt-get download -qq "linux-image-$abi" >/dev/null) ||
 		die "apt-get download linux-image-$abi failed"
 	rm -rf "$root"
