@@ -18,7 +18,7 @@ GUEST_PROGS  += $(SKYBENCH)
 
 .PHONY: bench-run bench-quick
 
-$(BUILD)/bench/%.o: bench/%.c bench/bench.h lib/skybridge.h
+$(BUILD)/bench/%.o: bench/%.c bench/bench.h lib/libskybridge.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -I$(SRC)/lib -c -o $@ $<
 
@@ -38,7 +38,7 @@ bench-quick: $(SKYBENCH)
 # Host test of skybench's command line and a tiny run (tests/host/run).
 HOST_TESTS += $(BUILD)/host-tests/bench-skybench
 
-$(BUILD)/host-tests/bench-skybench: tests/host/lib/bench-skybench.c tests/host/lib/tap.h tests/host/lib/runcmd.h $(SKYBENCH)
+$(BUILD)/host-tests/bench-skybench: tests/host/lib/bench-skybench.c tests/tap.h tests/host/lib/runcmd.h $(SKYBENCH)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DSKYBENCH='"$(SKYBENCH)"' -o $@ $<
 
@@ -48,7 +48,7 @@ KVBENCH := $(BIN)/kvbench
 USER_TARGETS += $(KVBENCH)
 GUEST_PROGS  += $(KVBENCH)
 
-$(BUILD)/bench/kv/%.o: bench/kv/%.c bench/bench.h lib/skybridge.h
+$(BUILD)/bench/kv/%.o: bench/kv/%.c bench/bench.h lib/libskybridge.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -I$(SRC)/lib -c -o $@ $<
 
@@ -63,7 +63,7 @@ kvbench-run: $(KVBENCH)
 
 HOST_TESTS += $(BUILD)/host-tests/bench-kvbench
 
-$(BUILD)/host-tests/bench-kvbench: tests/host/lib/bench-kvbench.c tests/host/lib/tap.h tests/host/lib/runcmd.h $(KVBENCH)
+$(BUILD)/host-tests/bench-kvbench: tests/host/lib/bench-kvbench.c tests/tap.h tests/host/lib/runcmd.h $(KVBENCH)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DKVBENCH='"$(KVBENCH)"' -o $@ $<
 
@@ -72,7 +72,7 @@ $(BUILD)/host-tests/bench-kvbench: tests/host/lib/bench-kvbench.c tests/host/lib
 TRAMPATH := $(BIN)/trampath
 USER_TARGETS += $(TRAMPATH)
 
-$(BUILD)/bench/trampath/tramp_host.o: bench/trampath/tramp_host.S kmod/tramp.S kmod/tramp.h uapi/skybridge.h hv/hypercall.h
+$(BUILD)/bench/trampath/tramp_host.o: bench/trampath/tramp_host.S kmod/tramp.S $(wildcard uapi/*.h)
 	@mkdir -p $(@D)
 	$(CC) -D__ASSEMBLY__ -I$(SRC) -c -o $@ $<
 

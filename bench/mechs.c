@@ -28,7 +28,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <skybridge.h>
+#include <libskybridge.h>
 
 #include "bench.h"
 #include "sb_tramp.h"	/* lib/: the direct-call ABI, for the raw row */

@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <skybridge.h>
+#include <libskybridge.h>
 
 #include "bench.h"
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <skybridge.h>
+#include <libskybridge.h>
 
 int main(int argc, char **argv)
 {

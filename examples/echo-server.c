@@ -10,7 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 
-#include <skybridge.h>
+#include <libskybridge.h>
 
 static int echo(struct sb_call *call, uint64_t *ret)
 {

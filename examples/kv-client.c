@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <skybridge.h>
+#include <libskybridge.h>
 
 #include "kv.h"
 

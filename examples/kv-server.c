@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <skybridge.h>
+#include <libskybridge.h>
 
 #include "kv.h"
 

@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <skybridge.h>
+#include <libskybridge.h>
 
 #define RELAY_MARK	1000000
 

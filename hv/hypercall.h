@@ -1,14 +1,8 @@
-/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
- * hypercall.h - the RootKernel's VMCALL ABI (included by the module and by
- * test programs).
- *
- * Calling convention: RAX = hypercall number, RDI, RSI, RDX = arguments;
- * the result comes back in RAX: >= 0 on success, a negative errno value on
- * failure.  No other register is changed.  Numbers below
- * HC_PRIVILEGED_BASE may be issued at any privilege level; the others only
- * at CPL 0 (from CPL 1-3 they fail with -EPERM).  An unknown number fails
- * with -ENOSYS.  A hypercall never injects a fault into the caller.
+ * hypercall.h - the RootKernel's VMCALL ABI towards the module: the CPL-0
+ * hypercalls and their structures.  The user-callable ones, the calling
+ * convention and the CPUID signature are in uapi/skybridge_hv.h.
  */
 #ifndef SKYBRIDGE_HV_HYPERCALL_H
 #define SKYBRIDGE_HV_HYPERCALL_H
@@ -16,49 +10,8 @@
 #ifndef __ASSEMBLY__
 #include <linux/types.h>
 #endif
+#include "../uapi/skybridge_hv.h"
 
-#define HV_VERSION_MAJOR	0
-#define HV_VERSION_MINOR	1
-#define HV_VERSION		((HV_VERSION_MAJOR << 16) | HV_VERSION_MINOR)
-
-/*
- * CPUID leaves (0x40000000-0x400000FF is reserved for software): 0x40000000
- * returns the highest leaf in EAX and "SkyBridgeRK\0" in EBX, ECX, EDX;
- * 0x40000001 returns HV_VERSION in EAX.
- */
-#define HV_CPUID_BASE		0x40000000u
-#define HV_CPUID_VERSION	0x40000001u
-#define HV_CPUID_MAX		HV_CPUID_VERSION
-#define HV_CPUID_SIG_EBX	0x42796b53u	/* "SkyB" */
-#define HV_CPUID_SIG_ECX	0x67646972u	/* "ridg" */
-#define HV_CPUID_SIG_EDX	0x004b5265u	/* "eRK\0" */
-
-/* Any CPL: RAX <- HV_VERSION. */
-#define HC_VERSION		0x0000
-/*
- * CPL 3: RDI = continuation token.  Goes back into the view an interrupt
- * took this thread out of, with every register as it was there; does not
- * return on success.  -EINVAL for a token that is unknown, used, or made
- * by another address space; -ESTALE if the view is gone.  When the
- * RootKernel redirects a thread to its view's resume address, R12 holds the
- * token and every other GPR is zero.
- */
-#define HC_RESUME		0x0001
-/*
- * CPL 3: RDI = handoff token, RSI = the RSP the handler will have when it
- * returns (its slot's stack top - 48).  A thread of the server the token's
- * call was handed to adopts the handler: it continues natively, in the
- * plain view of its own process, at the system call or faulting
- * instruction, with the handler's registers and FS base.  When the handler
- * returns to the trampoline with that RSP, the thread comes back here with
- * every register as at the VMCALL except RAX = 0, RDI = the handler's
- * status, RSI = its value (vector registers: the init state).  Fails, at
- * once, with -EINVAL for a token that is unknown, used, or not handed to
- * this address space (docs/design.md, section 6, "Handoff").
- */
-#define HC_ADOPT		0x0002
-
-#define HC_PRIVILEGED_BASE	0x1000
 /* CPL 0: leave VMX operation on this CPU (VMXOFF) and return natively. */
 #define HC_DEVIRTUALIZE		0x1000
 /* CPL 0: copy this CPU's struct hv_cpu_stats to RDI (a direct-map kernel
@@ -129,12 +82,6 @@
 
 /* HC_VIEW_CREATE_SERVER, RSI: faults and system calls in handlers hand off. */
 #define HV_VIEW_F_HANDOFF	0x1
-
-/* View indices (EPTP-list positions, SDM 24.6.14). */
-#define HV_VIEW_PLAIN		0
-#define HV_VIEW_LANDING		1	/* the landing view (trampoline T2) */
-#define HV_VIEW_FIRST		2
-#define HV_NR_VIEWS		512
 
 #define HV_STATS_REASONS	80
 

@@ -59,7 +59,7 @@
 
 #include "../hv/hv.h"
 #include "../uapi/skybridge.h"
-#include "skybridge.h"
+#include "kmod.h"
 #include "tramp.h"
 
 static DEFINE_MUTEX(sb_calls_lock);

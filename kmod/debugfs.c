@@ -23,7 +23,7 @@
 #include <asm/vmx.h>
 
 #include "../hv/hv.h"
-#include "skybridge.h"
+#include "kmod.h"
 
 static struct dentry *sb_debugfs;
 

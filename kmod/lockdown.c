@@ -60,7 +60,7 @@
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
 
-#include "skybridge.h"
+#include "kmod.h"
 
 /* Files one locked mm may map executable: a bound, not a tuning knob. */
 #define SB_LOCK_MAX_FILES	4096

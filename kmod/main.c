@@ -20,7 +20,7 @@
 
 #include "../hv/hv.h"
 #include "../uapi/skybridge.h"
-#include "skybridge.h"
+#include "kmod.h"
 
 bool sb_test_hooks;
 module_param_named(test_hooks, sb_test_hooks, bool, 0444);

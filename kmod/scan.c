@@ -23,7 +23,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "skybridge.h"
+#include "kmod.h"
 
 static const u8 vmfunc_insn[3] = { 0x0f, 0x01, 0xd4 };
 

@@ -35,8 +35,8 @@
  */
 #include <linux/errno.h>
 #include "../uapi/skybridge.h"
-#include "../hv/hypercall.h"
-#include "tramp.h"
+#include "../uapi/skybridge_hv.h"
+#include "../uapi/skybridge_tramp.h"
 
 #define INFO(field)	sb_tramp_start + SBT_INFO + (field)(%rip)
 #ifdef SB_TRAMP_HOST_NOP

@@ -41,7 +41,7 @@
 #include <asm/pgtable_types.h>
 
 #include "../hv/hv.h"
-#include "skybridge.h"
+#include "kmod.h"
 
 static DEFINE_MUTEX(sb_views_lock);
 

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "fallback.h"
-#include "skybridge.h"
+#include "libskybridge.h"
 
 /**
  * fb_socket_addr() - the abstract socket address of server @name

@@ -15,7 +15,7 @@ SB_LIB_SO    := $(SB_LIBDIR)/libskybridge.so
 SB_LIB_PC    := $(SB_LIBDIR)/skybridge.pc
 SB_LIB_SRCS  := $(wildcard lib/*.c)
 SB_LIB_OBJS  := $(patsubst lib/%.c,$(SB_LIBDIR)/%.o,$(SB_LIB_SRCS))
-SB_LIB_HDRS  := $(wildcard lib/*.h) uapi/skybridge.h
+SB_LIB_HDRS  := $(wildcard lib/*.h) $(wildcard uapi/*.h)
 PREFIX       ?= /usr/local
 
 # Programs link the library statically (liburcu too), so they run in the
@@ -56,7 +56,7 @@ lib-install: lib
 	install -m 755 $(SB_LIB_SO) $(DESTDIR)$(PREFIX)/lib/libskybridge.so.0
 	ln -sf libskybridge.so.0 $(DESTDIR)$(PREFIX)/lib/libskybridge.so
 	install -m 644 $(SB_LIB_PC) $(DESTDIR)$(PREFIX)/lib/pkgconfig/
-	install -m 644 lib/skybridge.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 lib/libskybridge.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 lib/man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 
 # Host tests: each tests/host/lib/NAME.c is one program.
@@ -64,7 +64,7 @@ SB_TEST_SRCS := $(wildcard tests/host/lib/test-*.c)
 SB_TESTS     := $(patsubst tests/host/lib/%.c,$(BUILD)/host-tests/lib-%,$(SB_TEST_SRCS))
 HOST_TESTS   += $(SB_TESTS)
 
-$(BUILD)/host-tests/lib-%: tests/host/lib/%.c tests/host/lib/tap.h $(SB_LIB_A) lib/skybridge.h
+$(BUILD)/host-tests/lib-%: tests/host/lib/%.c tests/tap.h $(SB_LIB_A) lib/libskybridge.h
 	@mkdir -p $(@D)
 	$(CC) $(SB_CFLAGS) -o $@ $< $(SB_LDLIBS)
 
@@ -84,6 +84,6 @@ SB_EXAMPLES := $(BIN)/sb-echo-server $(BIN)/sb-echo-client \
 USER_TARGETS += $(SB_EXAMPLES)
 GUEST_PROGS  += $(SB_EXAMPLES)
 
-$(BIN)/sb-%: examples/%.c $(wildcard examples/*.h) $(SB_LIB_A) lib/skybridge.h
+$(BIN)/sb-%: examples/%.c $(wildcard examples/*.h) $(SB_LIB_A) lib/libskybridge.h
 	@mkdir -p $(@D)
 	$(CC) $(SB_CFLAGS) -o $@ $< $(SB_LDLIBS)

@@ -22,7 +22,7 @@
 #include <urcu.h>
 #include <urcu/rculfhash.h>
 
-#include "skybridge.h"
+#include "libskybridge.h"
 
 #define SB_EXPORT __attribute__((visibility("default")))
 

@@ -49,7 +49,7 @@
 #include <unistd.h>
 
 #include "futex.h"
-#include "hv/hypercall.h"
+#include "uapi/skybridge_hv.h"
 #include "sb_tramp.h"
 #include "vmfunc.h"
 

@@ -31,7 +31,7 @@
 
 #include "bench.h"
 #include "sb_tramp.h"
-#include "kmod/tramp.h"
+#include "uapi/skybridge_tramp.h"
 
 #define VIEW	7	/* any index: T1 compares it with the INFO page's */
 #define ID	3

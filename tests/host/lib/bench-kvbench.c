@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "runcmd.h"
-#include "tap.h"
+#include "../../tap.h"
 
 #ifndef KVBENCH
 #error "build with -DKVBENCH=\"path/to/kvbench\""
@@ -35,7 +35,7 @@ static void refuses(const char *args, const char *msg)
 	int rc = run(args);
 
 	snprintf(name, sizeof(name), "kvbench %s: exit 2 and says \"%s\"", args, msg);
-	check(rc == 2 && strstr(err, msg), name, "exit %d, stderr: %s", rc, err);
+	tap_result(rc == 2 && strstr(err, msg), name, "exit %d, stderr: %s", rc, err);
 }
 
 int main(void)
@@ -50,16 +50,16 @@ int main(void)
 	refuses("-m pipes", "skybridge and unix");
 	refuses("extra", "unexpected argument");
 	rc = run("--help");
-	check(rc == 0 && strstr(out, "Usage: kvbench"), "kvbench --help prints the usage",
+	tap_result(rc == 0 && strstr(out, "Usage: kvbench"), "kvbench --help prints the usage",
 		   "exit %d", rc);
 	rc = run("--host -n 300 -r 50");
-	check(rc == 0 && count(out, "  ns\n") == 6 &&
+	tap_result(rc == 0 && count(out, "  ns\n") == 6 &&
 		   count(out, "skybridge  fallback-futex") == 3 &&
 		   count(out, "unix       stream socket") == 3,
 		   "kvbench --host: 3 mixes over skybridge (fallback) and the socket, in ns",
 		   "exit %d, output:\n%s%s", rc, out, err);
 	rc = run("--guest -n 200 -r 20 -w C -m unix");
-	check(rc == 0 && count(out, "emulated instructions\n") == 1 &&
+	tap_result(rc == 0 && count(out, "emulated instructions\n") == 1 &&
 		   !strstr(out, " ns\n"),
 		   "kvbench --guest states emulated instructions, never ns",
 		   "exit %d, output:\n%s", rc, out);

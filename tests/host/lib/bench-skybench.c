@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "runcmd.h"
-#include "tap.h"
+#include "../../tap.h"
 
 #ifndef SKYBENCH
 #error "build with -DSKYBENCH=\"path/to/skybench\""
@@ -35,7 +35,7 @@ static void refuses(const char *args, const char *msg)
 	int rc = run("", args);
 
 	snprintf(name, sizeof(name), "skybench %s: exit 2, \"%s\"", args, msg);
-	check(rc == 2 && strstr(err, msg) && strstr(err, "Try 'skybench --help'") &&
+	tap_result(rc == 2 && strstr(err, msg) && strstr(err, "Try 'skybench --help'") &&
 	      lines(err) == 2 && !out[0], name, "rc %d, stderr: %.200s", rc, err);
 }
 
@@ -46,7 +46,7 @@ int main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	rc = run("", "--help");
-	check(rc == 0 && strstr(out, "Usage: skybench [OPTIONS]") &&
+	tap_result(rc == 0 && strstr(out, "Usage: skybench [OPTIONS]") &&
 	      strstr(out, "emulated instructions"), "skybench --help prints the usage",
 	      "rc %d", rc);
 	refuses("--bogus", "unknown option '--bogus'");
@@ -57,7 +57,7 @@ int main(void)
 	refuses("--placement up", "--placement wants same, cross or both");
 	refuses("extra", "unexpected argument 'extra'");
 	rc = run("", "--list");
-	check(rc == 0 && lines(out) == 11 && strstr(out, "direct") && strstr(out, "raw"),
+	tap_result(rc == 0 && lines(out) == 11 && strstr(out, "direct") && strstr(out, "raw"),
 	      "skybench --list names the 11 mechanisms", "rc %d, %d lines", rc,
 	      lines(out));
 
@@ -68,23 +68,23 @@ int main(void)
 		snprintf(args, sizeof(args), "-q -n 200 -w 20 -m skybridge,direct,pipe "
 			 "-p 0,64 --placement same --no-throughput --host --csv %s", csv);
 		rc = run("", args);
-		check(rc == 0 && strstr(out, "# unit: ns (TSC ticks") &&
+		tap_result(rc == 0 && strstr(out, "# unit: ns (TSC ticks") &&
 		      strstr(out, "skybridge fallback (futex)               0 ") &&
 		      strstr(out, "n/a (needs /dev/skybridge with VMFUNC)"), name,
 		      "rc %d, out: %.300s err: %.200s", rc, out, err);
 		slurp(csv, out, sizeof(out));
-		check(lines(out) == 7 && strstr(out, ",TSC ticks,"),
+		tap_result(lines(out) == 7 && strstr(out, ",TSC ticks,"),
 		      "the CSV has a header and one row per case, unit column set",
 		      "%d lines", lines(out));
 		snprintf(args, sizeof(args), "-q -n 100 -w 10 -m futex -p 0 --placement same "
 			 "--no-throughput --csv %s", csv);
 		rc = run("SKYBRIDGE_LAB=1", args);
-		check(rc == 0 && strstr(out, "guest mode (SKYBRIDGE_LAB=1)") &&
+		tap_result(rc == 0 && strstr(out, "guest mode (SKYBRIDGE_LAB=1)") &&
 		      strstr(out, "unit: emulated instructions") && !strstr(out, " ns"),
 		      "SKYBRIDGE_LAB=1: figures are emulated instructions, never ns",
 		      "rc %d, out: %.300s", rc, out);
 		slurp(csv, out, sizeof(out));
-		check(strstr(out, ",emulated instructions,") && !strstr(out, ",TSC ticks,"),
+		tap_result(strstr(out, ",emulated instructions,") && !strstr(out, ",TSC ticks,"),
 		      "guest-mode CSV labels the unit emulated instructions", "%.200s", out);
 		unlink(csv);
 	}

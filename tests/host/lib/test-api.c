@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <skybridge.h>
+#include <libskybridge.h>
 
-#include "tap.h"
+#include "../../tap.h"
 
 static char name_buf[64];
 
@@ -42,20 +42,20 @@ static void test_strerror(void)
 		if (!a || !*a || a != b)
 			all = false;
 	}
-	check(all, "sb_strerror describes every library status, sign-insensitive",
+	tap_result(all, "sb_strerror describes every library status, sign-insensitive",
 	      "a description was empty or differed by sign");
-	check(strstr(sb_strerror(-ECONNRESET), "server dead") != NULL,
+	tap_result(strstr(sb_strerror(-ECONNRESET), "server dead") != NULL,
 	      "sb_strerror(-ECONNRESET) says \"server dead\"", "got \"%s\"",
 	      sb_strerror(-ECONNRESET));
-	check(strstr(sb_strerror(-EBUSY), "all slots busy") != NULL,
+	tap_result(strstr(sb_strerror(-EBUSY), "all slots busy") != NULL,
 	      "sb_strerror(-EBUSY) says \"all slots busy\"", "got \"%s\"",
 	      sb_strerror(-EBUSY));
-	check(strcmp(sb_strerror(0), "success") == 0, "sb_strerror(0) is \"success\"",
+	tap_result(strcmp(sb_strerror(0), "success") == 0, "sb_strerror(0) is \"success\"",
 	      "got \"%s\"", sb_strerror(0));
-	check(strcmp(sb_strerror(-EACCES), "Permission denied") == 0,
+	tap_result(strcmp(sb_strerror(-EACCES), "Permission denied") == 0,
 	      "sb_strerror falls back to the C library's text",
 	      "got \"%s\"", sb_strerror(-EACCES));
-	check(strcmp(sb_strerror(-99999), "unknown error") == 0 &&
+	tap_result(strcmp(sb_strerror(-99999), "unknown error") == 0 &&
 	      strcmp(sb_strerror(INT_MIN), "unknown error") == 0,
 	      "sb_strerror survives out-of-range values", "got \"%s\"",
 	      sb_strerror(-99999));
@@ -63,10 +63,10 @@ static void test_strerror(void)
 
 static void test_transport(void)
 {
-	check(strcmp(sb_transport_name(), "fallback-futex") == 0,
+	tap_result(strcmp(sb_transport_name(), "fallback-futex") == 0,
 	      "transport is fallback-futex without /dev/skybridge's fast path",
 	      "got \"%s\"", sb_transport_name());
-	check(strcmp(sb_conn_transport_name(NULL), "none") == 0,
+	tap_result(strcmp(sb_conn_transport_name(NULL), "none") == 0,
 	      "sb_conn_transport_name(NULL) is \"none\"", "got \"%s\"",
 	      sb_conn_transport_name(NULL));
 }
@@ -81,33 +81,33 @@ static void test_bad_register(void)
 	memset(longname, 'a', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
 	err = sb_server_register(NULL, add_handler, NULL, 1, NULL, &srv);
-	check(err == -EINVAL, "register refuses a NULL name", "got %d", err);
+	tap_result(err == -EINVAL, "register refuses a NULL name", "got %d", err);
 	err = sb_server_register("", add_handler, NULL, 1, NULL, &srv);
-	check(err == -EINVAL, "register refuses an empty name", "got %d", err);
+	tap_result(err == -EINVAL, "register refuses an empty name", "got %d", err);
 	err = sb_server_register("a/b", add_handler, NULL, 1, NULL, &srv);
-	check(err == -EINVAL, "register refuses '/' in a name", "got %d", err);
+	tap_result(err == -EINVAL, "register refuses '/' in a name", "got %d", err);
 	err = sb_server_register(longname, add_handler, NULL, 1, NULL, &srv);
-	check(err == -ENAMETOOLONG, "register refuses a 64-byte name",
+	tap_result(err == -ENAMETOOLONG, "register refuses a 64-byte name",
 	      "got %d", err);
 	err = sb_server_register("x", NULL, NULL, 1, NULL, &srv);
-	check(err == -EINVAL, "register refuses a NULL handler", "got %d", err);
+	tap_result(err == -EINVAL, "register refuses a NULL handler", "got %d", err);
 	err = sb_server_register("x", add_handler, NULL, 0, NULL, &srv);
-	check(err == -EINVAL, "register refuses 0 slots", "got %d", err);
+	tap_result(err == -EINVAL, "register refuses 0 slots", "got %d", err);
 	err = sb_server_register("x", add_handler, NULL, SB_SLOTS_MAX + 1, NULL, &srv);
-	check(err == -EINVAL, "register refuses SB_SLOTS_MAX + 1 slots",
+	tap_result(err == -EINVAL, "register refuses SB_SLOTS_MAX + 1 slots",
 	      "got %d", err);
 	err = sb_server_register("x", add_handler, NULL, 1, &attr, &srv);
-	check(err == -EINVAL, "register refuses unknown attr flags", "got %d", err);
+	tap_result(err == -EINVAL, "register refuses unknown attr flags", "got %d", err);
 	attr.flags = 0;
 	attr.buf_size = SB_BUF_MAX + 1;
 	err = sb_server_register("x", add_handler, NULL, 1, &attr, &srv);
-	check(err == -EINVAL, "register refuses a buffer above SB_BUF_MAX",
+	tap_result(err == -EINVAL, "register refuses a buffer above SB_BUF_MAX",
 	      "got %d", err);
 	err = sb_server_register("x", add_handler, NULL, 1, NULL, NULL);
-	check(err == -EINVAL, "register refuses a NULL out pointer", "got %d", err);
-	check(srv == NULL, "failed registers leave *out alone", "srv=%p", (void *)srv);
+	tap_result(err == -EINVAL, "register refuses a NULL out pointer", "got %d", err);
+	tap_result(srv == NULL, "failed registers leave *out alone", "srv=%p", (void *)srv);
 	err = sb_server_unregister(NULL);
-	check(err == -EINVAL, "unregister refuses NULL", "got %d", err);
+	tap_result(err == -EINVAL, "unregister refuses NULL", "got %d", err);
 }
 
 static void test_bad_conn(void)
@@ -119,23 +119,23 @@ static void test_bad_conn(void)
 	int err;
 
 	err = sb_call(NULL, args, &ret);
-	check(err == -EINVAL, "sb_call refuses a NULL connection", "got %d", err);
+	tap_result(err == -EINVAL, "sb_call refuses a NULL connection", "got %d", err);
 	err = sb_call_buf(NULL, args, 0, NULL, &ret);
-	check(err == -EINVAL, "sb_call_buf refuses a NULL connection", "got %d", err);
-	check(sb_conn_buffer(NULL, &size) == NULL && size == 0,
+	tap_result(err == -EINVAL, "sb_call_buf refuses a NULL connection", "got %d", err);
+	tap_result(sb_conn_buffer(NULL, &size) == NULL && size == 0,
 	      "sb_conn_buffer(NULL) is NULL with size 0", "size=%zu", size);
 	err = sb_connect(NULL, &c);
-	check(err == -EINVAL, "connect refuses a NULL name", "got %d", err);
+	tap_result(err == -EINVAL, "connect refuses a NULL name", "got %d", err);
 	err = sb_connect("bad name", &c);
-	check(err == -EINVAL, "connect refuses a space in a name", "got %d", err);
+	tap_result(err == -EINVAL, "connect refuses a space in a name", "got %d", err);
 	err = sb_connect(test_name("nobody"), &c);
-	check(err == -ECONNREFUSED, "connect to an unknown name: -ECONNREFUSED",
+	tap_result(err == -ECONNREFUSED, "connect to an unknown name: -ECONNREFUSED",
 	      "got %d (%s)", err, sb_strerror(err));
-	check(sb_conn_set_wait(NULL, 1) == -EINVAL,
+	tap_result(sb_conn_set_wait(NULL, 1) == -EINVAL,
 	      "sb_conn_set_wait refuses NULL", "accepted");
-	check(sb_conn_stats(NULL, &st) == -EINVAL, "sb_conn_stats refuses NULL",
+	tap_result(sb_conn_stats(NULL, &st) == -EINVAL, "sb_conn_stats refuses NULL",
 	      "accepted");
-	check(sb_disconnect(NULL) == 0, "sb_disconnect(NULL) is a no-op", "failed");
+	tap_result(sb_disconnect(NULL) == 0, "sb_disconnect(NULL) is a no-op", "failed");
 }
 
 /* Same process, two registrations of one name. */
@@ -145,13 +145,13 @@ static void test_collision_local(void)
 	int err;
 
 	err = sb_server_register(test_name("twice"), add_handler, NULL, 1, NULL, &a);
-	check(err == 0, "register a server", "got %d (%s)", err, sb_strerror(err));
+	tap_result(err == 0, "register a server", "got %d (%s)", err, sb_strerror(err));
 	err = sb_server_register(test_name("twice"), add_handler, NULL, 1, NULL, &b);
-	check(err == -EEXIST, "second register of a name in one process: -EEXIST",
+	tap_result(err == -EEXIST, "second register of a name in one process: -EEXIST",
 	      "got %d", err);
-	check(sb_server_unregister(a) == 0, "unregister", "failed");
+	tap_result(sb_server_unregister(a) == 0, "unregister", "failed");
 	err = sb_server_register(test_name("twice"), add_handler, NULL, 1, NULL, &b);
-	check(err == 0, "the name is free again after unregister", "got %d", err);
+	tap_result(err == 0, "the name is free again after unregister", "got %d", err);
 	if (!err)
 		sb_server_unregister(b);
 }
@@ -199,7 +199,7 @@ static void test_local_stress(void)
 	int bad = 0, err;
 
 	err = sb_server_register(name, add_handler, NULL, 2, NULL, &srv);
-	if (!check(err == 0, "register an in-process server with 2 slots",
+	if (!tap_result(err == 0, "register an in-process server with 2 slots",
 		   "got %d", err))
 		return;
 	for (int i = 0; i < THREADS; i++) {
@@ -210,13 +210,13 @@ static void test_local_stress(void)
 		pthread_join(tid[i], NULL);
 		bad += args[i].bad;
 	}
-	check(bad == 0, "4 threads x 3000 waiting calls on 2 slots all succeed",
+	tap_result(bad == 0, "4 threads x 3000 waiting calls on 2 slots all succeed",
 	      "%d calls failed or returned a wrong value", bad);
 	sb_server_stats(srv, &st);
-	check(st.calls == THREADS * CALLS && st.errors == 0,
+	tap_result(st.calls == THREADS * CALLS && st.errors == 0,
 	      "server stats count every call", "calls=%llu errors=%llu",
 	      (unsigned long long)st.calls, (unsigned long long)st.errors);
-	check(sb_server_unregister(srv) == 0, "unregister after the stress run",
+	tap_result(sb_server_unregister(srv) == 0, "unregister after the stress run",
 	      "failed");
 }
 

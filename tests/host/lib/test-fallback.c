@@ -18,9 +18,9 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include <skybridge.h>
+#include <libskybridge.h>
 
-#include "tap.h"
+#include "../../tap.h"
 
 enum op {
 	OP_ADD,		/* ret = a1 + a2 + a3 */
@@ -136,7 +136,7 @@ static pid_t server_start(const char *name, unsigned int nslots,
 	}
 	close(pfd[1]);
 	if (read(pfd[0], &err, sizeof(err)) != sizeof(err) || err) {
-		check(false, "start a server child", "register: %d (%s)", err,
+		tap_result(false, "start a server child", "register: %d (%s)", err,
 		      sb_strerror(err));
 		waitpid(pid, NULL, 0);
 		pid = -1;
@@ -175,27 +175,27 @@ static void test_calls(void)
 	if (pid < 0)
 		return;
 	err = sb_connect(name, &c);
-	if (!check(err == 0, "connect to a server in another process",
+	if (!tap_result(err == 0, "connect to a server in another process",
 		   "got %d (%s)", err, sb_strerror(err)))
 		goto out;
-	check(strcmp(sb_conn_transport_name(c), "fallback-futex") == 0,
+	tap_result(strcmp(sb_conn_transport_name(c), "fallback-futex") == 0,
 	      "the connection runs on fallback-futex", "got %s",
 	      sb_conn_transport_name(c));
 	err = sb_call(c, args, &ret);
-	check(err == 0 && ret == 1042, "a call returns status 0 and the value",
+	tap_result(err == 0 && ret == 1042, "a call returns status 0 and the value",
 	      "status %d, value %llu", err, (unsigned long long)ret);
 	err = call_op(c, OP_PID, 0, &ret);
-	check(err == 0 && ret == (uint64_t)pid,
+	tap_result(err == 0 && ret == (uint64_t)pid,
 	      "the handler runs in the server process", "ran in pid %llu, server %d",
 	      (unsigned long long)ret, (int)pid);
 	err = call_op(c, OP_ERR, ENOENT, &ret);
-	check(err == -ENOENT, "a handler's negative status reaches the client",
+	tap_result(err == -ENOENT, "a handler's negative status reaches the client",
 	      "got %d", err);
 	err = call_op(c, OP_POSITIVE, 0, &ret);
-	check(err == -EPROTO, "a positive handler status becomes -EPROTO",
+	tap_result(err == -EPROTO, "a positive handler status becomes -EPROTO",
 	      "got %d", err);
 	err = call_op(c, 99, 0, &ret);
-	check(err == -ENOSYS, "status and value stay separate (unknown op)",
+	tap_result(err == -ENOSYS, "status and value stay separate (unknown op)",
 	      "got %d", err);
 	err = 0;
 	for (int i = 0; i < 1000 && !err; i++) {
@@ -205,15 +205,15 @@ static void test_calls(void)
 		if (ret != (uint64_t)i + ((uint64_t)i << 32))
 			err = -EBADMSG;
 	}
-	check(err == 0, "1000 consecutive calls return the right values",
+	tap_result(err == 0, "1000 consecutive calls return the right values",
 	      "got %d", err);
 	sb_conn_stats(c, &st);
-	check(st.calls == 1005 && st.errors == 3,
+	tap_result(st.calls == 1005 && st.errors == 3,
 	      "client stats count calls and errors", "calls %llu errors %llu",
 	      (unsigned long long)st.calls, (unsigned long long)st.errors);
 	sb_disconnect(c);
 out:
-	check(server_stop(pid), "the server unregisters cleanly on SIGTERM",
+	tap_result(server_stop(pid), "the server unregisters cleanly on SIGTERM",
 	      "server child failed");
 }
 
@@ -250,23 +250,23 @@ static void test_payload(void)
 	int err;
 
 	if (pid < 0 || sb_connect(name, &c)) {
-		check(false, "payload: connect", "no server");
+		tap_result(false, "payload: connect", "no server");
 		goto out;
 	}
 	sb_conn_buffer(c, &size);
-	check(size == 102400, "the buffer size is the requested one rounded to pages",
+	tap_result(size == 102400, "the buffer size is the requested one rounded to pages",
 	      "got %zu", size);
 	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
 		snprintf(what, sizeof(what), "a %zu-byte payload round-trips", lens[i]);
-		check(payload_round_trip(c, lens[i]), what, "bytes or length wrong");
+		tap_result(payload_round_trip(c, lens[i]), what, "bytes or length wrong");
 	}
-	check(payload_round_trip(c, size), "a payload filling the whole buffer round-trips",
+	tap_result(payload_round_trip(c, size), "a payload filling the whole buffer round-trips",
 	      "bytes or length wrong");
 	err = sb_call_buf(c, args, size + 1, NULL, &ret);
-	check(err == -EMSGSIZE, "a payload larger than the buffer: -EMSGSIZE",
+	tap_result(err == -EMSGSIZE, "a payload larger than the buffer: -EMSGSIZE",
 	      "got %d", err);
 	err = sb_call_buf(c, args, 0, &reply_len, &ret);
-	check(err == 0 && reply_len == size,
+	tap_result(err == 0 && reply_len == size,
 	      "a handler's oversized reply length is clamped to the buffer",
 	      "status %d, reply_len %zu", err, reply_len);
 	sb_disconnect(c);
@@ -285,13 +285,13 @@ static void test_collision(void)
 	if (pid < 0)
 		return;
 	err = sb_server_register(name, handler, NULL, 1, NULL, &srv);
-	check(err == -EEXIST, "registering a name another process holds: -EEXIST",
+	tap_result(err == -EEXIST, "registering a name another process holds: -EEXIST",
 	      "got %d (%s)", err, sb_strerror(err));
 	if (!err)
 		sb_server_unregister(srv);
 	server_stop(pid);
 	err = sb_server_register(name, handler, NULL, 1, NULL, &srv);
-	check(err == 0, "the name is free once that server unregistered",
+	tap_result(err == 0, "the name is free once that server unregistered",
 	      "got %d (%s)", err, sb_strerror(err));
 	if (!err)
 		sb_server_unregister(srv);
@@ -355,29 +355,29 @@ static void test_slots(void)
 	int err;
 
 	if (pid < 0 || sb_connect(name, &c)) {
-		check(false, "slots: connect", "no server");
+		tap_result(false, "slots: connect", "no server");
 		goto out;
 	}
 	atomic_store(&sh->release, 0);
 	for (int i = 0; i < 2; i++)
 		pthread_create(&tid[i], NULL, hold_thread, &h[i]);
-	check(wait_held(2), "two calls occupy both slots", "held=%d",
+	tap_result(wait_held(2), "two calls occupy both slots", "held=%d",
 	      atomic_load(&sh->held));
 
 	t0 = now_ms();
 	err = call_op(c, OP_ADD, 1, &ret);
 	ms = now_ms() - t0;
-	check(err == -EBUSY, "a third call against 2 busy slots: -EBUSY",
+	tap_result(err == -EBUSY, "a third call against 2 busy slots: -EBUSY",
 	      "got %d (%s)", err, sb_strerror(err));
-	check(ms < 100, "-EBUSY comes at once (fail fast)", "took %.1f ms", ms);
+	tap_result(ms < 100, "-EBUSY comes at once (fail fast)", "took %.1f ms", ms);
 
 	sb_conn_set_wait(c, 150);
 	t0 = now_ms();
 	err = call_op(c, OP_ADD, 1, &ret);
 	ms = now_ms() - t0;
-	check(err == -ETIMEDOUT, "waiting 150 ms for a slot that stays busy: -ETIMEDOUT",
+	tap_result(err == -ETIMEDOUT, "waiting 150 ms for a slot that stays busy: -ETIMEDOUT",
 	      "got %d", err);
-	check(ms >= 145 && ms < 1000, "the wait is bounded by the timeout",
+	tap_result(ms >= 145 && ms < 1000, "the wait is bounded by the timeout",
 	      "took %.1f ms", ms);
 
 	sb_conn_set_wait(c, 5000);
@@ -386,12 +386,12 @@ static void test_slots(void)
 	usleep(100 * 1000);
 	atomic_store(&sh->release, 1);
 	pthread_join(lt, NULL);
-	check(late.err == 0 && late.ms >= 90 && late.ms < 2000,
+	tap_result(late.err == 0 && late.ms >= 90 && late.ms < 2000,
 	      "a waiting call runs as soon as a slot frees",
 	      "status %d after %.1f ms", late.err, late.ms);
 	for (int i = 0; i < 2; i++)
 		pthread_join(tid[i], NULL);
-	check(h[0].err == 0 && h[1].err == 0 && h[0].ret != h[1].ret,
+	tap_result(h[0].err == 0 && h[1].err == 0 && h[0].ret != h[1].ret,
 	      "the two held calls ran on different slots", "status %d/%d slot %llu/%llu",
 	      h[0].err, h[1].err, (unsigned long long)h[0].ret,
 	      (unsigned long long)h[1].ret);
@@ -426,7 +426,7 @@ static void test_one_call_per_conn(void)
 	int err;
 
 	if (pid < 0 || sb_connect(name, &c)) {
-		check(false, "already: connect", "no server");
+		tap_result(false, "already: connect", "no server");
 		goto out;
 	}
 	atomic_store(&sh->release, 0);
@@ -434,21 +434,21 @@ static void test_one_call_per_conn(void)
 	pthread_create(&tid, NULL, hold_on_conn, &a);
 	wait_held(1);
 	err = call_op(c, OP_ADD, 1, &ret);
-	check(err == -EALREADY, "a second concurrent call on one connection: -EALREADY",
+	tap_result(err == -EALREADY, "a second concurrent call on one connection: -EALREADY",
 	      "got %d", err);
 	atomic_store(&sh->release, 1);
 	pthread_join(tid, NULL);
-	check(a.err == 0, "the first call still completes", "got %d", a.err);
+	tap_result(a.err == 0, "the first call still completes", "got %d", a.err);
 	err = call_op(c, OP_ADD, 1, &ret);
-	check(err == 0 && ret == 1, "the connection works again afterwards",
+	tap_result(err == 0 && ret == 1, "the connection works again afterwards",
 	      "got %d", err);
 	err = call_op(c, OP_UNREG, 0, &ret);
-	check(err == -EDEADLK, "unregistering from inside a handler: -EDEADLK",
+	tap_result(err == -EDEADLK, "unregistering from inside a handler: -EDEADLK",
 	      "got %d", err);
 	sb_disconnect(c);
 out:
 	if (pid > 0)
-		check(server_stop(pid), "the server still unregisters normally",
+		tap_result(server_stop(pid), "the server still unregisters normally",
 		      "server child failed");
 }
 
@@ -463,23 +463,23 @@ static void test_dead_server_in_call(void)
 	int err, status;
 
 	if (pid < 0 || sb_connect(name, &c)) {
-		check(false, "dies: connect", "no server");
+		tap_result(false, "dies: connect", "no server");
 		return;
 	}
 	t0 = now_ms();
 	err = call_op(c, OP_EXIT, 0, &ret);
 	ms = now_ms() - t0;
-	check(err == -ECONNRESET, "the server exits mid-call: -ECONNRESET",
+	tap_result(err == -ECONNRESET, "the server exits mid-call: -ECONNRESET",
 	      "got %d (%s)", err, sb_strerror(err));
-	check(ms < 1000, "the dead server is noticed within a second",
+	tap_result(ms < 1000, "the dead server is noticed within a second",
 	      "took %.1f ms", ms);
 	err = call_op(c, OP_ADD, 0, &ret);
-	check(err == -ECONNRESET, "later calls fail at once with -ECONNRESET",
+	tap_result(err == -ECONNRESET, "later calls fail at once with -ECONNRESET",
 	      "got %d", err);
 	waitpid(pid, &status, 0);
 	sb_disconnect(c);
 	err = sb_connect(name, &c);
-	check(err == -ECONNREFUSED, "connecting to the dead server's name: -ECONNREFUSED",
+	tap_result(err == -ECONNREFUSED, "connecting to the dead server's name: -ECONNREFUSED",
 	      "got %d", err);
 }
 
@@ -494,7 +494,7 @@ static void test_killed_server(void)
 	pthread_t t1, t2;
 
 	if (pid < 0 || sb_connect(name, &c1) || sb_connect(name, &c2)) {
-		check(false, "killed: connect", "no server");
+		tap_result(false, "killed: connect", "no server");
 		return;
 	}
 	atomic_store(&sh->release, 0);
@@ -510,9 +510,9 @@ static void test_killed_server(void)
 	atomic_store(&sh->held, 0);
 	pthread_join(t1, NULL);
 	pthread_join(t2, NULL);
-	check(a.err == -ECONNRESET, "a call in the handler of a SIGKILLed server: -ECONNRESET",
+	tap_result(a.err == -ECONNRESET, "a call in the handler of a SIGKILLed server: -ECONNRESET",
 	      "got %d", a.err);
-	check(w.err == -ECONNRESET && w.ms < 2000,
+	tap_result(w.err == -ECONNRESET && w.ms < 2000,
 	      "a call waiting for a slot of a SIGKILLed server: -ECONNRESET, no hang",
 	      "got %d after %.1f ms", w.err, w.ms);
 	sb_disconnect(c1);
@@ -539,7 +539,7 @@ static void test_dead_client(void)
 			call_op(c, OP_HOLD, 0, &ret);
 		_exit(0);
 	}
-	check(wait_held(1), "a client child's call is in the handler", "held %d",
+	tap_result(wait_held(1), "a client child's call is in the handler", "held %d",
 	      atomic_load(&sh->held));
 	kill(client, SIGKILL);
 	waitpid(client, NULL, 0);
@@ -552,14 +552,14 @@ static void test_dead_client(void)
 			break;
 		usleep(5000);
 	}
-	check(err == 0, "the server accepts a new client after one died",
+	tap_result(err == 0, "the server accepts a new client after one died",
 	      "got %d", err);
 	if (!err) {
 		err = call_op(c, OP_ADD, 5, &ret);
-		check(err == 0 && ret == 5, "and its slot is free again", "got %d", err);
+		tap_result(err == 0 && ret == 5, "and its slot is free again", "got %d", err);
 	}
 	sb_disconnect(c);
-	check(server_stop(pid), "the server survives its client's death",
+	tap_result(server_stop(pid), "the server survives its client's death",
 	      "server child failed");
 }
 
@@ -577,13 +577,13 @@ static void test_max_conns(void)
 	sb_connect(name, &c[0]);
 	sb_connect(name, &c[1]);
 	err = sb_connect(name, &c[2]);
-	check(err == -EUSERS, "a connection beyond max_conns: -EUSERS", "got %d", err);
+	tap_result(err == -EUSERS, "a connection beyond max_conns: -EUSERS", "got %d", err);
 	sb_disconnect(c[0]);
 	until = now_ms() + 3000;
 	do {
 		err = sb_connect(name, &c[2]);
 	} while (err == -EUSERS && now_ms() < until && !usleep(2000));
-	check(err == 0, "a disconnect frees a connection place", "got %d", err);
+	tap_result(err == 0, "a disconnect frees a connection place", "got %d", err);
 	sb_disconnect(c[1]);
 	if (!err)
 		sb_disconnect(c[2]);
@@ -599,13 +599,13 @@ static void test_unregister_and_fork(void)
 	int err;
 
 	if (pid < 0 || sb_connect(name, &c)) {
-		check(false, "unreg: connect", "no server");
+		tap_result(false, "unreg: connect", "no server");
 		return;
 	}
 	child = tap_fork(10);
 	if (child == 0) {
 		int e = call_op(c, OP_ADD, 1, &ret);
-		bool ok = check(e == -ESTALE,
+		bool ok = tap_result(e == -ESTALE,
 				"a connection inherited over fork(): -ESTALE in the child",
 				"got %d", e);
 
@@ -614,11 +614,11 @@ static void test_unregister_and_fork(void)
 	}
 	tap_wait(child, "fork child");
 	err = call_op(c, OP_ADD, 2, &ret);
-	check(err == 0 && ret == 2, "the parent's connection survives the child's",
+	tap_result(err == 0 && ret == 2, "the parent's connection survives the child's",
 	      "got %d", err);
-	check(server_stop(pid), "the server unregisters", "server child failed");
+	tap_result(server_stop(pid), "the server unregisters", "server child failed");
 	err = call_op(c, OP_ADD, 1, &ret);
-	check(err == -ECONNRESET, "calls after the server unregistered: -ECONNRESET",
+	tap_result(err == -ECONNRESET, "calls after the server unregistered: -ECONNRESET",
 	      "got %d", err);
 	sb_disconnect(c);
 }

@@ -10,11 +10,11 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <skybridge.h>
+#include <libskybridge.h>
 
 #include "sb_tramp.h"
 #include "vmfunc.h"
-#include "tap.h"
+#include "../../tap.h"
 
 static void test_roundtrip(void)
 {
@@ -39,7 +39,7 @@ static void test_roundtrip(void)
 				       (unsigned long long)rlen, ran);
 			}
 		}
-	check(all, "a handler's status and reply length survive the status word, "
+	tap_result(all, "a handler's status and reply length survive the status word, "
 	      "never as a negative RAX (even -EBUSY, -EPIPE)", "see above");
 }
 
@@ -66,13 +66,13 @@ static void test_tramp_statuses(void)
 			       map[i].want, ran);
 		}
 	}
-	check(all, "trampoline statuses map onto the library's and never count "
+	tap_result(all, "trampoline statuses map onto the library's and never count "
 	      "as a completed call", "see above");
 	{
 		uint64_t rlen;
 		bool ran;
 
-		check(vm_status_decode(INT64_MIN, 4096, &rlen, &ran) == -EPROTO && !ran,
+		tap_result(vm_status_decode(INT64_MIN, 4096, &rlen, &ran) == -EPROTO && !ran,
 		      "INT64_MIN from the trampoline is a protocol error", "accepted");
 	}
 }
@@ -100,16 +100,16 @@ static void test_malformed(void)
 			       (unsigned long long)words[i], st, ran);
 		}
 	}
-	check(all, "malformed status words are -EPROTO, not a completed call",
+	tap_result(all, "malformed status words are -EPROTO, not a completed call",
 	      "see above");
-	check(vm_status_clamp(1) == -EPROTO && vm_status_clamp(-4096) == -EPROTO &&
+	tap_result(vm_status_clamp(1) == -EPROTO && vm_status_clamp(-4096) == -EPROTO &&
 	      vm_status_clamp(-4095) == -4095 && vm_status_clamp(0) == 0,
 	      "handler statuses outside [-4095, 0] become -EPROTO", "clamp wrong");
 }
 
 static void test_names(void)
 {
-	check(vm_name_ok("echo-1.a_B") && !vm_name_ok("a+b") && !vm_name_ok("a:b") &&
+	tap_result(vm_name_ok("echo-1.a_B") && !vm_name_ok("a+b") && !vm_name_ok("a:b") &&
 	      !vm_name_ok("a@b") && !vm_name_ok("a/b"),
 	      "the fast path takes the kernel's names only ([A-Za-z0-9._-])",
 	      "name rule wrong");
@@ -120,11 +120,11 @@ static void test_rseq(void)
 	uint64_t area = sb_rseq_area(), reg = sb_rseq_registered();
 
 	if (__rseq_size == 0) {
-		check(area == 0 && reg == 0, "no rseq in this process: area 0",
+		tap_result(area == 0 && reg == 0, "no rseq in this process: area 0",
 		      "area %llx", (unsigned long long)area);
 		return;
 	}
-	check(area == sb_thread_pointer() + (uint64_t)__rseq_offset &&
+	tap_result(area == sb_thread_pointer() + (uint64_t)__rseq_offset &&
 	      (reg == 0 || reg == area),
 	      "the rseq area is the thread pointer plus __rseq_offset",
 	      "area %llx tp %llx", (unsigned long long)area,
@@ -139,7 +139,7 @@ int main(void)
 	test_malformed();
 	test_names();
 	test_rseq();
-	check(sizeof(struct vm_buf_hdr) <= VM_HDR_SIZE &&
+	tap_result(sizeof(struct vm_buf_hdr) <= VM_HDR_SIZE &&
 	      VM_HDR_SIZE % 4096 == 0, "the header fits its page", "too big");
 	return tap_failures ? 1 : 0;
 }

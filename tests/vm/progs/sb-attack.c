@@ -40,7 +40,7 @@
 #include <unistd.h>
 
 #include "sbcall.h"
-#include "tap.h"
+#include "../../tap.h"
 
 _Static_assert(SB_TRAMP_BASE == 0x3b0000000000ULL, "asm below hardcodes it");
 

@@ -61,7 +61,7 @@
 #include <x86intrin.h>
 
 #include "sbcall.h"
-#include "tap.h"
+#include "../../tap.h"
 
 static struct sbt_ret adder(uint64_t id, uint64_t a0, uint64_t a1, uint64_t a2,
 			    uint64_t a3)

@@ -50,7 +50,7 @@
 #include <x86intrin.h>
 
 #include "sbcall.h"
-#include "tap.h"
+#include "../../tap.h"
 
 enum {
 	OP_ADD = 1,		/* C, B: a1 + a2 */

@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tap.h"
+#include "../../tap.h"
 
 struct __attribute__((packed)) dtr {
 	uint16_t limit;

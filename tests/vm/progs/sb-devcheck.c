@@ -18,7 +18,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "tap.h"
+#include "../../tap.h"
 #include "uapi/skybridge.h"
 
 static const char *prefix = "";

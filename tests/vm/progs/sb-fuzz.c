@@ -39,7 +39,7 @@
 #include <unistd.h>
 
 #include "sbcall.h"
-#include "tap.h"
+#include "../../tap.h"
 
 #define NFDS		32
 #define DEEP_BUDGET	24	/* validated register/connect/attach per process */

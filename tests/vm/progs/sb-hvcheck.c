@@ -24,8 +24,8 @@
 
 #include <cpuid.h>
 
-#include "tap.h"
-#include "hv/hypercall.h"
+#include "../../tap.h"
+#include "uapi/skybridge_hv.h"
 
 static const char *prefix = "";
 static sigjmp_buf trap_env;
@@ -163,10 +163,10 @@ static void check_on(void)
 	tap_result(others_intact(&r), name, "rbx %lx rcx %lx rdx %lx rsi %lx rdi %lx",
 		   (long)r.rbx, (long)r.rcx, (long)r.rdx, (long)r.rsi,
 		   (long)r.rdi);
-	do_vmcall(HC_DEVIRTUALIZE, &r);
+	do_vmcall(HC_PRIVILEGED_BASE, &r);	/* HC_DEVIRTUALIZE */
 	NAME(name, "CPL-3 VMCALL HC_DEVIRTUALIZE is refused with -EPERM");
 	tap_result((int64_t)r.rax == -EPERM, name, "rax %ld", (long)r.rax);
-	do_vmcall(HC_GET_STATS, &r);
+	do_vmcall(HC_PRIVILEGED_BASE + 1, &r);	/* HC_GET_STATS */
 	NAME(name, "CPL-3 VMCALL HC_GET_STATS is refused with -EPERM");
 	tap_result((int64_t)r.rax == -EPERM, name, "rax %ld", (long)r.rax);
 	do_vmcall(0x777, &r);

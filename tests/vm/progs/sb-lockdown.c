@@ -34,7 +34,7 @@
 #include <x86intrin.h>
 
 #include "sbcall.h"
-#include "tap.h"
+#include "../../tap.h"
 
 #define PG 4096
 

@@ -22,9 +22,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tap.h"
+#include "../../tap.h"
 #include "testview.h"
-#include "hv/hypercall.h"
+#include "uapi/skybridge_hv.h"
 
 #define VIEW		3
 #define MARK_A		0xaaaaaaaaaaaaaaaaull

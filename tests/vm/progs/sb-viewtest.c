@@ -44,8 +44,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hv/hypercall.h"
-#include "tap.h"
+#include "uapi/skybridge_hv.h"
+#include "../../tap.h"
 #include "testview.h"
 
 #define VIEW		2

@@ -32,7 +32,7 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
-#include "tap.h"
+#include "../../tap.h"
 
 static const char *prefix = "";
 static int scale = 1;

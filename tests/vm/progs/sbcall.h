@@ -19,7 +19,7 @@
 #include <sys/rseq.h>
 #include <unistd.h>
 
-#include "hv/hypercall.h"
+#include "uapi/skybridge_hv.h"
 #include "uapi/skybridge.h"
 
 struct sbt_ret {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * skybridge.h - shared declarations of the Linux glue (kmod/).
+ * kmod.h - shared declarations of the Linux glue (kmod/).
  */
 #ifndef SKYBRIDGE_KMOD_H
 #define SKYBRIDGE_KMOD_H

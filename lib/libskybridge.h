@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * skybridge.h - libskybridge, the SkyBridge user API.
+ * libskybridge.h - libskybridge, the SkyBridge user API.
  *
  * A *server* registers a handler under a name with a number of concurrency
  * slots; a *client* connects to it by name and calls the handler with up to
@@ -29,8 +29,8 @@
  * "urcu.h" of liburcu >= 0.13): in the fast path a handler runs on a client's
  * CPU, which the server's membarrier() never interrupts.
  */
-#ifndef SKYBRIDGE_H
-#define SKYBRIDGE_H
+#ifndef LIBSKYBRIDGE_H
+#define LIBSKYBRIDGE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -311,4 +311,4 @@ const char *sb_strerror(int err);
 }
 #endif
 
-#endif /* SKYBRIDGE_H */
+#endif /* LIBSKYBRIDGE_H */
