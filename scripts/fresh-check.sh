@@ -67,7 +67,9 @@ probe=$(apt-get --print-uris update 2>/dev/null | sed -n "s/^'\([^']*InRelease\)
 [ -n "$probe" ] || die "apt names no InRelease index to fetch (apt-get --print-uris update)"
 probe_out=$(mktemp)
 if ! timeout 60 /usr/lib/apt/apt-helper download-file "$probe" "$probe_out.file" >"$probe_out" 2>&1; then
-	why=$(grep -v '^[[:space:]]*$' "$probe_out" | tail -n1 | cut -c1-160)
+	# apt-helper's reason is the indented line under "Err:".
+	why=$(sed -n 's/^[[:space:]]\{1,\}\([^[:space:]].*\)/\1/p' "$probe_out" | tail -n1 | cut -c1-160)
+	[ -n "$why" ] || why=$(grep -v '^[[:space:]]*$' "$probe_out" | tail -n1 | cut -c1-160)
 	rm -f "$probe_out" "$probe_out.file"
 	die "no network path to the package registry: $probe: ${why:-timed out after 60 s}"
 fi
