@@ -37,7 +37,7 @@ CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -I$(SRC)
 CFLAGS    += -D_GNU_SOURCE
 
 # Kernel-side sources: anything here changes the module.
-KSRCS     := Kbuild $(wildcard kmod/*.[chS] hv/*.[chS] uapi/*.h)
+KSRCS     := Kbuild $(wildcard kmod/*.[chS] hv/*.[chS] kmod/test/*.[ch] hv/test/*.[ch] uapi/*.h)
 
 # Userspace programs that run inside the emulated machine (tests, tools).
 # Component makefiles append to GUEST_PROGS (copied into the lab's /lab/bin),
@@ -87,9 +87,13 @@ $(BIN)/%: tests/vm/progs/%.c tests/tap.h tests/vm/progs/testview.h tests/vm/prog
 $(BIN):
 	mkdir -p $@
 
-# The lab's module: a private copy of the kernel sources, built against the
-# emulated machine's headers only.
+# The lab's modules: private copies of the kernel sources, built against the
+# emulated machine's headers only.  module/ is the production module, the one
+# users load; test/ is the test build (SKYBRIDGE_TEST=1: test views and
+# hooks); twin/ is a renamed copy for the second-hypervisor test.
 LAB_MOD := $(BUILD)/lab/module
+LAB_TEST := $(BUILD)/lab/test
+LAB_TWIN := $(BUILD)/lab/twin
 LAB_INITRAMFS := $(BUILD)/lab/base.cpio
 lab: $(LAB_INITRAMFS)
 
@@ -97,14 +101,14 @@ $(LAB_INITRAMFS): $(LAB_MOD)/skybridge.ko $(GUEST_PROGS) tests/vm/init tests/vm/
 		scripts/mkinitramfs.sh $(BUILD)/guest/kernel-version
 	sh scripts/mkinitramfs.sh $@ $(LAB_MOD)/skybridge.ko $(BIN) $(BUILD)/guest/root $(GUEST_KVER)
 
-LAB_TWIN := $(BUILD)/lab/twin
 $(LAB_MOD)/skybridge.ko: $(KSRCS)
 	$(call need_kdir,$(GUEST_KDIR))
-	@for d in $(LAB_MOD) $(LAB_TWIN); do \
+	@for d in $(LAB_MOD) $(LAB_TEST) $(LAB_TWIN); do \
 		mkdir -p $$d && rm -rf $$d/kmod $$d/hv $$d/uapi && \
 		cp -pR Kbuild kmod uapi hv $$d/ || exit 1; \
 	done
 	$(MAKE) -C $(GUEST_KDIR) M=$(LAB_MOD) modules
+	$(MAKE) -C $(GUEST_KDIR) M=$(LAB_TEST) SKYBRIDGE_TEST=1 modules
 	$(MAKE) -C $(GUEST_KDIR) M=$(LAB_TWIN) SKYBRIDGE_NAME=skybridge_twin modules
 
 deps:

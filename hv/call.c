@@ -52,53 +52,9 @@
 #define ERRCODE_VECTORS	(BIT(8) | BIT(10) | BIT(11) | BIT(12) | BIT(13) | \
 			 BIT(14) | BIT(17) | BIT(21) | BIT(29) | BIT(30))
 
-/*
- * The physical address of user virtual address @va in the page tables at
- * @cr3 (a guest-physical address, identity-mapped), or 0 if it is not
- * present, not user-accessible, or (for @write) not writable.
- */
-static u64 guest_user_pa(u64 cr3, u64 va, bool write)
-{
-	u64 table = cr3 & CR3_ADDR_MASK & PAGE_MASK;
-	int level;
-
-	if (va >= TASK_SIZE_MAX)
-		return 0;
-	for (level = 4; level >= 1; level--) {
-		unsigned int shift = PAGE_SHIFT + 9 * (level - 1);
-		u64 entry;
-
-		if (!pfn_valid(PHYS_PFN(table)))
-			return 0;
-		entry = ((u64 *)__va(table))[(va >> shift) & 511];
-		if (!(entry & _PAGE_PRESENT) || !(entry & _PAGE_USER) ||
-		    (write && !(entry & _PAGE_RW)))
-			return 0;
-		table = entry & PTE_PFN_MASK;
-		if (level == 1 || (level <= 3 && (entry & _PAGE_PSE)))
-			return (table & ~((1ULL << shift) - 1)) |
-			       (va & ((1ULL << shift) - 1));
-	}
-	return 0;
-}
-
-/* Read or write one naturally aligned u64 of user memory. */
-static bool guest_user_u64(u64 cr3, u64 va, u64 *val, bool write)
-{
-	u64 pa = (va & 7) ? 0 : guest_user_pa(cr3, va, write);
-
-	if (!pa || !pfn_valid(PHYS_PFN(pa)))
-		return false;
-	if (write)
-		WRITE_ONCE(*(u64 *)__va(pa), *val);
-	else
-		*val = READ_ONCE(*(u64 *)__va(pa));
-	return true;
-}
-
 static u64 cpu_slot_va(struct hv_global *g, struct hv_cpu *hc)
 {
-	return g->tramp.cpu_va + ((u64)hc->cpu << g->tramp.cpu_shift);
+	return SB_TRAMP_BASE + SBT_CPU + ((u64)hc->cpu << SBT_CPU_SHIFT);
 }
 
 /**
@@ -115,10 +71,10 @@ bool hv_call_client(struct hv_cpu *hc, struct hv_client *c)
 	c->nest_id = 0;
 	c->nest_view = 0;
 	c->nest_nonce = 0;
-	return g->tramp.cpu_va &&
-	       guest_user_u64(cr3, cpu_slot_va(g, hc), &c->rsp, false) &&
-	       guest_user_u64(cr3, c->rsp + g->tramp.frame_fs, &c->fs_base, false) &&
-	       guest_user_u64(cr3, c->rsp + g->tramp.frame_gs, &c->gs_base, false);
+	return hv_has_tramp(g) &&
+	       hv_guest_user_u64(cr3, cpu_slot_va(g, hc), &c->rsp, false) &&
+	       hv_guest_user_u64(cr3, c->rsp + SBF_FS, &c->fs_base, false) &&
+	       hv_guest_user_u64(cr3, c->rsp + SBF_GS, &c->gs_base, false);
 }
 
 /* On resume, possibly on another CPU: this CPU's slot is the thread's now. */
@@ -126,7 +82,7 @@ bool hv_call_set_slot(struct hv_cpu *hc, const struct hv_client *c)
 {
 	u64 rsp = c->rsp;
 
-	return guest_user_u64(vmcs_readl(GUEST_CR3), cpu_slot_va(hc->g, hc),
+	return hv_guest_user_u64(vmcs_readl(GUEST_CR3), cpu_slot_va(hc->g, hc),
 			      &rsp, true);
 }
 
@@ -257,7 +213,7 @@ static void to_abort(struct hv_cpu *hc, struct hv_regs *regs, u64 status,
 	hv_xrstor_init(hc->g);
 	memset(regs, 0, sizeof(*regs));
 	regs->rdi = status;
-	set_user_state(hc->g->tramp.abort_va, 0, rflags);
+	set_user_state(HV_TRAMP_VA(hc->g->tramp.abort_off), 0, rflags);
 }
 
 /*
@@ -271,28 +227,27 @@ static bool handler_nested(struct hv_cpu *hc, struct hv_view *view,
 			   struct hv_client *c)
 {
 	struct hv_global *g = hc->g;
-	const struct hv_tramp *t = &g->tramp;
 	u64 root = hv_view_remap_target(view, hv_guest_root(g));
 	u64 fs = vmcs_readl(GUEST_FS_BASE), busy;
 	unsigned int i;
 
-	if (!root || !t->info_va ||
-	    !guest_user_u64(root, t->info_va + t->busy_off, &busy, false))
+	if (!root || !hv_guest_user_u64(root, HV_TRAMP_VA(SBT_INFO + SBI_BUSY),
+					&busy, false))
 		return false;
 	for (; busy; busy &= busy - 1) {
 		u64 va, slot_fs, top, id, rv, nonce;
 
 		i = __ffs(busy);
-		va = t->info_va + t->slots_off + i * t->slot_size;
-		if (!guest_user_u64(root, va + t->slot_fs, &slot_fs, false))
+		va = HV_TRAMP_VA(SBT_INFO + SBI_SLOTS + i * SBI_SLOT_SIZE);
+		if (!hv_guest_user_u64(root, va + SBI_SLOT_FS, &slot_fs, false))
 			return false;
 		if (slot_fs != fs)
 			continue;
-		if (!guest_user_u64(root, va + t->slot_stack, &top, false) ||
-		    !guest_user_u64(root, top - t->nest_id, &id, false) || !id)
+		if (!hv_guest_user_u64(root, va + SBI_SLOT_STACK, &top, false) ||
+		    !hv_guest_user_u64(root, top - SBS_NEST_ID, &id, false) || !id)
 			continue;
-		if (c && guest_user_u64(root, top - t->nest_view, &rv, false) &&
-		    guest_user_u64(root, top - t->nest_nonce, &nonce, false)) {
+		if (c && hv_guest_user_u64(root, top - SBS_NEST_VIEW, &rv, false) &&
+		    hv_guest_user_u64(root, top - SBS_NEST_CALLER_NONCE, &nonce, false)) {
 			c->nest_id = id;
 			c->nest_view = rv;
 			c->nest_nonce = nonce;
@@ -319,14 +274,15 @@ bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 	u64 target, rdi = 0, rsi = 0, token = 0, server_root;
 	bool in_handler;
 
-	if (!classify(hc, regs, nmi, &t) || !hv_call_client(hc, &client))
+	if (view->kind == HV_VIEW_KIND_OTHER || !classify(hc, regs, nmi, &t) ||
+	    !hv_call_client(hc, &client))
 		return false;
 	/* In a handler, not in the trampoline (a server view's T0, T1, T3). */
 	in_handler = view->kind == HV_VIEW_KIND_SERVER && !hv_tramp_va(g, t.rip);
 
 	if (view->kind == HV_VIEW_KIND_LANDING) {
 		/* The call is over: deliver its results. */
-		target = g->tramp.return_va;
+		target = HV_TRAMP_VA(SBT_T3);
 		rdi = regs->rdi;
 		rsi = regs->rsi;
 		hc->stats.call_landing_traps++;
@@ -337,13 +293,13 @@ bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 		token = hv_cont_record(hc, regs, index, t.rip, t.rsp,
 				       t.rflags, &client);
 		if (token) {
-			target = g->tramp.resume_va;
+			target = HV_TRAMP_VA(g->tramp.resume_off);
 		} else {
-			target = g->tramp.return_va;	/* no record free */
+			target = HV_TRAMP_VA(SBT_T3);	/* no record free */
 			rdi = -EAGAIN;
 		}
 	} else {
-		target = g->tramp.return_va;
+		target = HV_TRAMP_VA(SBT_T3);
 		rdi = t.kind == TRAP_SYSCALL ? -ENOSYS : -EFAULT;
 		/*
 		 * The handler's own system call or fault: its server finishes
@@ -360,10 +316,10 @@ bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 						t.cause);
 		if (rsi) {
 			rdi = -EINPROGRESS;	/* SB_STATUS_HANDOFF */
-			hv_handoff_notify();
+			hv_os_notify(HV_EVENT_HANDOFF);
 		} else {
 			hc->stats.call_aborts++;
-			if (in_handler && g->tramp.abort_va) {
+			if (in_handler) {
 				to_abort(hc, regs, rdi, t.rflags);
 				return true;
 			}
@@ -405,14 +361,13 @@ bool hv_call_plain_fetch(struct hv_cpu *hc, struct hv_regs *regs)
 	u64 rip = vmcs_readl(GUEST_RIP);
 	struct hv_client client;
 
-	if (!g->tramp.code_va || (vmcs_read16(GUEST_CS_SELECTOR) & 3) != 3 ||
-	    (rip != g->tramp.code_va + PAGE_SIZE &&
-	     rip != g->tramp.code_va + 2 * PAGE_SIZE) ||
+	if (!hv_has_tramp(g) || (vmcs_read16(GUEST_CS_SELECTOR) & 3) != 3 ||
+	    (rip != HV_TRAMP_VA(SBT_T1) && rip != HV_TRAMP_VA(SBT_T2)) ||
 	    !hv_call_client(hc, &client))
 		return false;
 	hc->stats.call_aborts++;
 	to_client(hc, regs, &client, -EFAULT, 0, 0);
-	set_user_state(g->tramp.return_va, client.rsp,
+	set_user_state(HV_TRAMP_VA(SBT_T3), client.rsp,
 		       vmcs_readl(GUEST_RFLAGS));
 	regs->rsp = client.rsp;
 	return true;

@@ -3,14 +3,14 @@
  * cont.c - continuations: an interrupted visit to a view, saved so that the
  * thread can go back into it later.
  *
- * When an external interrupt arrives while a CPL-3 thread runs in a view
- * that has a resume address (NMIs exit before delivery, exit.c), the
+ * When an external interrupt arrives while a CPL-3 thread is in a call in
+ * a server view (NMIs exit before delivery, exit.c; call.c decides), the
  * RootKernel (host context, before the first kernel instruction) saves the
  * thread's state in a continuation record in RootKernel memory: GPRs,
  * RIP/RSP/RFLAGS from the frame the CPU pushed, FS and GS base, and the
  * extended (XSAVE) state.  It then clears
  * the GPRs and vector registers, puts the record's token in R12, and
- * rewrites the pushed frame's RIP to the view's resume address, so Linux
+ * rewrites the pushed frame's RIP to the trampoline's resume stub, so Linux
  * handles the interrupt for a thread that looks like it was at the resume
  * stub, in the plain view, with nothing of the view's registers.  The stub
  * issues HC_RESUME with the token; the RootKernel checks it, restores the
@@ -35,18 +35,6 @@
 
 #include "hv.h"
 #include "vmx_ops.h"
-
-/*
- * The page-table root of the thread in the guest now: CR3 without PCID
- * bits, and with PTI the kernel half of the pair (the user half is 4 KiB
- * above it), so that both halves name one address space.
- */
-u64 hv_guest_root(struct hv_global *g)
-{
-	u64 root = vmcs_readl(GUEST_CR3) & CR3_ADDR_MASK;
-
-	return g->pti ? root & ~BIT_ULL(PAGE_SHIFT) : root;
-}
 
 static void xsave_all(void *area)
 {
@@ -93,45 +81,6 @@ static struct hv_cont *cont_free_slot(struct hv_global *g)
 			stale = &g->conts[i];
 	}
 	return stale;
-}
-
-/**
- * hv_cont_save() - save an interrupted view visit and redirect the thread
- * @view: the view the CPU was in (already switched back to the plain view)
- *
- * Return: true if saved and redirected; false if this entry is not an
- * interrupt from CPL 3 in a resumable view, or no record is free (then the
- * thread simply continues in the plain view, as for any stray entry).
- */
-bool hv_cont_save(struct hv_cpu *hc, struct hv_regs *regs,
-		  struct hv_view *view, unsigned int index)
-{
-	struct hv_global *g = hc->g;
-	u64 *frame = (u64 *)vmcs_readl(GUEST_RSP);
-	u64 token;
-	int vec;
-
-	/* Most views are not resumable: skip the IDT scan for them. */
-	if (!view->resume_rip)
-		return false;
-	/* Interrupts (and NMI) push no error code: RIP, CS, RFLAGS, RSP, SS. */
-	vec = hv_idt_vector(vmcs_readl(GUEST_RIP));
-	if ((vec != 2 && vec < 32) || (frame[1] & 3) != 3)
-		return false;
-
-	token = hv_cont_record(hc, regs, index, frame[0], frame[3], frame[2],
-			       NULL);
-	if (!token)
-		return false;
-
-	/* Nothing of the view's state reaches Linux. */
-	hv_xrstor_init(g);
-	memset(regs, 0, sizeof(*regs));
-	regs->rsp = (u64)frame;
-	regs->r12 = token;
-	frame[0] = view->resume_rip;
-	frame[2] &= ~X86_EFLAGS_TF;
-	return true;
 }
 
 /*
@@ -221,7 +170,7 @@ static bool cont_return_nested(struct hv_cpu *hc, struct hv_regs *regs,
 	regs->rdi = -ESTALE;
 	regs->r12 = c->client.nest_nonce;
 	regs->r13 = c->client.nest_id;
-	vmcs_writel(GUEST_RIP, g->tramp.code_va + 2 * PAGE_SIZE);	/* T2 */
+	vmcs_writel(GUEST_RIP, HV_TRAMP_VA(SBT_T2));
 	vmcs_writel(GUEST_RFLAGS, hv_user_rflags(c->rflags));
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
 	hv_xrstor_init(g);
@@ -231,15 +180,16 @@ static bool cont_return_nested(struct hv_cpu *hc, struct hv_regs *regs,
 }
 
 /**
- * hv_cont_resume() - HC_RESUME: go back into the view of continuation @token
+ * hc_resume() - HC_RESUME: go back into the view of continuation RDI
  *
- * Return: EXIT_RESUME-ready 0 after restoring (the caller must not advance
- * RIP), or a negative errno for the caller's RAX.
+ * Return: HC_ENTERED after restoring it (or, for a chained call that
+ * cannot resume, after sending the error to its caller), or a negative
+ * errno for the caller's RAX.
  */
-long hv_cont_resume(struct hv_cpu *hc, struct hv_regs *regs, u64 token)
+long hc_resume(struct hv_cpu *hc, struct hv_regs *regs)
 {
 	struct hv_global *g = hc->g;
-	u64 root = hv_guest_root(g);
+	u64 root = hv_guest_root(g), token = regs->rdi;
 	struct hv_cont *c = NULL;
 	struct hv_view *v;
 	unsigned int i;
@@ -294,7 +244,7 @@ long hv_cont_resume(struct hv_cpu *hc, struct hv_regs *regs, u64 token)
 	hc->stats.conts_resumed++;
 out:
 	arch_spin_unlock(&g->view_lock);
-	return err;
+	return err ?: HC_ENTERED;
 }
 
 /* Drop the continuations of a view being freed (view_lock held). */
@@ -377,8 +327,8 @@ static unsigned int handoffs_in_use(struct hv_global *g)
 /* Is @va in the trampoline's code pages? */
 bool hv_tramp_va(struct hv_global *g, u64 va)
 {
-	return g->tramp.code_va && va >= g->tramp.code_va &&
-	       va - g->tramp.code_va < ARRAY_SIZE(g->tramp.code_pa) * PAGE_SIZE;
+	return hv_has_tramp(g) && va >= SB_TRAMP_BASE &&
+	       va - SB_TRAMP_BASE < SB_TRAMP_CODE_PAGES * PAGE_SIZE;
 }
 
 /**
@@ -419,17 +369,15 @@ u64 hv_handoff_record(struct hv_cpu *hc, struct hv_regs *regs,
 }
 
 /**
- * hv_handoff_adopt() - HC_ADOPT: this thread becomes the handler of @token
- * @ret_rsp: its RSP when the handler returns to T1
+ * hc_adopt() - HC_ADOPT: this thread becomes the handler of handoff RDI;
+ * RSI: its RSP when the handler returns to T1
  *
- * Return: 0 after the swap (the caller must not advance RIP), or a
- * negative errno for the caller's RAX.
+ * Return: HC_ENTERED after the swap, or a negative errno for RAX.
  */
-long hv_handoff_adopt(struct hv_cpu *hc, struct hv_regs *regs, u64 token,
-		      u64 ret_rsp)
+long hc_adopt(struct hv_cpu *hc, struct hv_regs *regs)
 {
 	struct hv_global *g = hc->g;
-	u64 root = hv_guest_root(g);
+	u64 root = hv_guest_root(g), token = regs->rdi, ret_rsp = regs->rsi;
 	struct hv_cont *c = NULL;
 	unsigned int i;
 
@@ -463,7 +411,7 @@ long hv_handoff_adopt(struct hv_cpu *hc, struct hv_regs *regs, u64 token,
 	xrstor_all(c->xsave);
 	arch_spin_unlock(&g->view_lock);
 	hc->stats.handoffs_adopted++;
-	return 0;
+	return HC_ENTERED;
 }
 
 /**
@@ -479,8 +427,8 @@ bool hv_handoff_return(struct hv_cpu *hc, struct hv_regs *regs)
 	u64 root, rsp, status, value;
 	unsigned int i;
 
-	if (!g->tramp.handler_ret_va ||
-	    vmcs_readl(GUEST_RIP) != g->tramp.handler_ret_va ||
+	if (!hv_has_tramp(g) ||
+	    vmcs_readl(GUEST_RIP) != HV_TRAMP_VA(g->tramp.handler_ret_off) ||
 	    (vmcs_read16(GUEST_CS_SELECTOR) & 3) != 3)
 		return false;
 	root = hv_guest_root(g);
@@ -514,9 +462,10 @@ bool hv_handoff_return(struct hv_cpu *hc, struct hv_regs *regs)
 }
 
 /* HC_HANDOFF_TAKE: report one handoff the kernel has not seen yet. */
-long hv_handoff_take(struct hv_cpu *hc, u64 buf, u64 size)
+long hc_handoff_take(struct hv_cpu *hc, struct hv_regs *regs)
 {
 	struct hv_global *g = hc->g;
+	u64 buf = regs->rdi, size = regs->rsi;
 	struct hv_handoff_info info = {};
 	unsigned int i;
 	long found = 0;
@@ -549,12 +498,13 @@ long hv_handoff_take(struct hv_cpu *hc, u64 buf, u64 size)
 }
 
 /*
- * HC_HANDOFF_CANCEL: forget handoff @token, or those to @server_root not
- * adopted yet, or with @adopted all of them.
+ * HC_HANDOFF_CANCEL: forget handoff RDI, or (RDI = 0) those to the server
+ * root RSI not adopted yet, or with RDX = 1 all of them.
  */
-long hv_handoff_cancel(struct hv_global *g, u64 token, u64 server_root,
-		       u64 adopted)
+long hc_handoff_cancel(struct hv_cpu *hc, struct hv_regs *regs)
 {
+	struct hv_global *g = hc->g;
+	u64 token = regs->rdi, server_root = regs->rsi, adopted = regs->rdx;
 	unsigned int i;
 	long n = 0;
 

@@ -4,9 +4,10 @@
  *
  * hv_init() allocates everything for every possible CPU, builds the identity
  * EPT and hides all of it from the guest, while every CPU still runs
- * natively.  hv_cpu_up() then late-launches one CPU (called on that CPU), and
- * hv_cpu_down() devirtualizes it through the CPL-0 hypercall.  hv_exit()
- * frees the memory once no CPU is in VMX operation.
+ * natively.  hv_cpu_launch() then late-launches one CPU (called on that CPU
+ * by the OS glue), and HC_DEVIRTUALIZE (hv_devirtualize()) takes it out of
+ * VMX operation again.  hv_exit() frees the memory once no CPU is in VMX
+ * operation.
  *
  * From the first launch on, guest code must not dereference anything
  * hv_alloc_pages() returned: the EPT makes it fault.  The pointers kept here
@@ -14,17 +15,16 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/cpu.h>
-#include <linux/irq_work.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
-#include <linux/percpu.h>
 #include <linux/random.h>
 #include <linux/slab.h>
-#include <linux/workqueue.h>
+#include <asm/debugreg.h>
 #include <asm/desc.h>
+#include <asm/invpcid.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
+#include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 #include <asm/vmx.h>
 
@@ -32,103 +32,10 @@
 #include "vmx_ops.h"
 
 static struct hv_global *hv;
-static DEFINE_PER_CPU(bool, hv_on);
-static DEFINE_PER_CPU(u64, hv_launch_ticks);
 
 static_assert(offsetof(struct hv_cpu, devirt) == 0);
 static_assert(sizeof(struct hv_cpu) <= PAGE_SIZE);
 static_assert(sizeof(struct hv_regs) == 16 * 8);
-
-/*
- * After a write to an IDT page (guard.c): every CPU flushes its EPT
- * translations, so none can still write the page or execute a new entry page
- * in a view from a stale translation; then one more scan, and one more
- * flush if that scan found a new target.  Queued from host context through
- * irq_work (NMI-safe), run from a workqueue since on_each_cpu() must not
- * wait in interrupt context.  The work and the irq_work live in module data:
- * the guest runs them, and RootKernel memory is hidden from the guest.
- */
-static void flush_on_cpu(void *unused)
-{
-	if (this_cpu_read(hv_on))
-		hv_call(HC_EPT_FLUSH_ALL, 0, 0, 0);
-}
-
-static void hv_sync_fn(struct work_struct *work)
-{
-	long added;
-
-	cpus_read_lock();
-	on_each_cpu(flush_on_cpu, NULL, 1);
-	added = this_cpu_read(hv_on) ? hv_call(HC_ENTRY_SYNC, 0, 0, 0) : 0;
-	if (added > 0)
-		on_each_cpu(flush_on_cpu, NULL, 1);
-	cpus_read_unlock();
-	if (added < 0)
-		pr_err("entry-page rescan failed: %ld\n", added);
-}
-static DECLARE_WORK(hv_sync_work, hv_sync_fn);
-
-static void hv_sync_irq(struct irq_work *work)
-{
-	schedule_work(&hv_sync_work);
-}
-static DEFINE_IRQ_WORK(hv_sync_irq_work, hv_sync_irq);
-
-void hv_guard_request_sync(void)
-{
-	irq_work_queue(&hv_sync_irq_work);
-}
-
-/*
- * A handoff is waiting for the kernel (cont.c): the module's work takes it
- * (HC_HANDOFF_TAKE) and wakes the server's slot thread.  Same path as the
- * sync above; the work item is the module's (kmod/calls.c).
- */
-static struct work_struct *hv_handoff_work;
-
-static void hv_handoff_irq(struct irq_work *work)
-{
-	struct work_struct *w = READ_ONCE(hv_handoff_work);
-
-	if (w)
-		schedule_work(w);
-}
-static DEFINE_IRQ_WORK(hv_handoff_irq_work, hv_handoff_irq);
-
-void hv_handoff_notify(void)
-{
-	irq_work_queue(&hv_handoff_irq_work);
-}
-
-/* @work: what runs after a handoff, NULL for nothing (then synced). */
-void hv_handoff_set_work(struct work_struct *work)
-{
-	WRITE_ONCE(hv_handoff_work, work);
-	if (!work)
-		irq_work_sync(&hv_handoff_irq_work);
-}
-
-/* Before devirtualization: no sync may be left to run. */
-void hv_guard_stop(void)
-{
-	irq_work_sync(&hv_sync_irq_work);
-	cancel_work_sync(&hv_sync_work);
-	irq_work_sync(&hv_handoff_irq_work);
-	if (hv_handoff_work)
-		cancel_work_sync(hv_handoff_work);
-}
-
-long hv_call(u64 nr, u64 a0, u64 a1, u64 a2)
-{
-	long ret;
-
-	asm volatile("vmcall"
-		     : "=a"(ret)
-		     : "a"(nr), "D"(a0), "S"(a1), "d"(a2)
-		     : "memory");
-	return ret;
-}
 
 static int alloc_cpu(struct hv_global *g, unsigned int cpu)
 {
@@ -301,14 +208,12 @@ static int launch_this_cpu(struct hv_cpu *hc)
 {
 	unsigned long cr4 = __read_cr4();
 	int err, r;
-	u64 t0;
 
 	err = hv_cpu_enable_vmx_msr();
 	err = err ?: check_fixed_bits(&hc->g->caps);
 	if (err)
 		return err;
 
-	t0 = rdtsc();
 	/* Raw write: Linux's cached CR4 never holds VMXE (docs/design.md). */
 	hv_write_cr4(cr4 | X86_CR4_VMXE);
 	if (vmx_on(hc->vmxon_pa)) {
@@ -336,11 +241,8 @@ static int launch_this_cpu(struct hv_cpu *hc)
 	}
 	hc->launched = true;
 	r = hv_launch();
-	if (r == 0) {
-		/* Guest from here on: hc is out of reach. */
-		this_cpu_write(hv_launch_ticks, rdtsc() - t0);
-		return 0;
-	}
+	if (r == 0)
+		return 0;	/* the guest from here on: hc is out of reach */
 	hc->launched = false;
 	pr_err("CPU %u: VMLAUNCH failed: %s %u\n", hc->cpu,
 	       r == 1 ? "VMfailInvalid" : "VM-instruction error",
@@ -354,82 +256,76 @@ clear_vmxe:
 }
 
 /**
- * hv_cpu_up() - late-launch the RootKernel on @cpu (called on @cpu)
+ * hv_cpu_launch() - late-launch the RootKernel on @cpu; called on @cpu,
+ * natively, with interrupts off.  The OS glue devirtualizes it again with
+ * HC_DEVIRTUALIZE.
  */
-int hv_cpu_up(unsigned int cpu)
+int hv_cpu_launch(unsigned int cpu)
 {
-	unsigned long flags;
-	int err;
-
-	if (WARN_ON_ONCE(cpu != smp_processor_id() || !hv))
+	if (!hv || cpu >= hv->nr_cpus || !hv->cpus[cpu])
 		return -EINVAL;
-	if (this_cpu_read(hv_on))
-		return 0;
-	local_irq_save(flags);
-	err = launch_this_cpu(hv->cpus[cpu]);
-	if (!err)
-		this_cpu_write(hv_on, true);
-	local_irq_restore(flags);
-	return err;
-}
-
-/**
- * hv_cpu_down() - leave VMX operation on @cpu (called on @cpu)
- */
-int hv_cpu_down(unsigned int cpu)
-{
-	unsigned long flags;
-	long ret;
-
-	if (WARN_ON_ONCE(cpu != smp_processor_id()))
-		return -EINVAL;
-	if (!this_cpu_read(hv_on))
-		return 0;
-	local_irq_save(flags);
-	ret = hv_call(HC_DEVIRTUALIZE, 0, 0, 0);
-	if (!ret) {
-		/* A VM exit left the TSS limit at 0x67 (SDM 27.5.2). */
-		force_reload_TR();
-		this_cpu_write(hv_on, false);
-	}
-	local_irq_restore(flags);
-	if (ret)
-		pr_err("CPU %u: devirtualization refused: %ld\n", cpu, ret);
-	return ret ? -EIO : 0;
+	return launch_this_cpu(hv->cpus[cpu]);
 }
 
 /* Once no CPU is in VMX operation. */
 void hv_exit(void)
 {
-	unsigned int cpu;
-
-	hv_guard_stop();
-	for_each_possible_cpu(cpu)
-		WARN_ON(per_cpu(hv_on, cpu));
 	hv_free_all();
 	hv = NULL;
 }
 
-bool hv_cpu_is_virtualized(unsigned int cpu)
+/*
+ * HC_DEVIRTUALIZE, in host context: leave VMX operation on this CPU and put
+ * back what a VM exit changed (SDM 27.5), so that entry.S can return to the
+ * guest natively.
+ */
+void hv_devirtualize(struct hv_cpu *hc, struct hv_regs *regs)
 {
-	return per_cpu(hv_on, cpu);
-}
+	struct desc_ptr gdt = { .size = vmcs_read32(GUEST_GDTR_LIMIT),
+				.address = vmcs_readl(GUEST_GDTR_BASE) };
+	struct desc_ptr idt = { .size = vmcs_read32(GUEST_IDTR_LIMIT),
+				.address = vmcs_readl(GUEST_IDTR_BASE) };
+	u64 cr3 = vmcs_readl(GUEST_CR3), cr4 = vmcs_readl(GUEST_CR4);
+	u64 fs = vmcs_readl(GUEST_FS_BASE), gs = vmcs_readl(GUEST_GS_BASE);
+	u64 efer = vmcs_read64(GUEST_IA32_EFER), pat = vmcs_read64(GUEST_IA32_PAT);
+	u64 dbgctl = vmcs_read64(GUEST_IA32_DEBUGCTL), dr7 = vmcs_readl(GUEST_DR7);
+	u64 sy_cs = vmcs_read32(GUEST_SYSENTER_CS);
+	u64 sy_esp = vmcs_readl(GUEST_SYSENTER_ESP);
+	u64 sy_eip = vmcs_readl(GUEST_SYSENTER_EIP);
+	u16 ldt = vmcs_read16(GUEST_LDTR_SELECTOR);
 
-u64 hv_cpu_launch_ticks(unsigned int cpu)
-{
-	return per_cpu(hv_launch_ticks, cpu);
-}
+	hc->devirt.rip = vmcs_readl(GUEST_RIP) + vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	hc->devirt.rsp = vmcs_readl(GUEST_RSP);
+	hc->devirt.rflags = vmcs_readl(GUEST_RFLAGS);
+	hc->devirt.cs = vmcs_read16(GUEST_CS_SELECTOR);
+	hc->devirt.ss = vmcs_read16(GUEST_SS_SELECTOR);
 
-/* This CPU's exit statistics, through the hypervisor; -ENODEV if native. */
-int hv_get_stats(struct hv_cpu_stats *out)
-{
-	if (!this_cpu_read(hv_on))
-		return -ENODEV;
-	return hv_call(HC_GET_STATS, (u64)out, sizeof(*out), 0);
-}
+	vmcs_clear(hc->vmcs_pa);
+	vmx_off();
+	hc->launched = false;
 
-/* For the test hook only: an address the guest must not be able to read. */
-void *hv_test_hidden_address(void)
-{
-	return hv;
+	/* SDM 27.5: an exit left limits and MSRs at the host's values. */
+	hv_write_cr4(cr4 & ~X86_CR4_VMXE);
+	native_load_gdt(&gdt);
+	native_load_idt(&idt);
+	/* An exit leaves LDTR unusable; a process with an LDT needs it back. */
+	asm volatile("lldt %w0" : : "q"(ldt));
+	wrmsrl(MSR_FS_BASE, fs);
+	wrmsrl(MSR_GS_BASE, gs);
+	wrmsrl(MSR_IA32_CR_PAT, pat);
+	wrmsrl(MSR_EFER, efer);
+	wrmsrl(MSR_IA32_DEBUGCTLMSR, dbgctl);
+	wrmsrl(MSR_IA32_SYSENTER_CS, sy_cs);
+	wrmsrl(MSR_IA32_SYSENTER_ESP, sy_esp);
+	wrmsrl(MSR_IA32_SYSENTER_EIP, sy_eip);
+	native_set_debugreg(7, dr7);
+	native_write_cr3(cr3);
+	/* Drop every translation made in VMX root or under our host CR3. */
+	if (cr4 & X86_CR4_PCIDE) {
+		invpcid_flush_all();
+	} else {
+		hv_write_cr4((cr4 & ~X86_CR4_VMXE) ^ X86_CR4_PGE);
+		hv_write_cr4(cr4 & ~X86_CR4_VMXE);
+	}
+	regs->rax = 0;
 }

@@ -16,8 +16,7 @@
  *
  * The operand comes from the VM-exit instruction-information field (SDM
  * 27.2.5, Tables 27-10 and 27-11) and the displacement from the exit
- * qualification; memory goes through the guest's page tables (GUEST_CR3)
- * and the identity EPT, i.e. through the direct map.
+ * qualification; memory goes through the guest's page tables (gmem.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -48,11 +47,6 @@
 enum { ID_SGDT, ID_SIDT, ID_LGDT, ID_LIDT };
 enum { ID_SLDT, ID_STR, ID_LLDT, ID_LTR };
 
-/* Page-fault error code bits (SDM 4.7). */
-#define PF_PROT		BIT(0)
-#define PF_WRITE	BIT(1)
-#define PF_USER		BIT(2)
-
 /* Segment access rights as the VMCS holds them (SDM 24.4.1). */
 #define AR_UNUSABLE	BIT(16)
 #define TYPE_LDT	2
@@ -61,11 +55,6 @@ enum { ID_SLDT, ID_STR, ID_LLDT, ID_LTR };
 
 /* Segment registers as the instruction information numbers them. */
 enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, NR_SEGS };
-
-static unsigned int guest_cpl(void)
-{
-	return (vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3;	/* SS.DPL */
-}
 
 static u64 gpr(struct hv_regs *regs, unsigned int n)
 {
@@ -84,80 +73,6 @@ static void fault(struct hv_fault *f, unsigned int vector, u32 code)
 {
 	f->vector = vector;
 	f->code = code;
-}
-
-/*
- * The guest-physical address of linear address @va for an access of the
- * current CPL, through the guest's own page tables; 0 after filling @f with
- * the page fault the access takes.
- */
-static u64 guest_pa(u64 va, bool write, struct hv_fault *f)
-{
-	unsigned long cr0 = vmcs_readl(GUEST_CR0), cr4 = vmcs_readl(GUEST_CR4);
-	bool user = guest_cpl() == 3, user_page = true;
-	int level = (cr4 & X86_CR4_LA57) ? 5 : 4;
-	u64 table = vmcs_readl(GUEST_CR3) & CR3_ADDR_MASK & PAGE_MASK;
-	u32 code = (write ? PF_WRITE : 0) | (user ? PF_USER : 0);
-	bool writable = true;
-
-	for (; level >= 1; level--) {
-		unsigned int shift = PAGE_SHIFT + 9 * (level - 1);
-		u64 entry;
-
-		if (!pfn_valid(PHYS_PFN(table)) || hv_page_is_hidden(table))
-			goto pf;
-		entry = ((u64 *)__va(table))[(va >> shift) & 511];
-		if (!(entry & _PAGE_PRESENT))
-			goto pf;
-		user_page &= !!(entry & _PAGE_USER);
-		writable &= !!(entry & _PAGE_RW);
-		table = entry & PTE_PFN_MASK;
-		if (level == 1 || (level <= 3 && (entry & _PAGE_PSE))) {
-			code |= PF_PROT;
-			if (user && !user_page)
-				goto pf;
-			if (write && !writable && (user || (cr0 & X86_CR0_WP)))
-				goto pf;
-			/* SMAP (SDM 4.6.1): supervisor data access, user page. */
-			if (!user && user_page && (cr4 & X86_CR4_SMAP) &&
-			    !(vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_AC))
-				goto pf;
-			table &= ~((1ULL << shift) - 1);
-			return table | (va & ((1ULL << shift) - 1));
-		}
-		table &= PAGE_MASK;
-	}
-pf:
-	f->cr2 = va;
-	fault(f, X86_TRAP_PF, code);
-	return 0;
-}
-
-/* Copy between guest linear memory at @va and @buf, page by page. */
-static bool guest_copy(u64 va, void *buf, size_t len, bool write,
-		       struct hv_fault *f)
-{
-	u8 *p = buf;
-
-	while (len) {
-		size_t n = min_t(size_t, len, PAGE_SIZE - (va & ~PAGE_MASK));
-		u64 pa = guest_pa(va, write, f);
-
-		if (!pa)
-			return false;
-		if (!pfn_valid(PHYS_PFN(pa)) || hv_page_is_hidden(pa & PAGE_MASK)) {
-			fault(f, X86_TRAP_GP, 0);
-			return false;
-		}
-		if (write)
-			memcpy(__va(pa), p, n);
-		else
-			memcpy(p, __va(pa), n);
-		p += n;
-		va += n;
-		len -= n;
-	}
-	return true;
 }
 
 static const u32 seg_base_field[NR_SEGS] = {
@@ -216,9 +131,9 @@ static bool emulate_dt(struct hv_cpu *hc, struct hv_regs *regs, u32 info,
 		base = vmcs_readl(idt ? GUEST_IDTR_BASE : GUEST_GDTR_BASE);
 		memcpy(buf, &limit, 2);
 		memcpy(buf + 2, &base, len - 2);
-		return guest_copy(la, buf, len, true, f);
+		return hv_guest_copy(la, buf, len, true, f);
 	}
-	if (!guest_copy(la, buf, len, false, f))
+	if (!hv_guest_copy(la, buf, len, false, f))
 		return false;
 	memcpy(&limit, buf, 2);
 	memcpy(&base, buf + 2, len - 2);
@@ -246,7 +161,7 @@ static bool has_opsize_prefix(void)
 	struct hv_fault ignore;
 
 	if (len > sizeof(insn) ||
-	    !guest_copy(vmcs_readl(GUEST_RIP), insn, len, false, &ignore))
+	    !hv_guest_copy(vmcs_readl(GUEST_RIP), insn, len, false, &ignore))
 		return false;
 	for (i = 0; i < len && insn[i] != 0x0f; i++)
 		if (insn[i] == 0x66)
@@ -268,7 +183,7 @@ static bool read_system_desc(u16 sel, struct ldttss_desc *d, u64 *la,
 		return false;
 	}
 	*la = vmcs_readl(GUEST_GDTR_BASE) + (sel & ~7);
-	return guest_copy(*la, d, sizeof(*d), false, f);
+	return hv_guest_copy(*la, d, sizeof(*d), false, f);
 }
 
 static u64 system_desc_base(const struct ldttss_desc *d)
@@ -320,7 +235,7 @@ static bool load_system_seg(struct hv_regs *regs, u32 info, u16 sel,
 	if (ltr) {
 		/* LTR marks the TSS busy in memory. */
 		d.type = TYPE_TSS_BUSY;
-		if (!guest_copy(la, &d, 8, true, f))
+		if (!hv_guest_copy(la, &d, 8, true, f))
 			return false;
 		vmcs_write16(GUEST_TR_SELECTOR, sel);
 		vmcs_writel(GUEST_TR_BASE, system_desc_base(&d));
@@ -347,7 +262,7 @@ static bool emulate_ldt_tr(struct hv_regs *regs, u32 info, struct hv_fault *f)
 				  GUEST_LDTR_SELECTOR);
 		if (!(info & II_IS_REG)) {
 			return operand_address(regs, info, &la, f) &&
-			       guest_copy(la, &sel, 2, true, f);
+			       hv_guest_copy(la, &sel, 2, true, f);
 		}
 		/* To a register: zero-extended, but a 16-bit form keeps the rest. */
 		if (has_opsize_prefix())
@@ -360,7 +275,7 @@ static bool emulate_ldt_tr(struct hv_regs *regs, u32 info, struct hv_fault *f)
 	if (info & II_IS_REG)
 		sel = gpr(regs, II_REG1(info));
 	else if (!operand_address(regs, info, &la, f) ||
-		 !guest_copy(la, &sel, 2, false, f))
+		 !hv_guest_copy(la, &sel, 2, false, f))
 		return false;
 	return load_system_seg(regs, info, sel, f);
 }

@@ -339,33 +339,17 @@ static const struct ept_ops identity_ops = {
 };
 
 /**
- * ept_hide_page() - make the 4 KiB page at @gpa inaccessible in the identity
- * EPT; only while no CPU runs on it
+ * ept_identity_clear() - clear @bits (VMX_EPT_*_MASK) of the 4 KiB page at
+ * @gpa in the identity EPT: all of them hides the page, execute keeps it
+ * from executing; only while no CPU runs on it
  */
-int ept_hide_page(u64 *root, u64 gpa)
+int ept_identity_clear(u64 *root, u64 gpa, u64 bits)
 {
 	u64 *entry = ept_walk_4k(root, gpa, &identity_ops);
 
-	if (IS_ERR(entry))
-		return PTR_ERR(entry);
-	if (entry)
-		*entry = 0;
-	return 0;
-}
-
-/**
- * ept_protect_identity() - make the 4 KiB page at @gpa non-executable in the
- * identity EPT; only while no CPU runs on it
- */
-int ept_protect_identity(u64 *root, u64 gpa)
-{
-	u64 *entry = ept_walk_4k(root, gpa, &identity_ops);
-
-	if (IS_ERR(entry))
-		return PTR_ERR(entry);
-	if (!entry)
-		return -EFAULT;
-	*entry &= ~VMX_EPT_EXECUTABLE_MASK;
+	if (IS_ERR_OR_NULL(entry))
+		return entry ? PTR_ERR(entry) : -EFAULT;
+	*entry &= ~bits;
 	return 0;
 }
 
@@ -443,22 +427,6 @@ int ept_exec_only(u64 *root, u64 gpa, const struct ept_ops *ops)
 			table = ept_next_table(table[keep]);
 	}
 	return 0;
-}
-
-/* Leaf-entry edits for views (view.c). */
-void ept_entry_clear_exec(u64 *entry)
-{
-	*entry &= ~VMX_EPT_EXECUTABLE_MASK;
-}
-
-void ept_entry_set_exec(u64 *entry)
-{
-	*entry |= VMX_EPT_EXECUTABLE_MASK;
-}
-
-void ept_entry_remap(u64 *entry, u64 hpa)
-{
-	*entry = (*entry & ~EPT_ADDR_MASK) | (hpa & EPT_ADDR_MASK);
 }
 
 u64 ept_make_eptp(u64 *root)

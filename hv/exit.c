@@ -37,8 +37,6 @@
 #include "hv.h"
 #include "vmx_ops.h"
 
-enum { EXIT_RESUME = 0, EXIT_LEAVE_VMX = 1 };
-
 static int exit_unexpected(struct hv_cpu *hc, struct hv_regs *regs, u32 reason);
 static void reinject_vectoring_event(void);
 
@@ -84,12 +82,7 @@ void hv_vmread_error(unsigned long field)
 	hv_log_ratelimited("VMREAD 0x%lx failed\n", field);
 }
 
-static unsigned int guest_cpl(void)
-{
-	return (vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3;	/* SS.DPL */
-}
-
-static void skip_instruction(void)
+void hv_skip_instruction(void)
 {
 	vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) +
 		    vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
@@ -121,6 +114,13 @@ static int inject_gp(void)
 	return EXIT_RESUME;
 }
 
+/* The instruction is done: on to the next one. */
+static int exit_done(void)
+{
+	hv_skip_instruction();
+	return EXIT_RESUME;
+}
+
 /* --- CPUID: hide VMX, announce the RootKernel ------------------------ */
 
 static int exit_handle_cpuid(struct hv_cpu *hc, struct hv_regs *regs)
@@ -148,53 +148,39 @@ static int exit_handle_cpuid(struct hv_cpu *hc, struct hv_regs *regs)
 	regs->rbx = ebx;
 	regs->rcx = ecx;
 	regs->rdx = edx;
-	skip_instruction();
-	return EXIT_RESUME;
+	return exit_done();
 }
 
 /* --- XSETBV: validate against SDM 13.3 before executing it ----------- */
 
+/* x87 always, AVX needs SSE, MPX and AVX-512 whole, AVX-512 needs AVX. */
 static bool xcr0_valid(const struct hv_caps *caps, u64 v)
 {
 	const u64 avx512 = GENMASK_ULL(7, 5), mpx = GENMASK_ULL(4, 3);
 
-	if (v & ~caps->xcr0_supported)
-		return false;
-	if (!(v & BIT_ULL(0)))				/* x87 always */
-		return false;
-	if ((v & BIT_ULL(2)) && !(v & BIT_ULL(1)))	/* AVX needs SSE */
-		return false;
-	if ((v & mpx) && (v & mpx) != mpx)
-		return false;
-	if ((v & avx512) && ((v & avx512) != avx512 || !(v & BIT_ULL(2))))
-		return false;
-	return true;
+	return !(v & ~caps->xcr0_supported) && (v & BIT_ULL(0)) &&
+	       (!(v & BIT_ULL(2)) || (v & BIT_ULL(1))) &&
+	       (!(v & mpx) || (v & mpx) == mpx) &&
+	       (!(v & avx512) || ((v & avx512) == avx512 && (v & BIT_ULL(2))));
 }
 
 static int exit_handle_xsetbv(struct hv_cpu *hc, struct hv_regs *regs)
 {
 	u64 v = (regs->rdx << 32) | (u32)regs->rax;
 
-	if (guest_cpl() || (u32)regs->rcx != 0 || !xcr0_valid(&hc->g->caps, v))
+	if (hv_guest_cpl() || (u32)regs->rcx != 0 || !xcr0_valid(&hc->g->caps, v))
 		return inject_gp();
 	xsetbv(0, v);
-	skip_instruction();
-	return EXIT_RESUME;
+	return exit_done();
 }
 
 /* --- instructions the guest may not use ------------------------------ */
-
-static int exit_inject_ud(struct hv_cpu *hc, struct hv_regs *regs)
-{
-	return inject_ud();
-}
 
 static int exit_handle_invd(struct hv_cpu *hc, struct hv_regs *regs)
 {
 	/* Discarding dirty lines would lose host data: write them back. */
 	native_wbinvd();
-	skip_instruction();
-	return EXIT_RESUME;
+	return exit_done();
 }
 
 /* MOV to CR4 exits only when it tries to set VMXE: as with VMX absent, #GP. */
@@ -216,24 +202,18 @@ static int exit_handle_rdmsr(struct hv_cpu *hc, struct hv_regs *regs)
 		return inject_gp();
 	regs->rax = lo;
 	regs->rdx = hi;
-	skip_instruction();
-	return EXIT_RESUME;
+	return exit_done();
 }
 
 static int exit_handle_wrmsr(struct hv_cpu *hc, struct hv_regs *regs)
 {
+	u64 val = (regs->rdx << 32) | (u32)regs->rax;
+
 	/* The SYSCALL and SYSENTER targets: guard.c keeps views safe. */
-	if (hv_guard_msr(regs->rcx)) {
-		if (hv_guard_wrmsr(hc, regs->rcx,
-				   (regs->rdx << 32) | (u32)regs->rax))
-			return inject_gp();
-		skip_instruction();
-		return EXIT_RESUME;
-	}
-	if (wrmsr_safe(regs->rcx, regs->rax, regs->rdx))
+	if (hv_guard_msr(regs->rcx) ? hv_guard_wrmsr(hc, regs->rcx, val) :
+	    wrmsr_safe(regs->rcx, regs->rax, regs->rdx))
 		return inject_gp();
-	skip_instruction();
-	return EXIT_RESUME;
+	return exit_done();
 }
 
 /* --- EPT violations and misconfigurations ------------------------------ */
@@ -246,13 +226,11 @@ static int exit_handle_wrmsr(struct hv_cpu *hc, struct hv_regs *regs)
  */
 static int leave_view(struct hv_cpu *hc, struct hv_regs *regs, u64 eptp)
 {
-	struct hv_view *view;
 	unsigned int index;
+	struct hv_view *view = hv_view_by_eptp(hc->g, eptp, &index);
 
 	/* A direct call in progress goes back to its client (call.c). */
-	view = hv_view_by_eptp(hc->g, eptp, &index);
-	if (view && view->kind != HV_VIEW_KIND_TEST &&
-	    hv_call_trap(hc, regs, view, index, false)) {
+	if (view && hv_call_trap(hc, regs, view, index, false)) {
 		hc->stats.view_traps_kernel++;
 		return EXIT_RESUME;
 	}
@@ -267,9 +245,9 @@ static int leave_view(struct hv_cpu *hc, struct hv_regs *regs, u64 eptp)
 		return EXIT_RESUME;
 	}
 	hc->stats.view_traps_kernel++;
-	/* An interrupt during a resumable test visit: save it, redirect. */
-	if (view && view->kind == HV_VIEW_KIND_TEST)
-		hv_cont_save(hc, regs, view, index);
+	/* The lab's test views save an interrupted visit (hv/test/). */
+	if (view)
+		hv_test_view_trap(hc, regs, view, index);
 	return EXIT_RESUME;
 }
 
@@ -330,8 +308,7 @@ static int exit_handle_desc(struct hv_cpu *hc, struct hv_regs *regs)
 	struct hv_fault f;
 
 	if (hv_desc_emulate(hc, regs, reason, &f)) {
-		skip_instruction();
-		return EXIT_RESUME;
+		return exit_done();
 	}
 	if (f.vector == X86_TRAP_PF)
 		native_write_cr2(f.cr2);	/* CR2 is not in the VMCS */
@@ -386,8 +363,7 @@ static int exit_handle_exception_nmi(struct hv_cpu *hc, struct hv_regs *regs)
 	if (eptp != hc->g->eptp) {
 		/* A call in progress is saved and sent to its client first. */
 		view = hv_view_by_eptp(hc->g, eptp, &index);
-		if (!view || view->kind == HV_VIEW_KIND_TEST ||
-		    !hv_call_trap(hc, regs, view, index, true))
+		if (!view || !hv_call_trap(hc, regs, view, index, true))
 			vmcs_write64(EPT_POINTER, hc->g->eptp);
 		hc->stats.view_traps_kernel++;
 	}
@@ -436,147 +412,6 @@ static int exit_handle_triple_fault(struct hv_cpu *hc, struct hv_regs *regs)
 	hv_stop_cpu();
 }
 
-/* --- hypercalls ----------------------------------------------------------- */
-
-static void restore_native_state(struct hv_cpu *hc, struct hv_regs *regs)
-{
-	struct desc_ptr gdt = { .size = vmcs_read32(GUEST_GDTR_LIMIT),
-				.address = vmcs_readl(GUEST_GDTR_BASE) };
-	struct desc_ptr idt = { .size = vmcs_read32(GUEST_IDTR_LIMIT),
-				.address = vmcs_readl(GUEST_IDTR_BASE) };
-	u64 cr3 = vmcs_readl(GUEST_CR3), cr4 = vmcs_readl(GUEST_CR4);
-	u64 fs = vmcs_readl(GUEST_FS_BASE), gs = vmcs_readl(GUEST_GS_BASE);
-	u64 efer = vmcs_read64(GUEST_IA32_EFER), pat = vmcs_read64(GUEST_IA32_PAT);
-	u64 dbgctl = vmcs_read64(GUEST_IA32_DEBUGCTL), dr7 = vmcs_readl(GUEST_DR7);
-	u64 sy_cs = vmcs_read32(GUEST_SYSENTER_CS);
-	u64 sy_esp = vmcs_readl(GUEST_SYSENTER_ESP);
-	u64 sy_eip = vmcs_readl(GUEST_SYSENTER_EIP);
-	u16 ldt = vmcs_read16(GUEST_LDTR_SELECTOR);
-
-	hc->devirt.rip = vmcs_readl(GUEST_RIP) + vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
-	hc->devirt.rsp = vmcs_readl(GUEST_RSP);
-	hc->devirt.rflags = vmcs_readl(GUEST_RFLAGS);
-	hc->devirt.cs = vmcs_read16(GUEST_CS_SELECTOR);
-	hc->devirt.ss = vmcs_read16(GUEST_SS_SELECTOR);
-
-	vmcs_clear(hc->vmcs_pa);
-	vmx_off();
-	hc->launched = false;
-
-	/* SDM 27.5: an exit left limits and MSRs at the host's values. */
-	hv_write_cr4(cr4 & ~X86_CR4_VMXE);
-	native_load_gdt(&gdt);
-	native_load_idt(&idt);
-	/* An exit leaves LDTR unusable; a process with an LDT needs it back. */
-	asm volatile("lldt %w0" : : "q"(ldt));
-	wrmsrl(MSR_FS_BASE, fs);
-	wrmsrl(MSR_GS_BASE, gs);
-	wrmsrl(MSR_IA32_CR_PAT, pat);
-	wrmsrl(MSR_EFER, efer);
-	wrmsrl(MSR_IA32_DEBUGCTLMSR, dbgctl);
-	wrmsrl(MSR_IA32_SYSENTER_CS, sy_cs);
-	wrmsrl(MSR_IA32_SYSENTER_ESP, sy_esp);
-	wrmsrl(MSR_IA32_SYSENTER_EIP, sy_eip);
-	native_set_debugreg(7, dr7);
-	native_write_cr3(cr3);
-	/* Drop every translation made in VMX root or under our host CR3. */
-	if (cr4 & X86_CR4_PCIDE) {
-		invpcid_flush_all();
-	} else {
-		hv_write_cr4((cr4 & ~X86_CR4_VMXE) ^ X86_CR4_PGE);
-		hv_write_cr4(cr4 & ~X86_CR4_VMXE);
-	}
-	regs->rax = 0;
-}
-
-/*
- * Hypercall buffers must be in the direct map (its translations never go
- * stale, see the top of this file) and outside RootKernel memory.
- */
-bool hv_direct_map_buffer(u64 va, u64 size)
-{
-	void *p = (void *)va;
-
-	return size && va + size > va && virt_addr_valid(p) &&
-	       virt_addr_valid(p + size - 1) &&
-	       !hv_page_is_hidden(__pa(p) & PAGE_MASK) &&
-	       !hv_page_is_hidden(__pa(p + size - 1) & PAGE_MASK);
-}
-
-static long hc_get_stats(struct hv_cpu *hc, struct hv_regs *regs)
-{
-	if (regs->rsi != sizeof(hc->stats) ||
-	    !hv_direct_map_buffer(regs->rdi, regs->rsi))
-		return -EINVAL;
-	hc->stats.ept_pool_free = READ_ONCE(hc->g->pool_free);
-	memcpy((void *)regs->rdi, &hc->stats, sizeof(hc->stats));
-	return 0;
-}
-
-static int exit_handle_vmcall(struct hv_cpu *hc, struct hv_regs *regs)
-{
-	u64 nr = regs->rax;
-	long ret;
-
-	if (nr >= HC_PRIVILEGED_BASE && guest_cpl() != 0) {
-		hc->stats.hypercalls_refused++;
-		ret = -EPERM;
-	} else {
-		switch (nr) {
-		case HC_VERSION:
-			ret = HV_VERSION;
-			break;
-		case HC_RESUME:
-			if (guest_cpl() != 3) {
-				ret = -EPERM;
-				break;
-			}
-			ret = hv_cont_resume(hc, regs, regs->rdi);
-			if (!ret)
-				return EXIT_RESUME;	/* RIP and GPRs restored */
-			break;
-		case HC_ADOPT:
-			if (guest_cpl() != 3) {
-				ret = -EPERM;
-				break;
-			}
-			ret = hv_handoff_adopt(hc, regs, regs->rdi, regs->rsi);
-			if (!ret)
-				return EXIT_RESUME;	/* now the handler */
-			break;
-		case HC_DEVIRTUALIZE:
-			restore_native_state(hc, regs);
-			return EXIT_LEAVE_VMX;
-		case HC_GET_STATS:
-			ret = hc_get_stats(hc, regs);
-			break;
-		case HC_SET_ENTRY_PAGES ... HC_VIEW_QUERY:
-			ret = hv_view_hypercall(hc, nr, regs);
-			break;
-		case HC_ENTRY_SYNC:
-			ret = hv_guard_sync(hc);
-			break;
-		case HC_EPT_FLUSH_ALL:
-			ret = vmx_invept(VMX_EPT_EXTENT_GLOBAL, 0) ? -EIO : 0;
-			break;
-		case HC_HANDOFF_TAKE:
-			ret = hv_handoff_take(hc, regs->rdi, regs->rsi);
-			break;
-		case HC_HANDOFF_CANCEL:
-			ret = hv_handoff_cancel(hc->g, regs->rdi, regs->rsi,
-						regs->rdx);
-			break;
-		default:
-			hc->stats.hypercalls_refused++;
-			ret = -ENOSYS;
-			break;
-		}
-	}
-	regs->rax = ret;
-	skip_instruction();
-	return EXIT_RESUME;
-}
-
 /* --- dispatch ------------------------------------------------------------- */
 
 typedef int (*exit_handler_t)(struct hv_cpu *hc, struct hv_regs *regs);
@@ -588,29 +423,16 @@ static const exit_handler_t exit_handlers[HV_NR_EXIT_REASONS] = {
 	[EXIT_REASON_INIT_SIGNAL]	= exit_handle_init_sipi,
 	[EXIT_REASON_SIPI_SIGNAL]	= exit_handle_init_sipi,
 	[EXIT_REASON_CPUID]		= exit_handle_cpuid,
-	[EXIT_REASON_GETSEC]		= exit_inject_ud,
 	[EXIT_REASON_INVD]		= exit_handle_invd,
-	[EXIT_REASON_VMCALL]		= exit_handle_vmcall,
-	[EXIT_REASON_VMCLEAR]		= exit_inject_ud,
-	[EXIT_REASON_VMLAUNCH]		= exit_inject_ud,
-	[EXIT_REASON_VMPTRLD]		= exit_inject_ud,
-	[EXIT_REASON_VMPTRST]		= exit_inject_ud,
-	[EXIT_REASON_VMREAD]		= exit_inject_ud,
-	[EXIT_REASON_VMRESUME]		= exit_inject_ud,
-	[EXIT_REASON_VMWRITE]		= exit_inject_ud,
-	[EXIT_REASON_VMOFF]		= exit_inject_ud,
-	[EXIT_REASON_VMON]		= exit_inject_ud,
+	[EXIT_REASON_VMCALL]		= hv_hypercall,
 	[EXIT_REASON_CR_ACCESS]		= exit_handle_cr_access,
 	[EXIT_REASON_MSR_READ]		= exit_handle_rdmsr,
 	[EXIT_REASON_MSR_WRITE]		= exit_handle_wrmsr,
 	[EXIT_REASON_EPT_VIOLATION]	= exit_handle_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG]	= exit_handle_ept_misconfig,
-	[EXIT_REASON_INVEPT]		= exit_inject_ud,
-	[EXIT_REASON_INVVPID]		= exit_inject_ud,
 	[EXIT_REASON_XSETBV]		= exit_handle_xsetbv,
 	[EXIT_REASON_GDTR_IDTR]		= exit_handle_desc,
 	[EXIT_REASON_LDTR_TR]		= exit_handle_desc,
-	[EXIT_REASON_VMFUNC]		= exit_inject_ud,
 };
 
 void hv_dump_vmcs(struct hv_cpu *hc)
@@ -632,8 +454,19 @@ void hv_dump_vmcs(struct hv_cpu *hc)
 		 vmcs_read32(VM_INSTRUCTION_ERROR));
 }
 
+/*
+ * The VMX instructions, GETSEC and a failed VMFUNC (EPTP switching to an
+ * invalid entry) exit unconditionally: #UD, as without VMX (SDM 25.1.2).
+ */
+#define EXITS_QUIETLY_UD	(BIT_ULL(EXIT_REASON_GETSEC) |			\
+				 GENMASK_ULL(EXIT_REASON_VMON, EXIT_REASON_VMCLEAR) | \
+				 BIT_ULL(EXIT_REASON_INVEPT) | BIT_ULL(EXIT_REASON_INVVPID) | \
+				 BIT_ULL(EXIT_REASON_VMFUNC))
+
 static int exit_unexpected(struct hv_cpu *hc, struct hv_regs *regs, u32 reason)
 {
+	if (reason < 64 && (EXITS_QUIETLY_UD & BIT_ULL(reason)))
+		return inject_ud();
 	hv_log_ratelimited("CPU %u: unexpected VM exit, reason %u: #UD\n",
 			   hc->cpu, reason);
 	hv_dump_vmcs(hc);

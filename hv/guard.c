@@ -4,8 +4,8 @@
  *
  * In every view the pages holding kernel entry points are not executable
  * (view.c): the targets of the 256 IDT gates and of the SYSCALL (LSTAR,
- * CSTAR) and SYSENTER (SYSENTER_EIP) MSRs.  The module hands over the set it
- * finds when it creates a view.  The RootKernel catches every later change,
+ * CSTAR) and SYSENTER (SYSENTER_EIP) MSRs, as they are when the RootKernel
+ * is prepared (hv_guard_init()).  It catches every later change,
  * on every CPU, before a thread can enter the kernel through it:
  *
  *  - WRMSR to IA32_LSTAR, IA32_CSTAR or IA32_SYSENTER_EIP exits (their bits
@@ -30,7 +30,7 @@
  * CPU can enter the kernel through the new target, and an INVEPT of all
  * contexts here is enough.  When a newly loaded table's page becomes
  * read-only, other CPUs may still hold writable translations of it: the
- * module's sync work (core.c) makes every CPU INVEPT, then scans every loaded
+ * OS glue's sync work (hv_os_notify()) makes every CPU INVEPT, then scans every loaded
  * table once more (HC_ENTRY_SYNC) and flushes everywhere again if that
  * found a new target.
  */
@@ -52,7 +52,7 @@
  * tables, or 0 if it is a user address or not mapped.  A lockless walk, so
  * also safe in host context.
  */
-u64 hv_kernel_pa(u64 va)
+static u64 kernel_pa(u64 va)
 {
 	unsigned int level;
 	pte_t *pte;
@@ -71,7 +71,7 @@ static bool read_kernel(u64 va, void *buf, size_t len)
 {
 	while (len) {
 		size_t n = min_t(size_t, len, PAGE_SIZE - (va & ~PAGE_MASK));
-		u64 pa = hv_kernel_pa(va);
+		u64 pa = kernel_pa(va);
 
 		if (!pa || !pfn_valid(PHYS_PFN(pa)))
 			return false;
@@ -83,15 +83,22 @@ static bool read_kernel(u64 va, void *buf, size_t len)
 	return true;
 }
 
-/* Entry target @va: its page joins the entry set.  view_lock held. */
+/*
+ * Entry target @va: its page joins the entry set (unless it is unmapped:
+ * entering there faults in the plain view too).  view_lock held, or no CPU
+ * launched yet.
+ */
+static int entry_add(struct hv_global *g, u64 va)
+{
+	u64 pa = kernel_pa(va);
+
+	return pa ? hv_entry_page_add(g, pa) : 0;
+}
+
 static int add_target(struct hv_cpu *hc, u64 va)
 {
-	u64 pa = hv_kernel_pa(va);
-	int ret;
+	int ret = entry_add(hc->g, va);
 
-	if (!pa)
-		return 0;	/* entering there faults in the plain view too */
-	ret = hv_entry_page_add(hc->g, pa);
 	if (ret > 0)
 		hc->stats.entry_pages_added++;
 	return ret;
@@ -133,7 +140,7 @@ static bool idt_page_guarded(struct hv_global *g, u64 pa)
 
 static void guard_add(struct hv_global *g, u64 va, u64 *want, unsigned int *n)
 {
-	u64 pa = hv_kernel_pa(va) & PAGE_MASK;
+	u64 pa = kernel_pa(va) & PAGE_MASK;
 	unsigned int i;
 
 	if (!pa)
@@ -217,8 +224,11 @@ static void flush_all_contexts(struct hv_cpu *hc)
 }
 
 /**
- * hv_guard_init() - before the first launch: remember the IDT's targets as
- * Linux set them, and write-protect its page; kernel context
+ * hv_guard_init() - before the first launch: the entry set from the IDT
+ * (all 256 gates, live or not) and the SYSCALL and SYSENTER MSRs, the
+ * IDT's targets as Linux set them, and its page write-protected; kernel
+ * context, after the RootKernel's memory is hidden (a freed early-boot
+ * stub may lie in it: such a page is skipped, view.c)
  */
 int hv_guard_init(struct hv_global *g)
 {
@@ -226,12 +236,20 @@ int hv_guard_init(struct hv_global *g)
 	struct desc_ptr idt;
 	unsigned int cpu, v;
 	u32 *bitmap = g->msr_bitmap;
+	int err = 0;
 
 	store_idt(&idt);
 	gates = (const gate_desc *)idt.address;
 	for (v = 0; v < ARRAY_SIZE(g->idt_known) &&
-		    v < (idt.size + 1U) / sizeof(gate_desc); v++)
+		    v < (idt.size + 1U) / sizeof(gate_desc); v++) {
 		g->idt_known[v] = gate_offset(&gates[v]);
+		err = min(err, entry_add(g, g->idt_known[v]));
+	}
+	err = min(err, entry_add(g, native_read_msr(MSR_LSTAR)));
+	err = min(err, entry_add(g, native_read_msr(MSR_CSTAR)));
+	err = min(err, entry_add(g, native_read_msr(MSR_IA32_SYSENTER_EIP)));
+	if (err < 0)
+		return err;
 
 	/*
 	 * SDM 24.6.9: write bitmap for MSRs 0-0x1fff at byte 2048, for
@@ -315,7 +333,7 @@ void hv_guard_idt_loaded(struct hv_cpu *hc, u64 base, u32 limit)
 	 * read-only now: all of them flush, then one more scan.
 	 */
 	if (guarded)
-		hv_guard_request_sync();
+		hv_os_notify(HV_EVENT_ENTRY_SYNC);
 }
 
 /**
@@ -346,8 +364,8 @@ enum hv_guard_write hv_guard_ept_write(struct hv_cpu *hc, u64 gpa)
 	return ret;
 }
 
-/* HC_ENTRY_SYNC. */
-long hv_guard_sync(struct hv_cpu *hc)
+/* HC_ENTRY_SYNC: every loaded IDT scanned again; the pages it added. */
+long hc_entry_sync(struct hv_cpu *hc, struct hv_regs *regs)
 {
 	struct hv_global *g = hc->g;
 	long added;

@@ -20,9 +20,8 @@
 #include <linux/types.h>
 #include <asm/processor-flags.h>
 
-struct work_struct;
-
 #include "hypercall.h"
+#include "../uapi/skybridge_tramp.h"
 
 #define HV_NR_EXIT_REASONS	HV_STATS_REASONS
 #define HV_VIEW_MAX_TABLES	64	/* EPT tables one view may own */
@@ -88,34 +87,27 @@ enum hv_view_state { HV_VIEW_FREE, HV_VIEW_LIVE, HV_VIEW_DYING };
  * LANDING is the one landing view (index 1: T2 returns to the plain view);
  * RETURN is a server view's own landing view, at the server view's index
  * + 1, with the same remaps (T2 returns into the server view: chains).
+ * OTHER is no call's view: only the lab's test build makes such views
+ * (hv/test/), and the call code leaves them alone.
  */
-enum hv_view_kind { HV_VIEW_KIND_TEST, HV_VIEW_KIND_SERVER,
+enum hv_view_kind { HV_VIEW_KIND_OTHER, HV_VIEW_KIND_SERVER,
 		    HV_VIEW_KIND_LANDING, HV_VIEW_KIND_RETURN };
 
 /*
- * The direct-call trampoline, as the module hands it to hv_init(): its four
- * code pages (T0 client entry, T1 server side, T2 landing tail, T3 client
- * return) and the user addresses the RootKernel redirects threads to.
+ * The direct-call trampoline, as the module hands it to hv_init(): the
+ * physical pages of its four code pages (T0 client entry, T1 server side,
+ * T2 landing tail, T3 client return), and where in them (offsets from
+ * SB_TRAMP_BASE) the RootKernel sends threads.  Everything else about it
+ * is the fixed layout of uapi/skybridge_tramp.h.
  */
 struct hv_tramp {
-	u64 code_pa[4];		/* physical pages of T0-T3; 0: no trampoline */
-	u64 return_va;		/* T3: client return, results in RDI/RSI */
-	u64 resume_va;		/* resume stub: token in R12 */
-	u64 cpu_va;		/* per-CPU slots: the client's RSP */
-	u32 cpu_shift;		/* log2 of a slot's size */
-	u32 frame_fs, frame_gs;	/* FS/GS base in the client frame */
-	u64 code_va;		/* T0's user address (the four pages follow) */
-	u64 handler_ret_va;	/* in T1: where a handler returns to */
-	u64 abort_va;		/* in T1: where a failed handler's call ends */
-	/*
-	 * The server's INFO page: its busy mask, its slots' stack tops and
-	 * thread pointers; and where below a stack top T1 leaves the nest id
-	 * (nonzero: the call came from another handler, a chain).
-	 */
-	u64 info_va;
-	u32 busy_off, slots_off, slot_size, slot_stack, slot_fs;
-	u32 nest_id, nest_view, nest_nonce;	/* below the stack top */
+	u64 code_pa[4];		/* 0: no trampoline */
+	u32 resume_off;		/* in T3: the resume stub, token in R12 */
+	u32 handler_ret_off;	/* in T1: where a handler returns to */
+	u32 abort_off;		/* in T1: where a failed handler's call ends */
 };
+#define HV_TRAMP_VA(off)	(SB_TRAMP_BASE + (off))
+#define hv_has_tramp(g)		((g)->tramp.code_pa[0] != 0)
 
 /* An exception an emulated instruction raises instead of completing. */
 struct hv_fault {
@@ -143,7 +135,6 @@ struct hv_view {
 	unsigned int nr_owned;
 	u64 eptp;
 	u64 *root;
-	u64 resume_rip;			/* user address, 0: none */
 	bool handoff;			/* server view: faults hand off */
 	u64 *owned[HV_VIEW_MAX_TABLES];
 };
@@ -224,6 +215,9 @@ static inline u64 hv_user_rflags(u64 rflags)
 	return (rflags & user) | X86_EFLAGS_IF | X86_EFLAGS_FIXED;
 }
 
+/* The guest's current privilege level: SS.DPL (SDM 24.4.1). */
+#define hv_guest_cpl()	((vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3)
+
 /*
  * CR4 writes that bypass Linux's cached copy: VMXE is the RootKernel's and
  * never appears in Linux's shadow of CR4 (see docs/design.md).
@@ -232,6 +226,16 @@ static __always_inline void hv_write_cr4(unsigned long val)
 {
 	asm volatile("mov %0, %%cr4" : : "r"(val) : "memory");
 }
+
+/*
+ * A hypercall handler returns the value for the caller's RAX (>= 0, or a
+ * negative errno), and the caller's RIP moves past its VMCALL; or it
+ * returns HC_ENTERED after it gave the thread another state altogether (a
+ * resume, an adoption), or HC_LEFT_VMX after devirtualizing this CPU.
+ */
+#define HC_ENTERED	LONG_MAX
+#define HC_LEFT_VMX	(LONG_MAX - 1)
+typedef long (*hv_hypercall_fn)(struct hv_cpu *hc, struct hv_regs *regs);
 
 /* caps.c */
 int hv_caps_probe(struct hv_caps *caps);
@@ -255,29 +259,45 @@ u64 *ept_walk_4k(u64 *root, u64 gpa, const struct ept_ops *ops);
 u64 ept_lookup(u64 *root, u64 gpa);
 unsigned int ept_perms(u64 *root, u64 gpa);
 int ept_exec_only(u64 *root, u64 gpa, const struct ept_ops *ops);
-int ept_protect_identity(u64 *root, u64 gpa);
-int ept_hide_page(u64 *root, u64 gpa);
-void ept_entry_clear_exec(u64 *entry);
-void ept_entry_set_exec(u64 *entry);
-void ept_entry_remap(u64 *entry, u64 hpa);
+int ept_identity_clear(u64 *root, u64 gpa, u64 bits);
 u64 ept_make_eptp(u64 *root);
 
 /* vmcs.c */
 int hv_vmcs_setup(struct hv_cpu *hc);
 
+/* gmem.c: guest memory through the guest's own page tables */
+#define HV_GMEM_WRITE	BIT(0)	/* a write */
+#define HV_GMEM_USER	BIT(1)	/* a user-mode access (CPL 3) */
+#define HV_GMEM_WP	BIT(2)	/* supervisor writes obey R/W (CR0.WP) */
+#define HV_GMEM_SMAP	BIT(3)	/* supervisor data access to user pages faults */
+u64 hv_guest_pa(u64 cr3, u64 va, unsigned int access, struct hv_fault *f);
+bool hv_guest_copy(u64 va, void *buf, size_t len, bool write,
+		   struct hv_fault *f);
+bool hv_guest_user_u64(u64 cr3, u64 va, u64 *val, bool write);
+u64 hv_guest_root(struct hv_global *g);
+
 /* view.c */
-long hv_view_hypercall(struct hv_cpu *hc, u64 nr, struct hv_regs *regs);
+enum hv_view_op { HV_CLEAR_EXEC, HV_SET_EXEC, HV_REMAP };
 struct hv_view *hv_view_by_eptp(struct hv_global *g, u64 eptp,
 				unsigned int *index);
+int hv_view_new(struct hv_global *g, u64 index, enum hv_view_kind kind);
+int hv_view_edit(struct hv_view *v, u64 gpa, enum hv_view_op op, u64 hpa);
+void hv_view_publish(struct hv_global *g, unsigned int index);
+void hv_view_release(struct hv_view *v);
+bool hv_gpa_usable(struct hv_global *g, u64 gpa);
 int hv_tramp_protect(struct hv_global *g);
 int hv_landing_build(struct hv_global *g);
 bool hv_view_remaps(struct hv_view *v, u64 root);
 u64 hv_view_remap_target(struct hv_view *v, u64 root);
 int hv_entry_page_add(struct hv_global *g, u64 gpa);
 int hv_identity_set_write(struct hv_global *g, u64 gpa, bool writable);
+long hc_view_create_server(struct hv_cpu *hc, struct hv_regs *regs);
+long hc_view_remap(struct hv_cpu *hc, struct hv_regs *regs);
+long hc_view_invalidate(struct hv_cpu *hc, struct hv_regs *regs);
+long hc_view_flush(struct hv_cpu *hc, struct hv_regs *regs);
+long hc_view_free(struct hv_cpu *hc, struct hv_regs *regs);
 
 /* guard.c */
-u64 hv_kernel_pa(u64 va);
 int hv_guard_init(struct hv_global *g);
 bool hv_guard_msr(u32 msr);
 bool hv_guard_syscall_entry(u64 rip);
@@ -285,41 +305,29 @@ int hv_guard_wrmsr(struct hv_cpu *hc, u32 msr, u64 val);
 void hv_guard_idt_loaded(struct hv_cpu *hc, u64 base, u32 limit);
 enum hv_guard_write { GUARD_NOT_MINE, GUARD_RETRY, GUARD_REFUSE };
 enum hv_guard_write hv_guard_ept_write(struct hv_cpu *hc, u64 gpa);
-long hv_guard_sync(struct hv_cpu *hc);
-
-/* core.c: the guard's cross-CPU sync work (guest context) */
-void hv_guard_request_sync(void);
-void hv_guard_stop(void);
-/* core.c: handoff notification (host context queues, the guest runs it) */
-void hv_handoff_notify(void);
-void hv_handoff_set_work(struct work_struct *work);
+long hc_entry_sync(struct hv_cpu *hc, struct hv_regs *regs);
 
 /* desc.c */
 bool hv_desc_emulate(struct hv_cpu *hc, struct hv_regs *regs, u32 reason,
 		     struct hv_fault *f);
 
 /* cont.c */
-bool hv_cont_save(struct hv_cpu *hc, struct hv_regs *regs,
-		  struct hv_view *view, unsigned int index);
-long hv_cont_resume(struct hv_cpu *hc, struct hv_regs *regs, u64 token);
+long hc_resume(struct hv_cpu *hc, struct hv_regs *regs);
+long hc_adopt(struct hv_cpu *hc, struct hv_regs *regs);
+long hc_handoff_take(struct hv_cpu *hc, struct hv_regs *regs);
+long hc_handoff_cancel(struct hv_cpu *hc, struct hv_regs *regs);
 void hv_cont_drop_view(struct hv_global *g, unsigned int index);
 bool hv_cont_drop_root(struct hv_global *g, unsigned int index, u64 root,
 		       u64 server_root);
 u64 hv_handoff_record(struct hv_cpu *hc, struct hv_regs *regs,
 		      unsigned int index, u64 rip, u64 rsp, u64 rflags,
 		      u64 server_root, u32 cause);
-long hv_handoff_adopt(struct hv_cpu *hc, struct hv_regs *regs, u64 token,
-		      u64 ret_rsp);
 bool hv_handoff_return(struct hv_cpu *hc, struct hv_regs *regs);
-long hv_handoff_take(struct hv_cpu *hc, u64 buf, u64 size);
-long hv_handoff_cancel(struct hv_global *g, u64 token, u64 server_root,
-		       u64 adopted);
 bool hv_tramp_va(struct hv_global *g, u64 va);
 u64 hv_cont_record(struct hv_cpu *hc, struct hv_regs *regs,
 		   unsigned int index, u64 rip, u64 rsp, u64 rflags,
 		   const struct hv_client *client);
 void hv_xrstor_init(struct hv_global *g);
-u64 hv_guest_root(struct hv_global *g);
 int hv_idt_vector(u64 rip);
 
 /* call.c */
@@ -329,13 +337,17 @@ bool hv_call_plain_fetch(struct hv_cpu *hc, struct hv_regs *regs);
 bool hv_call_client(struct hv_cpu *hc, struct hv_client *c);
 bool hv_call_set_slot(struct hv_cpu *hc, const struct hv_client *c);
 
-/* exit.c */
-bool hv_direct_map_buffer(u64 va, u64 size);
+/* exit.c: what an exit handler returns (hv_handle_exit()'s contract). */
+enum { EXIT_RESUME = 0, EXIT_LEAVE_VMX = 1 };
+void hv_skip_instruction(void);
 void hv_log(const char *fmt, ...) __printf(1, 2);
 void hv_dump_vmcs(struct hv_cpu *hc);
-
 int hv_handle_exit(struct hv_regs *regs, struct hv_cpu *hc);
 void hv_resume_failed(struct hv_cpu *hc) __noreturn;
+
+/* hypercall.c */
+int hv_hypercall(struct hv_cpu *hc, struct hv_regs *regs);
+bool hv_direct_map_buffer(u64 va, u64 size);
 
 /* entry.S */
 int hv_launch(void);
@@ -343,15 +355,31 @@ void hv_exit_entry(void);
 void hv_devirt_return(struct hv_regs *regs, struct hv_devirt_frame *frame)
 	__noreturn;
 
-/* core.c: the interface used by kmod/. */
+/* core.c: the interface used by kmod/ (kernel context, before launch). */
 int hv_init(const struct hv_tramp *tramp);
 void hv_exit(void);
-int hv_cpu_up(unsigned int cpu);
-int hv_cpu_down(unsigned int cpu);
-bool hv_cpu_is_virtualized(unsigned int cpu);
-u64 hv_cpu_launch_ticks(unsigned int cpu);
-int hv_get_stats(struct hv_cpu_stats *out);
-long hv_call(u64 nr, u64 a0, u64 a1, u64 a2);
-void *hv_test_hidden_address(void);
+int hv_cpu_launch(unsigned int cpu);
+void hv_devirtualize(struct hv_cpu *hc, struct hv_regs *regs);
+
+/*
+ * What the RootKernel asks of its OS glue (kmod/rootkernel.c), from host
+ * context: NMI-safe, no locks.  ENTRY_SYNC: every CPU flushes its EPT
+ * translations, then HC_ENTRY_SYNC (guard.c); HANDOFF: a handoff waits for
+ * HC_HANDOFF_TAKE (cont.c).
+ */
+enum hv_event { HV_EVENT_ENTRY_SYNC, HV_EVENT_HANDOFF };
+void hv_os_notify(enum hv_event event);
+
+/* The lab's test build only (hv/test/): test views and their hypercalls. */
+#ifdef SKYBRIDGE_TEST
+#include "test/hvtest.h"
+#else
+#define HV_TEST_HYPERCALLS
+static inline bool hv_test_view_trap(struct hv_cpu *hc, struct hv_regs *regs,
+				     struct hv_view *v, unsigned int index)
+{
+	return false;
+}
+#endif
 
 #endif /* SKYBRIDGE_HV_H */

@@ -12,26 +12,20 @@
 #endif
 #include "../uapi/skybridge_hv.h"
 
+/*
+ * Numbers 0x1002, 0x1003, 0x1007, 0x100a and 0x100f are the lab's test
+ * build's (hv/test/hvtest.h); the production module answers -ENOSYS.
+ */
 /* CPL 0: leave VMX operation on this CPU (VMXOFF) and return natively. */
 #define HC_DEVIRTUALIZE		0x1000
 /* CPL 0: copy this CPU's struct hv_cpu_stats to RDI (a direct-map kernel
  * address), RSI = its size. */
 #define HC_GET_STATS		0x1001
-/* CPL 0: RDI = direct-map array of guest-physical addresses of the pages
- * holding kernel entry points, RSI = count (at most 16). */
-#define HC_SET_ENTRY_PAGES	0x1002
-/* CPL 0: create view RDI (2-511) as a clone of the plain view with the entry
- * pages not executable; if RSI != 0, the 4 KiB page at GPA RSI maps to the
- * host-physical page RDX in it (test views). */
-#define HC_VIEW_CREATE		0x1003
 /* CPL 0: view teardown, in this order: invalidate the list entry, flush the
  * view on every CPU (each CPU calls HC_VIEW_FLUSH), free. */
 #define HC_VIEW_INVALIDATE	0x1004
 #define HC_VIEW_FLUSH		0x1005
 #define HC_VIEW_FREE		0x1006
-/* CPL 0: RDI = view, RSI = user address interrupted visits resume through
- * (0: none; such visits just end in the plain view). */
-#define HC_VIEW_SET_RESUME	0x1007
 /*
  * CPL 0: create server view RDI (2-511): a clone of the plain view with the
  * entry pages not executable and the trampoline's execute rights of a
@@ -47,15 +41,6 @@
  * flushes the view on every CPU (HC_VIEW_FLUSH).
  */
 #define HC_VIEW_REMAP		0x1009
-/*
- * CPL 0: the EPT permissions of the 4 KiB page at GPA RSI in view RDI (0:
- * the plain view), HV_PERM_* (SDM 28.3.2: bits 0-2); -ENOENT if the
- * page is not mapped there.  Nothing is changed (tests and diagnostics).
- */
-#define HC_VIEW_QUERY		0x100a
-#define HV_PERM_READ		0x1
-#define HV_PERM_WRITE		0x2
-#define HV_PERM_EXEC		0x4
 /*
  * CPL 0: scan every IDT a CPU has loaded again, add the pages of targets
  * that changed to the entry set (not executable in any view), write-protect

@@ -79,8 +79,9 @@ int hv_hide_all(u64 *root)
 		if (blocks[i].hidden)
 			continue;
 		for (n = 0; n < pages; n++) {
-			err = ept_hide_page(root, pa + n * PAGE_SIZE);
-			if (err)
+			/* A page beyond the identity map is hidden already. */
+			err = ept_identity_clear(root, pa + n * PAGE_SIZE, ~0ULL);
+			if (err && err != -EFAULT)
 				return err;
 		}
 		blocks[i].hidden = true;

@@ -10,12 +10,11 @@
  * created, remapped, flushed and freed as one.  A view starts as a clone
  * of the identity EPT that shares all of its tables; a per-page change
  * (clear execute, remap one 4 KiB page) copies only the tables on the path
- * to that page, from a pool of hidden pages set aside at init.  Unused list entries are zero, so a VMFUNC to
- * them exits and gets #UD.
+ * to that page, from a pool of hidden pages set aside at init.  Unused list
+ * entries are zero, so a VMFUNC to them exits and gets #UD.
  *
  * In every view the pages holding kernel entry points (all 256 IDT gate
- * targets, SYSCALL and SYSENTER targets; the module reports them with
- * HC_SET_ENTRY_PAGES) are not executable, so any kernel entry made while a
+ * targets, SYSCALL and SYSENTER targets, guard.c) are not executable, so any kernel entry made while a
  * CPU runs in a view exits before the first kernel instruction, and the
  * EPT-violation handler puts the CPU back in the plain view (exit.c).
  *
@@ -78,19 +77,17 @@ static bool view_owns(void *ctx, u64 *table)
 	return false;
 }
 
-static void view_release(struct hv_view *v)
+void hv_view_release(struct hv_view *v)
 {
 	while (v->nr_owned)
 		pool_put(v->g, v->owned[--v->nr_owned]);
 	v->root = NULL;
 	v->eptp = 0;
-	v->resume_rip = 0;
 	v->state = HV_VIEW_FREE;
 }
 
-enum view_op { CLEAR_EXEC, SET_EXEC, REMAP };
-
-static int view_edit(struct hv_view *v, u64 gpa, enum view_op op, u64 hpa)
+/* One 4 KiB page of view @v: clear or set execute, or remap it to @hpa. */
+int hv_view_edit(struct hv_view *v, u64 gpa, enum hv_view_op op, u64 hpa)
 {
 	const struct ept_ops ops = { view_alloc, view_owns, v };
 	u64 *entry = ept_walk_4k(v->root, gpa, &ops);
@@ -99,16 +96,16 @@ static int view_edit(struct hv_view *v, u64 gpa, enum view_op op, u64 hpa)
 		return PTR_ERR(entry);
 	if (!entry)
 		return -EFAULT;		/* hidden or beyond the map */
-	if (op == CLEAR_EXEC)
-		ept_entry_clear_exec(entry);
-	else if (op == SET_EXEC)
-		ept_entry_set_exec(entry);
+	if (op == HV_CLEAR_EXEC)
+		*entry &= ~VMX_EPT_EXECUTABLE_MASK;
+	else if (op == HV_SET_EXEC)
+		*entry |= VMX_EPT_EXECUTABLE_MASK;
 	else
-		ept_entry_remap(entry, hpa);
+		*entry = (*entry & ~PTE_PFN_MASK) | (hpa & PTE_PFN_MASK);
 	return 0;
 }
 
-static bool gpa_usable(struct hv_global *g, u64 gpa)
+bool hv_gpa_usable(struct hv_global *g, u64 gpa)
 {
 	return gpa && !(gpa & ~PAGE_MASK) && !hv_page_is_hidden(gpa) &&
 	       gpa < (1ULL << g->caps.phys_bits);
@@ -134,7 +131,7 @@ static int landing_init(struct hv_global *g, struct hv_view *v,
 	memcpy(v->root, g->ept_root, PAGE_SIZE);
 	err = ept_exec_only(v->root, g->tramp.code_pa[2], &ops);
 	if (err) {
-		view_release(v);
+		hv_view_release(v);
 		return err;
 	}
 	v->eptp = ept_make_eptp(v->root);
@@ -142,61 +139,86 @@ static int landing_init(struct hv_global *g, struct hv_view *v,
 	return 0;
 }
 
-static long view_create(struct hv_global *g, u64 index, u64 from, u64 to,
-			enum hv_view_kind kind)
+/**
+ * hv_view_new() - start view @index of @kind: the plain view's mappings
+ * with every kernel entry page not executable; not in the EPTP list yet
+ * (hv_view_publish()), freed with hv_view_release().  view_lock held.
+ */
+int hv_view_new(struct hv_global *g, u64 index, enum hv_view_kind kind)
 {
 	struct hv_view *v;
 	unsigned int i;
-	int err;
+	int err = 0;
 
 	if (index < HV_VIEW_FIRST || index >= HV_NR_VIEWS)
 		return -EINVAL;
-	if (kind == HV_VIEW_KIND_SERVER && (index & 1))
-		return -EINVAL;	/* its return view is index + 1 */
-	if (from && (!gpa_usable(g, from) || !gpa_usable(g, to)))
-		return -EINVAL;
 	if (!g->nr_entry_pages)
-		return -ENOENT;	/* HC_SET_ENTRY_PAGES first */
-	if (kind == HV_VIEW_KIND_SERVER && !g->tramp.code_pa[0])
-		return -ENODEV;
+		return -ENOENT;
 	v = &g->views[index];
-	if (v->state != HV_VIEW_FREE ||
-	    (kind == HV_VIEW_KIND_SERVER && v[1].state != HV_VIEW_FREE))
+	if (v->state != HV_VIEW_FREE)
 		return -EBUSY;
-
 	v->g = g;
+	v->kind = kind;
+	v->handoff = false;
 	v->root = view_alloc(v);
 	if (!v->root)
 		return -ENOMEM;
 	memcpy(v->root, g->ept_root, PAGE_SIZE);
-	v->kind = kind;
-	v->handoff = false;
-	for (i = 0, err = 0; i < g->nr_entry_pages && !err; i++)
-		err = view_edit(v, g->entry_pages[i], CLEAR_EXEC, 0);
-	if (!err && from)
-		err = view_edit(v, from, REMAP, to);
-	/*
-	 * A server view executes the trampoline's T0, T1 and T3, not T2
-	 * (tramp.h): a handler may call another server (T0) and get its
-	 * result back (T3).
-	 */
-	if (!err && kind == HV_VIEW_KIND_SERVER) {
-		for (i = 0; i < ARRAY_SIZE(g->tramp.code_pa) && !err; i++)
-			err = view_edit(v, g->tramp.code_pa[i],
-					i == 2 ? CLEAR_EXEC : SET_EXEC, 0);
-	}
-	if (!err && kind == HV_VIEW_KIND_SERVER)
-		err = landing_init(g, &v[1], HV_VIEW_KIND_RETURN);
-	if (err) {
-		view_release(v);
-		return err;
-	}
+	for (i = 0; i < g->nr_entry_pages && !err; i++)
+		err = hv_view_edit(v, g->entry_pages[i], HV_CLEAR_EXEC, 0);
+	if (err)
+		hv_view_release(v);
+	return err;
+}
+
+/* Put view @index (and a server view's return view) in service. */
+void hv_view_publish(struct hv_global *g, unsigned int index)
+{
+	struct hv_view *v = &g->views[index];
+
 	v->eptp = ept_make_eptp(v->root);
 	v->state = HV_VIEW_LIVE;
-	/* Publish last: a VMFUNC may use the entries from now on. */
-	if (kind == HV_VIEW_KIND_SERVER)
+	/* Last: a VMFUNC may use the entries from now on. */
+	if (v->kind == HV_VIEW_KIND_SERVER)
 		WRITE_ONCE(g->eptp_list[index + 1], v[1].eptp);
 	WRITE_ONCE(g->eptp_list[index], v->eptp);
+}
+
+/*
+ * HC_VIEW_CREATE_SERVER: server view RDI (even) and its return view at RDI
+ * + 1.  A server view executes the trampoline's T0, T1 and T3, not T2
+ * (skybridge_tramp.h): a handler may call another server (T0) and get its
+ * result back (T3).  RSI: HV_VIEW_F_HANDOFF or 0.
+ */
+long hc_view_create_server(struct hv_cpu *hc, struct hv_regs *regs)
+{
+	struct hv_global *g = hc->g;
+	u64 index = regs->rdi;
+	struct hv_view *v;
+	unsigned int i;
+	int err;
+
+	if ((regs->rsi & ~(u64)HV_VIEW_F_HANDOFF) || (index & 1) ||
+	    index >= HV_NR_VIEWS - 1)
+		return -EINVAL;
+	if (!hv_has_tramp(g))
+		return -ENODEV;
+	if (g->views[index + 1].state != HV_VIEW_FREE)
+		return -EBUSY;
+	err = hv_view_new(g, index, HV_VIEW_KIND_SERVER);
+	if (err)
+		return err;
+	v = &g->views[index];
+	for (i = 0; i < ARRAY_SIZE(g->tramp.code_pa) && !err; i++)
+		err = hv_view_edit(v, g->tramp.code_pa[i],
+				   i == 2 ? HV_CLEAR_EXEC : HV_SET_EXEC, 0);
+	err = err ?: landing_init(g, &v[1], HV_VIEW_KIND_RETURN);
+	if (err) {
+		hv_view_release(v);
+		return err;
+	}
+	v->handoff = regs->rsi & HV_VIEW_F_HANDOFF;
+	hv_view_publish(g, index);
 	return 0;
 }
 
@@ -220,8 +242,11 @@ static struct hv_view *view_in_state(struct hv_global *g, u64 index,
 	return &g->views[index];
 }
 
-static long view_invalidate(struct hv_global *g, u64 index)
+/* HC_VIEW_INVALIDATE: view RDI leaves the EPTP list for good. */
+long hc_view_invalidate(struct hv_cpu *hc, struct hv_regs *regs)
 {
+	struct hv_global *g = hc->g;
+	u64 index = regs->rdi;
 	struct hv_view *v = view_in_state(g, index, HV_VIEW_LIVE);
 
 	if (IS_ERR(v))
@@ -236,10 +261,11 @@ static long view_invalidate(struct hv_global *g, u64 index)
 	return 0;
 }
 
-/* INVEPT for a view on this CPU: after a change, and before it is freed. */
-static long view_flush(struct hv_cpu *hc, u64 index)
+/* HC_VIEW_FLUSH: INVEPT view RDI on this CPU, after a change or before it is freed. */
+long hc_view_flush(struct hv_cpu *hc, struct hv_regs *regs)
 {
 	struct hv_global *g = hc->g;
+	u64 index = regs->rdi;
 	struct hv_view *v = view_in_state(g, index, HV_VIEW_DYING);
 
 	if (IS_ERR(v))
@@ -253,8 +279,11 @@ static long view_flush(struct hv_cpu *hc, u64 index)
 	return 0;
 }
 
-static long view_free(struct hv_global *g, u64 index)
+/* HC_VIEW_FREE: view RDI, once every launched CPU flushed it. */
+long hc_view_free(struct hv_cpu *hc, struct hv_regs *regs)
 {
+	struct hv_global *g = hc->g;
+	u64 index = regs->rdi;
 	struct hv_view *v = view_in_state(g, index, HV_VIEW_DYING);
 	unsigned int cpu;
 
@@ -267,21 +296,9 @@ static long view_free(struct hv_global *g, u64 index)
 	hv_cont_drop_view(g, index);
 	if (return_of(v)) {
 		hv_cont_drop_view(g, index + 1);
-		view_release(v + 1);
+		hv_view_release(v + 1);
 	}
-	view_release(v);
-	return 0;
-}
-
-static long view_set_resume(struct hv_global *g, u64 index, u64 rip)
-{
-	struct hv_view *v = view_in_state(g, index, HV_VIEW_LIVE);
-
-	if (IS_ERR(v))
-		return PTR_ERR(v);
-	if (rip >= TASK_SIZE_MAX)
-		return -EINVAL;
-	v->resume_rip = rip;
+	hv_view_release(v);
 	return 0;
 }
 
@@ -350,36 +367,11 @@ int hv_entry_page_add(struct hv_global *g, u64 gpa)
 	for (i = HV_VIEW_FIRST; i < HV_NR_VIEWS; i++) {
 		if (g->views[i].state != HV_VIEW_LIVE)
 			continue;
-		err = view_edit(&g->views[i], gpa, CLEAR_EXEC, 0);
+		err = hv_view_edit(&g->views[i], gpa, HV_CLEAR_EXEC, 0);
 		if (err)
 			view_close(g, i, err);
 	}
 	return 1;
-}
-
-/* HC_SET_ENTRY_PAGES: add to the set (see hv_entry_page_add()). */
-static long set_entry_pages(struct hv_global *g, u64 buf, u64 count)
-{
-	const u64 *gpas = (const u64 *)buf;
-	unsigned int i;
-	int err;
-
-	if (!count || count > HV_MAX_ENTRY_PAGES)
-		return -EINVAL;
-	if (!hv_direct_map_buffer(buf, count * sizeof(u64)))
-		return -EFAULT;
-	for (i = 0; i < count; i++) {
-		u64 gpa = gpas[i] & PAGE_MASK;
-
-		if (!gpa || gpa >= (1ULL << g->caps.phys_bits))
-			return -EINVAL;
-	}
-	for (i = 0; i < count; i++) {
-		err = hv_entry_page_add(g, gpas[i]);
-		if (err < 0)
-			return err;
-	}
-	return 0;
 }
 
 /* Identity tables split after launch come from the pool, for good. */
@@ -403,7 +395,7 @@ int hv_identity_set_write(struct hv_global *g, u64 gpa, bool writable)
 	const struct ept_ops ops = { identity_pool_alloc, identity_owns_all, g };
 	u64 *entry;
 
-	if (!gpa_usable(g, gpa & PAGE_MASK))
+	if (!hv_gpa_usable(g, gpa & PAGE_MASK))
 		return -EINVAL;
 	entry = ept_walk_4k(g->ept_root, gpa & PAGE_MASK, &ops);
 	if (IS_ERR(entry))
@@ -417,30 +409,22 @@ int hv_identity_set_write(struct hv_global *g, u64 gpa, bool writable)
 	return 0;
 }
 
-/* HC_VIEW_QUERY: the effective permissions of @gpa in view @index. */
-static long view_query(struct hv_global *g, u64 index, u64 gpa)
-{
-	u64 *root;
-
-	if (index >= HV_NR_VIEWS || gpa >= (1ULL << g->caps.phys_bits))
-		return -EINVAL;
-	if (index == HV_VIEW_PLAIN)
-		root = g->ept_root;
-	else if (g->views[index].state == HV_VIEW_LIVE)
-		root = g->views[index].root;
-	else
-		return -ENOENT;
-	return ept_perms(root, gpa) ?: -ENOENT;
-}
-
 /* The roots of a page-table pair: with PTI, the kernel and the user half. */
 static unsigned int root_pages(struct hv_global *g)
 {
 	return g->pti ? 2 : 1;
 }
 
-static long view_remap(struct hv_global *g, u64 index, u64 client, u64 server)
+/*
+ * HC_VIEW_REMAP: in server view RDI (and its return view), map the
+ * page-table root pair at RSI onto the one at RDX, or with RDX = 0 remove
+ * the remap (the root's interrupted calls there are handed to the server,
+ * or dropped).
+ */
+long hc_view_remap(struct hv_cpu *hc, struct hv_regs *regs)
 {
+	struct hv_global *g = hc->g;
+	u64 index = regs->rdi, client = regs->rsi, server = regs->rdx;
 	struct hv_view *v = view_in_state(g, index, HV_VIEW_LIVE);
 	u64 align = (PAGE_SIZE << (root_pages(g) - 1)) - 1;
 	u64 old = 0;
@@ -450,8 +434,8 @@ static long view_remap(struct hv_global *g, u64 index, u64 client, u64 server)
 	if (IS_ERR(v))
 		return PTR_ERR(v);
 	if (v->kind != HV_VIEW_KIND_SERVER || (client & align) ||
-	    (server & align) || !gpa_usable(g, client) ||
-	    (server && !gpa_usable(g, server)))
+	    (server & align) || !hv_gpa_usable(g, client) ||
+	    (server && !hv_gpa_usable(g, server)))
 		return -EINVAL;
 	/* The server this root goes to now: its interrupted calls are handed
 	 * to it when the remap goes (cont.c). */
@@ -460,10 +444,10 @@ static long view_remap(struct hv_global *g, u64 index, u64 client, u64 server)
 	for (i = 0; i < root_pages(g) && !err; i++) {
 		u64 to = (server ?: client) + i * PAGE_SIZE;
 
-		err = view_edit(v, client + i * PAGE_SIZE, REMAP, to);
+		err = hv_view_edit(v, client + i * PAGE_SIZE, HV_REMAP, to);
 		/* The return view shows the same address spaces. */
 		if (!err)
-			err = view_edit(v + 1, client + i * PAGE_SIZE, REMAP, to);
+			err = hv_view_edit(v + 1, client + i * PAGE_SIZE, HV_REMAP, to);
 	}
 	if (!server) {
 		bool handed = hv_cont_drop_root(g, index, client, old);
@@ -471,7 +455,7 @@ static long view_remap(struct hv_global *g, u64 index, u64 client, u64 server)
 		/* Nothing of the server runs in a return view: no handoff. */
 		hv_cont_drop_root(g, index + 1, client, 0);
 		if (handed)
-			hv_handoff_notify();
+			hv_os_notify(HV_EVENT_HANDOFF);
 	}
 	return err;
 }
@@ -506,10 +490,12 @@ int hv_tramp_protect(struct hv_global *g)
 {
 	int err;
 
-	if (!g->tramp.code_pa[0])
+	if (!hv_has_tramp(g))
 		return 0;
-	err = ept_protect_identity(g->ept_root, g->tramp.code_pa[1]);
-	return err ?: ept_protect_identity(g->ept_root, g->tramp.code_pa[2]);
+	err = ept_identity_clear(g->ept_root, g->tramp.code_pa[1],
+				 VMX_EPT_EXECUTABLE_MASK);
+	return err ?: ept_identity_clear(g->ept_root, g->tramp.code_pa[2],
+					 VMX_EPT_EXECUTABLE_MASK);
 }
 
 /**
@@ -522,65 +508,11 @@ int hv_landing_build(struct hv_global *g)
 	struct hv_view *v = &g->views[HV_VIEW_LANDING];
 	int err;
 
-	if (!g->tramp.code_pa[0])
+	if (!hv_has_tramp(g))
 		return 0;
 	err = landing_init(g, v, HV_VIEW_KIND_LANDING);
 	if (err)
 		return err;
 	g->eptp_list[HV_VIEW_LANDING] = v->eptp;
 	return 0;
-}
-
-/**
- * hv_view_hypercall() - the view hypercalls (CPL 0 already checked)
- *
- * Return: the value for the guest's RAX.
- */
-long hv_view_hypercall(struct hv_cpu *hc, u64 nr, struct hv_regs *regs)
-{
-	struct hv_global *g = hc->g;
-	long ret;
-
-	arch_spin_lock(&g->view_lock);
-	switch (nr) {
-	case HC_SET_ENTRY_PAGES:
-		ret = set_entry_pages(g, regs->rdi, regs->rsi);
-		break;
-	case HC_VIEW_CREATE:
-		ret = view_create(g, regs->rdi, regs->rsi, regs->rdx,
-				  HV_VIEW_KIND_TEST);
-		break;
-	case HC_VIEW_CREATE_SERVER:
-		if (regs->rsi & ~(u64)HV_VIEW_F_HANDOFF) {
-			ret = -EINVAL;
-			break;
-		}
-		ret = view_create(g, regs->rdi, 0, 0, HV_VIEW_KIND_SERVER);
-		if (!ret)
-			g->views[regs->rdi].handoff = regs->rsi & HV_VIEW_F_HANDOFF;
-		break;
-	case HC_VIEW_REMAP:
-		ret = view_remap(g, regs->rdi, regs->rsi, regs->rdx);
-		break;
-	case HC_VIEW_INVALIDATE:
-		ret = view_invalidate(g, regs->rdi);
-		break;
-	case HC_VIEW_FLUSH:
-		ret = view_flush(hc, regs->rdi);
-		break;
-	case HC_VIEW_FREE:
-		ret = view_free(g, regs->rdi);
-		break;
-	case HC_VIEW_SET_RESUME:
-		ret = view_set_resume(g, regs->rdi, regs->rsi);
-		break;
-	case HC_VIEW_QUERY:
-		ret = view_query(g, regs->rdi, regs->rsi);
-		break;
-	default:
-		ret = -ENOSYS;
-		break;
-	}
-	arch_spin_unlock(&g->view_lock);
-	return ret;
 }

@@ -67,68 +67,54 @@ fail:
 #define vmcs_read64(f) ({ vmcs_check_width(f, VMCS_WIDTH_64); (u64)__vmread(f); })
 #define vmcs_readl(f)  ({ vmcs_check_width(f, VMCS_WIDTH_NATURAL); (unsigned long)__vmread(f); })
 
-/* VMXON, VMCLEAR and VMPTRLD take the physical address in memory. */
+/*
+ * The VMX instructions that take a memory operand report failure in CF or
+ * ZF (SDM 30.2, "VMfailInvalid"/"VMfailValid"): one asm-goto body, written
+ * once, for all of them.  VMXON, VMCLEAR and VMPTRLD take the physical
+ * address in memory (SDM 30.3); INVEPT and INVVPID a type register and a
+ * 128-bit descriptor: {EPTP, 0} and {VPID, linear address}.
+ */
+#define VMX_INSN(insn, ...)						\
+	do {								\
+		asm goto(insn "\n\tjbe %l[fail]"			\
+			 : : __VA_ARGS__ : "cc", "memory" : fail);	\
+		return 0;						\
+fail:									\
+		return -EIO;						\
+	} while (0)
+
 static __always_inline int vmx_on(u64 pa)
 {
-	asm goto("vmxon %[pa]\n\t"
-			  "jbe %l[fail]"
-			  : : [pa] "m"(pa) : "cc", "memory" : fail);
-	return 0;
-fail:
-	return -EIO;
+	VMX_INSN("vmxon %0", "m"(pa));
+}
+
+static __always_inline int vmcs_clear(u64 pa)
+{
+	VMX_INSN("vmclear %0", "m"(pa));
+}
+
+static __always_inline int vmcs_load(u64 pa)
+{
+	VMX_INSN("vmptrld %0", "m"(pa));
+}
+
+static __always_inline int vmx_invept(unsigned long type, u64 eptp)
+{
+	struct { u64 eptp, rsvd; } desc = { eptp, 0 };
+
+	VMX_INSN("invept %0, %1", "m"(desc), "r"(type));
+}
+
+static __always_inline int vmx_invvpid(unsigned long type, u16 vpid)
+{
+	struct { u64 vpid, gva; } desc = { vpid, 0 };
+
+	VMX_INSN("invvpid %0, %1", "m"(desc), "r"(type));
 }
 
 static __always_inline void vmx_off(void)
 {
 	asm volatile("vmxoff" : : : "cc", "memory");
-}
-
-static __always_inline int vmcs_clear(u64 pa)
-{
-	asm goto("vmclear %[pa]\n\t"
-			  "jbe %l[fail]"
-			  : : [pa] "m"(pa) : "cc", "memory" : fail);
-	return 0;
-fail:
-	return -EIO;
-}
-
-static __always_inline int vmcs_load(u64 pa)
-{
-	asm goto("vmptrld %[pa]\n\t"
-			  "jbe %l[fail]"
-			  : : [pa] "m"(pa) : "cc", "memory" : fail);
-	return 0;
-fail:
-	return -EIO;
-}
-
-/* SDM 30.3 "INVEPT": descriptor is {EPTP, reserved}. */
-static __always_inline int vmx_invept(unsigned long type, u64 eptp)
-{
-	struct { u64 eptp, rsvd; } desc = { eptp, 0 };
-
-	asm goto("invept %[desc], %[type]\n\t"
-			  "jbe %l[fail]"
-			  : : [desc] "m"(desc), [type] "r"(type)
-			  : "cc", "memory" : fail);
-	return 0;
-fail:
-	return -EIO;
-}
-
-/* SDM 30.3 "INVVPID": descriptor is {VPID (16 bits), reserved, linear address}. */
-static __always_inline int vmx_invvpid(unsigned long type, u16 vpid)
-{
-	struct { u64 vpid, gva; } desc = { vpid, 0 };
-
-	asm goto("invvpid %[desc], %[type]\n\t"
-			  "jbe %l[fail]"
-			  : : [desc] "m"(desc), [type] "r"(type)
-			  : "cc", "memory" : fail);
-	return 0;
-fail:
-	return -EIO;
 }
 
 #endif /* SKYBRIDGE_HV_VMX_OPS_H */

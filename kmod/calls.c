@@ -333,7 +333,7 @@ static void handoffs_server_gone(struct sb_server *srv)
 	unsigned int i;
 	long ret;
 
-	ret = hv_call(HC_HANDOFF_CANCEL, 0, srv->root, 0);
+	ret = sb_hypercall(HC_HANDOFF_CANCEL, 0, srv->root, 0);
 	if (ret < 0)
 		pr_err("server %s: cannot cancel handoffs: %ld\n", srv->name, ret);
 	for (i = 0; i < srv->nr_slots; i++)
@@ -403,7 +403,7 @@ static void handoff_dispatch(void)
 		pr_err_ratelimited("handoffs: no memory to take them\n");
 		return;
 	}
-	while (hv_call(HC_HANDOFF_TAKE, (u64)info, sizeof(*info), 0) == 1) {
+	while (sb_hypercall(HC_HANDOFF_TAKE, (u64)info, sizeof(*info), 0) == 1) {
 		srv = server_by_root(info->server_root);
 		slot = srv ? slot_by_fs(srv, info->fs_base) : -1;
 		handoffs_trim_client(info->client_root);
@@ -418,7 +418,7 @@ static void handoff_dispatch(void)
 		}
 		if (!ho || slot < 0 || srv->ho[slot]) {
 			/* Nobody can finish it: the client gets EOWNERDEAD. */
-			hv_call(HC_HANDOFF_CANCEL, info->token, 0, 0);
+			sb_hypercall(HC_HANDOFF_CANCEL, info->token, 0, 0);
 			if (ho)
 				handoff_finish(ho, -EOWNERDEAD, 0, false);
 			continue;
@@ -437,7 +437,7 @@ static void handoff_dispatch(void)
 	wake_up_all(&sb_handoff_wq);
 }
 
-/* Queued by the RootKernel (hv_handoff_notify()) after each handoff. */
+/* Scheduled after each handoff (sb_handoff_schedule()). */
 static void sb_handoff_work_fn(struct work_struct *work)
 {
 	mutex_lock(&sb_calls_lock);
@@ -445,6 +445,13 @@ static void sb_handoff_work_fn(struct work_struct *work)
 	mutex_unlock(&sb_calls_lock);
 }
 static DECLARE_WORK(sb_handoff_work, sb_handoff_work_fn);
+
+/* From the RootKernel's notification (rootkernel.c), in an irq_work. */
+void sb_handoff_schedule(void)
+{
+	if (READ_ONCE(sb_vmfunc_ok))
+		schedule_work(&sb_handoff_work);
+}
 
 static bool park_ready(struct sb_server *srv, unsigned int slot)
 {
@@ -479,7 +486,7 @@ static long sb_park(struct sb_session *sess, void __user *arg)
 	/* A handler this thread adopted and left (a signal handler's jump). */
 	ho = srv->ho[p.slot];
 	if (ho && ho->state == HO_ADOPTED) {
-		hv_call(HC_HANDOFF_CANCEL, ho->token, 0, 0);
+		sb_hypercall(HC_HANDOFF_CANCEL, ho->token, 0, 0);
 		handoff_finish(ho, -EOWNERDEAD, 0, true);
 	}
 	kref_get(&srv->ref);
@@ -526,7 +533,7 @@ static long sb_complete(struct sb_session *sess, void __user *arg)
 		ho = NULL;
 	if (ho) {
 		/* Normally gone already (the return ended it); else now. */
-		hv_call(HC_HANDOFF_CANCEL, c.token, 0, 0);
+		sb_hypercall(HC_HANDOFF_CANCEL, c.token, 0, 0);
 		handoff_finish(ho, c.status, c.value, false);
 	}
 	mutex_unlock(&sb_calls_lock);
@@ -597,7 +604,7 @@ static void handoffs_session_gone(struct sb_session *sess)
 	struct sb_handoff *ho, *tmp;
 
 	if (sess->was_server)
-		hv_call(HC_HANDOFF_CANCEL, 0, root, 1);
+		sb_hypercall(HC_HANDOFF_CANCEL, 0, root, 1);
 	list_for_each_entry_safe(ho, tmp, &sb_handoffs, node) {
 		if (sess->was_server && ho->server_mm == sess->mm &&
 		    ho->state != HO_DONE) {
@@ -737,7 +744,7 @@ static int remaps_apply(struct sb_server *srv, const u64 *want, unsigned int n)
 			i++;
 			continue;
 		}
-		ret = hv_call(HC_VIEW_REMAP, srv->view, root, 0);
+		ret = sb_hypercall(HC_VIEW_REMAP, srv->view, root, 0);
 		if (ret)
 			pr_err("view %d: cannot remove a remap: %ld\n",
 			       srv->view, ret);
@@ -751,11 +758,11 @@ static int remaps_apply(struct sb_server *srv, const u64 *want, unsigned int n)
 				&srv->max_remapped, want[i]);
 		if (err)
 			break;
-		ret = hv_call(HC_VIEW_REMAP, srv->view, want[i], srv->root);
+		ret = sb_hypercall(HC_VIEW_REMAP, srv->view, want[i], srv->root);
 		changed = true;
 		if (ret) {
 			/* Half made (the view or its return view): undo. */
-			hv_call(HC_VIEW_REMAP, srv->view, want[i], 0);
+			sb_hypercall(HC_VIEW_REMAP, srv->view, want[i], 0);
 			srv->nr_remapped--;
 			err = ret;
 		}
@@ -1821,28 +1828,9 @@ int sb_calls_init(void)
 		       PAGE_SIZE);
 		sb_hv_tramp.code_pa[i] = page_to_phys(sb_code[i]);
 	}
-	sb_hv_tramp.return_va = SB_TRAMP_BASE + SBT_T3;
-	sb_hv_tramp.resume_va = SB_TRAMP_BASE +
-				(sb_tramp_t3_resume - sb_tramp_start);
-	sb_hv_tramp.cpu_va = SB_TRAMP_BASE + SBT_CPU;
-	sb_hv_tramp.cpu_shift = SBT_CPU_SHIFT;
-	sb_hv_tramp.frame_fs = SBF_FS;
-	sb_hv_tramp.frame_gs = SBF_GS;
-	sb_hv_tramp.code_va = SB_TRAMP_BASE;
-	sb_hv_tramp.handler_ret_va = SB_TRAMP_BASE +
-				     (sb_tramp_t1_ret - sb_tramp_start);
-	sb_hv_tramp.abort_va = SB_TRAMP_BASE +
-			       (sb_tramp_t1_abort - sb_tramp_start);
-	sb_hv_tramp.info_va = SB_TRAMP_BASE + SBT_INFO;
-	sb_hv_tramp.busy_off = SBI_BUSY;
-	sb_hv_tramp.slots_off = SBI_SLOTS;
-	sb_hv_tramp.slot_size = SBI_SLOT_SIZE;
-	sb_hv_tramp.slot_stack = SBI_SLOT_STACK;
-	sb_hv_tramp.slot_fs = SBI_SLOT_FS;
-	sb_hv_tramp.nest_id = SBS_NEST_ID;
-	sb_hv_tramp.nest_view = SBS_NEST_VIEW;
-	sb_hv_tramp.nest_nonce = SBS_NEST_CALLER_NONCE;
-	hv_handoff_set_work(&sb_handoff_work);
+	sb_hv_tramp.resume_off = sb_tramp_t3_resume - sb_tramp_start;
+	sb_hv_tramp.handler_ret_off = sb_tramp_t1_ret - sb_tramp_start;
+	sb_hv_tramp.abort_off = sb_tramp_t1_abort - sb_tramp_start;
 	sb_vmfunc_ok = true;
 	return 0;
 }
@@ -1852,7 +1840,7 @@ void sb_calls_exit(void)
 {
 	unsigned int i;
 
-	hv_handoff_set_work(NULL);
+	WRITE_ONCE(sb_vmfunc_ok, false);
 	cancel_work_sync(&sb_handoff_work);
 	for (i = 0; i < SB_TRAMP_CODE_PAGES; i++) {
 		if (sb_code[i])

@@ -8,9 +8,9 @@
  *   exits         one line per CPU and exit reason with a non-zero count
  *   lockdown      "locked N" (processes under the exec-memory lockdown) and
  *                 one "KIND N" line per kind of refusal (kmod/lockdown.c)
- *   probe_hidden  (test_hooks=1 only) reading it tries to read RootKernel
- *                 memory from the guest kernel; expected: -EFAULT, and the
- *                 RootKernel logs the EPT violation
+ *   objects, servers  live objects and servers (kmod/calls.c)
+ * and, in the lab's test build only, test_view and probe_hidden
+ * (kmod/test/testhooks.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -48,8 +48,8 @@ static int state_show(struct seq_file *m, void *v)
 	cpus_read_lock();
 	for_each_online_cpu(cpu)
 		seq_printf(m, "cpu %u: %s, launch %llu TSC ticks\n", cpu,
-			   hv_cpu_is_virtualized(cpu) ? "vmx" : "native",
-			   hv_cpu_launch_ticks(cpu));
+			   sb_cpu_virtualized(cpu) ? "vmx" : "native",
+			   sb_cpu_launch_ticks(cpu));
 	cpus_read_unlock();
 	return 0;
 }
@@ -92,7 +92,7 @@ static void stats_on_cpu(void *arg)
 {
 	struct stats_call *c = arg;
 
-	c->err = hv_get_stats(c->stats);
+	c->err = sb_hv_stats(c->stats);
 }
 
 /* The RootKernel's event counters, by the names the lab greps for. */
@@ -156,36 +156,6 @@ static int exits_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(exits);
 
-/*
- * Read 8 bytes at @addr; a fault (the RootKernel injects #GP for its own
- * memory) is fixed up by a plain exception-table entry.  Not
- * copy_from_kernel_nofault(): its user-access fixup warns on #GP.
- */
-static int probe_read(const u64 *addr, u64 *val)
-{
-	u64 v;
-
-	asm_goto_output("1: movq %[mem], %[val]\n\t"
-			_ASM_EXTABLE(1b, %l[fault])
-			: [val] "=r"(v) : [mem] "m"(*addr) : : fault);
-	*val = v;
-	return 0;
-fault:
-	return -EFAULT;
-}
-
-static int probe_hidden_show(struct seq_file *m, void *v)
-{
-	const u64 *addr = hv_test_hidden_address();
-	u64 val;
-
-	if (!addr)
-		return -ENODEV;
-	seq_printf(m, "%d\n", probe_read(addr, &val));
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(probe_hidden);
-
 int sb_debugfs_init(void)
 {
 	sb_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
@@ -195,10 +165,7 @@ int sb_debugfs_init(void)
 	debugfs_create_file("objects", 0444, sb_debugfs, NULL, &objects_fops);
 	debugfs_create_file("servers", 0400, sb_debugfs, NULL, &servers_fops);
 	debugfs_create_file("lockdown", 0444, sb_debugfs, NULL, &lockdown_fops);
-	if (sb_test_hooks)
-		debugfs_create_file("probe_hidden", 0400, sb_debugfs, NULL,
-				    &probe_hidden_fops);
-	sb_views_debugfs(sb_debugfs);
+	sb_test_debugfs(sb_debugfs);
 	return 0;
 }
 

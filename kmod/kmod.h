@@ -7,8 +7,6 @@
 
 #include <linux/types.h>
 
-extern bool sb_test_hooks;
-
 struct dentry;
 struct file;
 struct inode;
@@ -18,7 +16,6 @@ struct hv_tramp;
 int sb_debugfs_init(void);
 void sb_debugfs_exit(void);
 
-int sb_view_create(unsigned int index, u64 from_pa, u64 to_pa);
 int sb_view_destroy(unsigned int index);
 int sb_view_create_server(bool handoff);
 void sb_view_flush(unsigned int index);
@@ -44,8 +41,39 @@ int sb_lockdown_init(void);
 void sb_lockdown_exit(void);
 void sb_lockdown_show(struct seq_file *m);
 bool sb_is_dev_file(struct file *file);
-void sb_views_debugfs(struct dentry *dir);
-void sb_views_exit(void);
-void sb_views_free(void);
+void sb_handoff_schedule(void);
+
+/* rootkernel.c: the RootKernel's OS glue */
+struct hv_cpu_stats;
+int sb_rootkernel_start(void);
+void sb_rootkernel_stop(void);
+bool sb_cpu_virtualized(unsigned int cpu);
+u64 sb_cpu_launch_ticks(unsigned int cpu);
+int sb_hv_stats(struct hv_cpu_stats *out);
+
+/* The hypercall instruction (ABI: uapi/skybridge_hv.h, hv/hypercall.h). */
+static inline long sb_hypercall(u64 nr, u64 a0, u64 a1, u64 a2)
+{
+	long ret;
+
+	asm volatile("vmcall"
+		     : "=a"(ret)
+		     : "a"(nr), "D"(a0), "S"(a1), "d"(a2)
+		     : "memory");
+	return ret;
+}
+
+/* The lab's test build only (kmod/test/testhooks.c). */
+#ifdef SKYBRIDGE_TEST
+void sb_test_debugfs(struct dentry *dir);
+void sb_test_views_exit(void);
+void sb_test_free(void);
+bool sb_test_refuse_launch(unsigned int cpu);
+#else
+static inline void sb_test_debugfs(struct dentry *dir) { }
+static inline void sb_test_views_exit(void) { }
+static inline void sb_test_free(void) { }
+static inline bool sb_test_refuse_launch(unsigned int cpu) { return false; }
+#endif
 
 #endif /* SKYBRIDGE_KMOD_H */

@@ -93,7 +93,7 @@ struct sb_transport_ops {
 };
 
 extern const struct sb_transport_ops sb_fallback_ops;
-/* vmfunc.c: the fast path; NULL until it exists. */
+/* vmfunc.c: the fast path (direct calls); NULL on a non-x86-64 build. */
 extern const struct sb_transport_ops *const sb_vmfunc_ops;
 
 /* Bumped in every child after fork(): objects from before are the parent's. */

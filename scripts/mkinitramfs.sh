@@ -6,7 +6,8 @@
 #
 # Usage: scripts/mkinitramfs.sh OUT.cpio MODULE.ko BINDIR GUEST_ROOT KVER
 #
-# Contents: busybox (static), /init, /lab/lib.sh, /lab/skybridge.ko, the
+# Contents: busybox (static), /init, /lab/lib.sh, /lab/skybridge.ko (the
+# production module), /lab/test/skybridge.ko (the test build), the
 # project's binaries in /lab/bin with the shared libraries they need (a real
 # glibc, so dynamically linked programs run as on any distribution), and the
 # guest kernel's own kvm modules for the second-hypervisor tests.
@@ -36,6 +37,11 @@ cp "$src/tests/vm/lib.sh" "$stage/lab/lib.sh"
 cp "$module" "$stage/lab/skybridge.ko"
 twin=$(dirname "$module")/../twin/skybridge_twin.ko
 [ ! -f "$twin" ] || cp "$twin" "$stage/lab/skybridge_twin.ko"
+# The test build (test views and hooks), for the scenarios that need them.
+testmod=$(dirname "$module")/../test/skybridge.ko
+[ -f "$testmod" ] || die "no test build of the module at $testmod"
+mkdir -p "$stage/lab/test"
+cp "$testmod" "$stage/lab/test/skybridge.ko"
 echo "root:x:0:0:root:/root:/bin/sh" >"$stage/etc/passwd"
 echo "nobody:x:65534:65534:nobody:/nonexistent:/bin/sh" >>"$stage/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$stage/etc/group"

@@ -24,6 +24,8 @@
 #ifndef _UAPI_SKYBRIDGE_TRAMP_H
 #define _UAPI_SKYBRIDGE_TRAMP_H
 
+#include "skybridge.h"	/* SB_TRAMP_BASE, SB_TRAMP_CODE_PAGES */
+
 #define SBT_PAGE		0x1000
 #define SBT_T0			0x0000
 #define SBT_T1			0x1000

@@ -7,7 +7,10 @@
 # non-zero if any check failed.
 
 LAB_FAILED=0
+# The module users load; the lab's test build (test views and hooks:
+# hv/test/, kmod/test/) only where a scenario needs those.
 MODULE=/lab/skybridge.ko
+TEST_MODULE=/lab/test/skybridge.ko
 
 ok() { echo "ok - $*"; }
 not_ok() { echo "not ok - $*"; LAB_FAILED=$((LAB_FAILED + 1)); }

@@ -4,7 +4,9 @@
 # rootkernel: late launch on every CPU, what guest code can and cannot see,
 # a workload under the hypervisor, no exits on hot paths, hidden RootKernel
 # memory, a second hypervisor refused, CPU hotplug, NMIs, and 20 load/unload
-# cycles.  dmesg is checked after every step.
+# cycles.  dmesg is checked after every step.  The production module
+# ($MODULE) throughout, but for the two checks that need the test build's
+# hooks ($TEST_MODULE): the hidden-memory probe and the launch rollback.
 #
 # Usage (guest): rootkernel.sh [WORKLOAD_SCALE]
 . /lab/lib.sh
@@ -27,7 +29,7 @@ if [ "$ncpus" = 1 ]; then
 	echo "# measure: native $(sb-workload -c)"
 fi
 
-check "insmod test_hooks=1" insmod "$MODULE" test_hooks=1
+check "insmod" insmod "$MODULE"
 n=$(grep -c ': vmx,' $D/state)
 if [ "$n" = "$ncpus" ]; then ok "all $ncpus CPUs run under the RootKernel"; else
 	not_ok "only $n of $ncpus CPUs under the RootKernel: $(cat $D/state | tr '\n' ' ')"; fi
@@ -65,16 +67,6 @@ else
 	ok "no exits for interrupts, HLT, I/O, RDTSC, CR3, MSRs or exceptions"
 fi
 check_dmesg "after the workload"
-
-# The guest kernel cannot read RootKernel memory; the RootKernel says so.
-r=$(cat $D/probe_hidden)
-if [ "$r" = "-14" ]; then ok "guest kernel read of RootKernel memory faults (-EFAULT)"; else
-	not_ok "guest kernel read of RootKernel memory returned '$r'"; fi
-if dmesg | grep -q 'guest read of RootKernel GPA'; then ok "RootKernel logged the EPT violation with the GPA"; else
-	not_ok "no EPT-violation report in dmesg"; fi
-grep -q 'HIDDEN_MEMORY_VIOLATION [1-9]' $D/exits && ok "hidden-memory violation counted" ||
-	not_ok "hidden-memory violation not counted"
-check_dmesg "after the hidden-memory probe"
 
 # A second hypervisor is refused cleanly.
 if insmod /lab/skybridge_twin.ko 2>/tmp/twin.err; then
@@ -124,10 +116,32 @@ check_dmesg "after the NMI backtrace"
 check "rmmod" rmmod skybridge
 run_tap sb-hvcheck off "after rmmod: "
 
+# The production module has none of the test build's hooks.
+check "insmod (production, for its debugfs files)" insmod "$MODULE"
+for f in test_view probe_hidden; do
+	[ -e $D/$f ] && not_ok "the production module has the test hook $f" ||
+		ok "the production module has no $f"
+done
+check "rmmod" rmmod skybridge
+
+# The test build: the guest kernel cannot read RootKernel memory; the
+# RootKernel says so.
+check "insmod (test build)" insmod "$TEST_MODULE"
+r=$(cat $D/probe_hidden)
+if [ "$r" = "-14" ]; then ok "guest kernel read of RootKernel memory faults (-EFAULT)"; else
+	not_ok "guest kernel read of RootKernel memory returned '$r'"; fi
+if dmesg | grep -q 'guest read of RootKernel GPA'; then ok "RootKernel logged the EPT violation with the GPA"; else
+	not_ok "no EPT-violation report in dmesg"; fi
+grep -q 'HIDDEN_MEMORY_VIOLATION [1-9]' $D/exits && ok "hidden-memory violation counted" ||
+	not_ok "hidden-memory violation not counted"
+check_dmesg "after the hidden-memory probe"
+
+check "rmmod (test build)" rmmod skybridge
+
 # A CPU that fails to launch rolls every CPU back and fails insmod.
 if [ "$ncpus" -ge 2 ]; then
 	last=$((ncpus - 1))
-	check_fails "insmod fails when cpu $last cannot launch" insmod "$MODULE" test_fail_launch_cpu=$last
+	check_fails "insmod fails when cpu $last cannot launch" insmod "$TEST_MODULE" test_fail_launch_cpu=$last
 	module_loaded && not_ok "module loaded despite the failed launch" || ok "module not loaded after the failed launch"
 	for c in $(seq 0 $last); do
 		run_tap taskset -c "$c" sb-hvcheck off "after the rollback, cpu $c: "

@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # views: EPT views and kernel-entry interception, driven by raw VMFUNC from a
-# test program (sb-viewtest) through the test-only view interface
-# (test_hooks=1).  On every CPU in turn; dmesg checked after each.
+# test program (sb-viewtest) through the test-only view interface of the
+# module's test build ($TEST_MODULE).  On every CPU in turn; dmesg checked
+# after each.
 . /lab/lib.sh
 D=/sys/kernel/debug/skybridge
 ncpus=$(grep -c ^processor /proc/cpuinfo)
 
-check "insmod test_hooks=1" insmod "$MODULE" test_hooks=1
+check "insmod (test build)" insmod "$TEST_MODULE"
 for c in $(seq 0 $((ncpus - 1))); do
 	run_tap taskset -c "$c" sb-viewtest "cpu $c: "
 	check_dmesg "views on cpu $c"

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rootkernel.c - the RootKernel's OS glue: what hv/ needs from Linux and
+ * Linux from it.
+ *
+ *  - CPU hotplug: the RootKernel is a CPUHP_AP_ONLINE_DYN state, so a CPU
+ *    that comes online is launched (hv_cpu_launch(), on that CPU, interrupts
+ *    off) and a CPU going offline is devirtualized first (HC_DEVIRTUALIZE).
+ *    If any CPU fails to launch, the hotplug core rolls back the CPUs
+ *    already launched and insmod fails with the reason logged.
+ *  - hv_os_notify(): host context (an exit handler) cannot take locks or
+ *    sleep, so it queues an irq_work (NMI-safe); the irq_work schedules a
+ *    work item, since on_each_cpu() must not wait in interrupt context.
+ *    ENTRY_SYNC: every CPU flushes its EPT translations, then HC_ENTRY_SYNC,
+ *    and one more flush if that found a new entry point (hv/guard.c).
+ *    HANDOFF: the handoff work takes it (kmod/calls.c).  The work items
+ *    live in module data: the guest runs them, and RootKernel memory is
+ *    hidden from the guest.
+ *  - the per-CPU launch state and the exit counts, for debugfs.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/irq_work.h>
+#include <linux/percpu.h>
+#include <linux/workqueue.h>
+#include <asm/desc.h>
+#include <asm/msr.h>
+
+#include "../hv/hv.h"
+#include "kmod.h"
+
+static DEFINE_PER_CPU(bool, sb_hv_on);
+static DEFINE_PER_CPU(u64, sb_launch_ticks);
+static enum cpuhp_state sb_cpuhp_state;
+
+static void flush_on_cpu(void *unused)
+{
+	if (this_cpu_read(sb_hv_on))
+		sb_hypercall(HC_EPT_FLUSH_ALL, 0, 0, 0);
+}
+
+static void entry_sync_fn(struct work_struct *work)
+{
+	long added;
+
+	cpus_read_lock();
+	on_each_cpu(flush_on_cpu, NULL, 1);
+	added = this_cpu_read(sb_hv_on) ? sb_hypercall(HC_ENTRY_SYNC, 0, 0, 0) : 0;
+	if (added > 0)
+		on_each_cpu(flush_on_cpu, NULL, 1);
+	cpus_read_unlock();
+	if (added < 0)
+		pr_err("entry-page rescan failed: %ld\n", added);
+}
+static DECLARE_WORK(entry_sync_work, entry_sync_fn);
+
+static void entry_sync_irq(struct irq_work *work)
+{
+	schedule_work(&entry_sync_work);
+}
+static DEFINE_IRQ_WORK(entry_sync_irq_work, entry_sync_irq);
+
+static void handoff_irq(struct irq_work *work)
+{
+	sb_handoff_schedule();
+}
+static DEFINE_IRQ_WORK(handoff_irq_work, handoff_irq);
+
+/* Host context: NMI-safe, takes no locks. */
+void hv_os_notify(enum hv_event event)
+{
+	irq_work_queue(event == HV_EVENT_HANDOFF ? &handoff_irq_work :
+		       &entry_sync_irq_work);
+}
+
+static int sb_cpu_online(unsigned int cpu)
+{
+	unsigned long flags;
+	int err;
+	u64 t0;
+
+	if (WARN_ON_ONCE(cpu != smp_processor_id()))
+		return -EINVAL;
+	if (sb_test_refuse_launch(cpu))
+		return -EIO;
+	if (this_cpu_read(sb_hv_on))
+		return 0;
+	local_irq_save(flags);
+	t0 = rdtsc();
+	err = hv_cpu_launch(cpu);
+	if (!err) {
+		this_cpu_write(sb_launch_ticks, rdtsc() - t0);
+		this_cpu_write(sb_hv_on, true);
+	}
+	local_irq_restore(flags);
+	return err;
+}
+
+static int sb_cpu_offline(unsigned int cpu)
+{
+	unsigned long flags;
+	long ret;
+
+	if (WARN_ON_ONCE(cpu != smp_processor_id()))
+		return -EINVAL;
+	if (!this_cpu_read(sb_hv_on))
+		return 0;
+	local_irq_save(flags);
+	ret = sb_hypercall(HC_DEVIRTUALIZE, 0, 0, 0);
+	if (!ret) {
+		/* A VM exit left the TSS limit at 0x67 (SDM 27.5.2). */
+		force_reload_TR();
+		this_cpu_write(sb_hv_on, false);
+	}
+	local_irq_restore(flags);
+	if (ret)
+		pr_err("CPU %u: devirtualization refused: %ld\n", cpu, ret);
+	return ret ? -EIO : 0;
+}
+
+/* Late-launch the RootKernel on every online CPU, and on each that comes. */
+int sb_rootkernel_start(void)
+{
+	int ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "skybridge/hv:online",
+				    sb_cpu_online, sb_cpu_offline);
+
+	if (ret < 0) {
+		pr_err("late launch failed: %d\n", ret);
+		return ret;
+	}
+	sb_cpuhp_state = ret;
+	return 0;
+}
+
+/* Devirtualize every CPU; nothing queued for the RootKernel may be left. */
+void sb_rootkernel_stop(void)
+{
+	unsigned int cpu;
+
+	/* After this no exit can queue anything. */
+	cpuhp_remove_state(sb_cpuhp_state);
+	irq_work_sync(&entry_sync_irq_work);
+	cancel_work_sync(&entry_sync_work);
+	irq_work_sync(&handoff_irq_work);
+	for_each_possible_cpu(cpu)
+		WARN_ON(per_cpu(sb_hv_on, cpu));
+}
+
+bool sb_cpu_virtualized(unsigned int cpu)
+{
+	return per_cpu(sb_hv_on, cpu);
+}
+
+u64 sb_cpu_launch_ticks(unsigned int cpu)
+{
+	return per_cpu(sb_launch_ticks, cpu);
+}
+
+/* This CPU's exit statistics, through the hypervisor; -ENODEV if native. */
+int sb_hv_stats(struct hv_cpu_stats *out)
+{
+	if (!this_cpu_read(sb_hv_on))
+		return -ENODEV;
+	return sb_hypercall(HC_GET_STATS, (u64)out, sizeof(*out), 0);
+}
