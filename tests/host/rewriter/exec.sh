@@ -66,3 +66,11 @@ SKYBRIDGE_CACHE=$cache "$SBEXEC" true
 check "sb-exec: a clean program from PATH runs with its status" test $? = 0
 SKYBRIDGE_CACHE=$cache "$SBEXEC" false
 check "sb-exec: ... and its failure status" test $? = 1
+
+# A FIFO as PROG is refused without being opened (opening it would block).
+[ -p "$tmp/fifo" ] || mkfifo "$tmp/fifo"
+SKYBRIDGE_CACHE=$cache timeout 10 "$SBEXEC" "$tmp/fifo" >/dev/null 2>"$tmp/err" </dev/null
+rc=$?
+why="rc=$rc (124: hung): $(head -c 200 "$tmp/err")"
+check "sb-exec: a FIFO as PROG, exit 125 at once: not a regular file" \
+	eval '[ "$rc" = 125 ] && [ "$(cat "$tmp/err")" = "sb-exec: $tmp/fifo: not a regular file" ]'

@@ -182,6 +182,29 @@ mkdir -p "$tmp/adir"
 bad "a directory" "is a directory" "$tmp/adir"
 bad "a missing file" "No such file or directory" "$tmp/missing"
 
+# Files that are not regular are refused without being opened: opening a FIFO
+# nobody writes would block forever.  timeout turns such a hang into a
+# failure (status 124).  bad() cannot be used: its checksum would block.
+# not_regular NAME FILE: rewrite and --check both exit 2 at once with one
+# line "sb-rewrite: FILE: not a regular file"; nothing written.
+not_regular() {
+	local name=$1 f=$2 rc1 rc2
+	mkdir -p "$tmp/out"
+	timeout 10 "$RW" "$f" "$tmp/out/x" >/dev/null 2>"$tmp/err1" </dev/null; rc1=$?
+	timeout 10 "$RW" --check "$f" >/dev/null 2>"$tmp/err2" </dev/null; rc2=$?
+	why="rc=$rc1/$rc2 (124: hung): $(head -c 200 "$tmp/err1") / $(head -c 200 "$tmp/err2")"
+	check "bad input, $name: 'not a regular file', exit 2, no hang, no output" \
+		eval '[ "$rc1" = 2 ] && [ "$rc2" = 2 ] &&
+		      [ "$(cat "$tmp/err1")" = "sb-rewrite: $f: not a regular file" ] &&
+		      [ "$(cat "$tmp/err2")" = "sb-rewrite: $f: not a regular file" ] &&
+		      [ -z "$(ls -A "$tmp/out")" ]'
+}
+mkfifo "$tmp/fifo"
+not_regular "a FIFO nobody writes" "$tmp/fifo"
+ln -s fifo "$tmp/fifo-link"
+not_regular "a symlink to a FIFO" "$tmp/fifo-link"
+not_regular "a character device" /dev/null
+
 "$RW" "$tmp/t_imm" "$tmp/nonexistent-dir/out" >/dev/null 2>"$tmp/err"; rc=$?
 why="rc=$rc: $(cat "$tmp/err")"
 check "unwritable destination: one error line, exit 2" \
