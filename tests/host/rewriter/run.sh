@@ -209,6 +209,25 @@ not_regular "a character device" /dev/null
 why="rc=$rc: $(cat "$tmp/err")"
 check "unwritable destination: one error line, exit 2" \
 	eval '[ "$rc" = 2 ] && [ "$(wc -l <"$tmp/err")" = 1 ] && grep -q "cannot create a temporary file" "$tmp/err"'
+# The output's directory is computed once (dirname() modifies its argument;
+# calling it again on the result named the parent): the error names the
+# directory that is missing, and the fsync after the rename goes to the
+# directory that holds OUTPUT.
+"$RW" "$tmp/t_imm" "$tmp/deep/a/b/out" >/dev/null 2>"$tmp/err"; rc=$?
+why="rc=$rc: $(cat "$tmp/err")"
+check "missing output directory several levels deep: the error names it" \
+	eval '[ "$rc" = 2 ] && [ "$(cat "$tmp/err")" = "sb-rewrite: $tmp/deep/a/b/out: cannot create a temporary file in $tmp/deep/a/b: No such file or directory" ]'
+why=$(cc -shared -fPIC -Wall -Wextra -Werror -o "$tmp/fsync_log.so" "$T/fsync_log.c" -ldl 2>&1)
+check "build the fsync-logging shim" test -f "$tmp/fsync_log.so"
+mkdir -p "$tmp/deep/a/b/c"
+rm -f "$tmp/fsync.log"
+SB_FSYNC_LOG=$tmp/fsync.log LD_PRELOAD=$tmp/fsync_log.so "$RW" "$tmp/t_imm" "$tmp/deep/a/b/c/out" \
+	>/dev/null 2>"$tmp/err"; rc=$?
+dir=$(cd "$tmp/deep/a/b/c" && pwd -P)
+why="rc=$rc, fsync'ed: $(tr '\n' ' ' <"$tmp/fsync.log" 2>/dev/null) $(head -c 200 "$tmp/err")"
+check "after the rename, the output's own directory is fsync'ed" \
+	eval '[ "$rc" = 0 ] && [ -x "$tmp/deep/a/b/c/out" ] &&
+	      grep -q "^$dir/\.sb-rewrite\." "$tmp/fsync.log" && [ "$(tail -n 1 "$tmp/fsync.log")" = "$dir" ]'
 cp "$tmp/t_imm" "$tmp/same"; cp "$tmp/t_imm" "$tmp/same.orig"
 "$RW" "$tmp/same" "$tmp/same" >/dev/null 2>"$tmp/err"; rc=$?
 why="rc=$rc: $(cat "$tmp/err")"
