@@ -134,6 +134,8 @@ static int write_all(int fd, const uint8_t *b, size_t n)
 
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w == 0)
+			errno = EIO;	/* no progress and no errno to report */
 		if (w <= 0)
 			return -1;
 		b += w;
@@ -162,7 +164,7 @@ int sbr_write_atomic(const char *dst, const uint8_t *const *parts, const size_t 
 		     size_t nparts, mode_t mode, char *err, size_t errlen)
 {
 	char *dir = dir_of(dst), *tmp = NULL;
-	int fd = -1, dfd;
+	int fd = -1, dfd, rc;
 	size_t i;
 
 	if (!dir || asprintf(&tmp, "%s/.sb-rewrite.XXXXXX", dir) < 0) {
@@ -181,7 +183,13 @@ int sbr_write_atomic(const char *dst, const uint8_t *const *parts, const size_t 
 		fail(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
 		goto bad;
 	}
-	if (close(fd) < 0 || (fd = -1, rename(tmp, dst) < 0)) {
+	rc = close(fd);
+	fd = -1;		/* closed even if close() failed */
+	if (rc < 0) {
+		fail(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+		goto bad;
+	}
+	if (rename(tmp, dst) < 0) {
 		fail(err, errlen, "cannot rename into place: %s", strerror(errno));
 		goto bad;
 	}

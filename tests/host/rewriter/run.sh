@@ -217,17 +217,27 @@ check "unwritable destination: one error line, exit 2" \
 why="rc=$rc: $(cat "$tmp/err")"
 check "missing output directory several levels deep: the error names it" \
 	eval '[ "$rc" = 2 ] && [ "$(cat "$tmp/err")" = "sb-rewrite: $tmp/deep/a/b/out: cannot create a temporary file in $tmp/deep/a/b: No such file or directory" ]'
-why=$(cc -shared -fPIC -Wall -Wextra -Werror -o "$tmp/fsync_log.so" "$T/fsync_log.c" -ldl 2>&1)
-check "build the fsync-logging shim" test -f "$tmp/fsync_log.so"
+why=$(cc -shared -fPIC -Wall -Wextra -Werror -o "$tmp/io_shim.so" "$T/io_shim.c" -ldl 2>&1)
+check "build the I/O shim (tests/host/rewriter/io_shim.c)" test -f "$tmp/io_shim.so"
 mkdir -p "$tmp/deep/a/b/c"
 rm -f "$tmp/fsync.log"
-SB_FSYNC_LOG=$tmp/fsync.log LD_PRELOAD=$tmp/fsync_log.so "$RW" "$tmp/t_imm" "$tmp/deep/a/b/c/out" \
+SB_FSYNC_LOG=$tmp/fsync.log LD_PRELOAD=$tmp/io_shim.so "$RW" "$tmp/t_imm" "$tmp/deep/a/b/c/out" \
 	>/dev/null 2>"$tmp/err"; rc=$?
 dir=$(cd "$tmp/deep/a/b/c" && pwd -P)
 why="rc=$rc, fsync'ed: $(tr '\n' ' ' <"$tmp/fsync.log" 2>/dev/null) $(head -c 200 "$tmp/err")"
 check "after the rename, the output's own directory is fsync'ed" \
 	eval '[ "$rc" = 0 ] && [ -x "$tmp/deep/a/b/c/out" ] &&
 	      grep -q "^$dir/\.sb-rewrite\." "$tmp/fsync.log" && [ "$(tail -n 1 "$tmp/fsync.log")" = "$dir" ]'
+# A temporary file whose close() fails (write-back error) is reported as a
+# write error naming it, and removed; nothing is renamed into place.
+mkdir -p "$tmp/cf"
+SB_FAIL_CLOSE=/.sb-rewrite. LD_PRELOAD=$tmp/io_shim.so "$RW" "$tmp/t_imm" "$tmp/cf/out" \
+	>/dev/null 2>"$tmp/err"; rc=$?
+why="rc=$rc: $(cat "$tmp/err"); left: $(ls -A "$tmp/cf")"
+check "close() of the temporary file fails: 'cannot write TMP', exit 2, nothing left" \
+	eval '[ "$rc" = 2 ] && [ "$(wc -l <"$tmp/err")" = 1 ] &&
+	      grep -q "^sb-rewrite: $tmp/cf/out: cannot write $tmp/cf/\.sb-rewrite\.[^ ]*: Input/output error\$" "$tmp/err" &&
+	      [ -z "$(ls -A "$tmp/cf")" ]'
 cp "$tmp/t_imm" "$tmp/same"; cp "$tmp/t_imm" "$tmp/same.orig"
 "$RW" "$tmp/same" "$tmp/same" >/dev/null 2>"$tmp/err"; rc=$?
 why="rc=$rc: $(cat "$tmp/err")"
