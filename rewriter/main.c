@@ -167,12 +167,13 @@ static int check_one(struct run *r, const char *file)
 	r->scanned += scanned;
 	err[0] = 0;
 	if (n > 0) {
-		if (sbr_patch_init(&p, &e, &r->opts) < 0)
+		if (sbr_patch_init(&p, &e, &r->opts) < 0) {
 			n = -1;
-		else if (process(r, &p, hits, n, r->quiet ? NULL : stdout, &t, err, sizeof(err)) < 0)
-			n = -1;
-		if (n >= 0)
-			sbr_patch_free(&p);
+		} else {
+			if (process(r, &p, hits, n, r->quiet ? NULL : stdout, &t, err, sizeof(err)) < 0)
+				n = -1;
+			sbr_patch_free(&p);	/* its copy of the file, on error too */
+		}
 	}
 	if (n < 0 && !err[0])
 		snprintf(err, sizeof(err), "out of memory");
