@@ -52,8 +52,15 @@ static const char usage[] =
 "(JIT), setuid programs (the loader ignores the library path), programs started\n"
 "by PROG.  Enforcing these is the kernel's job.\n"
 "\n"
-"Exit status: PROG's own, or 125 if sb-exec failed, 126 if an object cannot be\n"
-"made VMFUNC-free, 127 if PROG was not found.\n";
+"PROG without a slash is the first executable regular file of that name in a\n"
+"PATH directory.  It must be an ELF program; run a script as INTERPRETER SCRIPT.\n"
+"\n"
+"Exit status:\n"
+"  PROG's own status if it ran\n"
+"  125  sb-exec failed, or PROG cannot be run (not executable, not a regular\n"
+"       file, not an ELF program)\n"
+"  126  an object cannot be made VMFUNC-free; PROG was not run\n"
+"  127  PROG not found (no such file, or none of that name in PATH)\n";
 
 static bool verbose;
 
@@ -257,27 +264,61 @@ static size_t list_objects(const char *interp, const char *lp, const char *prog,
 	return n;
 }
 
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d)
+		die(EXIT_TOOL, NULL, "%s", "out of memory");
+	return d;
+}
+
+static bool is_exec_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/*
+ * PROG with a slash is used as given; without one it is the first regular
+ * file with execute permission of that name in a PATH directory (an empty
+ * entry is the current directory), as execvp() would run it.  Only "not
+ * there" is 127; what else is wrong with a file that exists is reported
+ * later, with 125.
+ */
 static char *find_prog(const char *name)
 {
-	const char *path = getenv("PATH");
-	char *dirs, *d, *save = NULL;
+	const char *path = getenv("PATH"), *d, *end;
+	struct stat st;
 
-	if (strchr(name, '/'))
-		return strdup(name);
-	dirs = strdup(path ? path : "/usr/bin:/bin");
-	for (d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		char *p = xasprintf("%s/%s", *d ? d : ".", name);
-
-		if (access(p, X_OK) == 0) {
-			free(dirs);
-			return p;
+	if (strchr(name, '/')) {
+		if (stat(name, &st) < 0) {
+			if (errno == ENOENT || errno == ENOTDIR)
+				die(EXIT_NOTFOUND, name, "%s", strerror(errno));
+		} else if (S_ISREG(st.st_mode) && access(name, X_OK) < 0) {
+			die(EXIT_TOOL, name, "cannot run it: %s", strerror(errno));
 		}
+		return xstrdup(name);
+	}
+	if (!path)
+		path = "/usr/bin:/bin";
+	for (d = path;; d = end + 1) {
+		char *p;
+
+		end = strchrnul(d, ':');
+		p = end > d ? xasprintf("%.*s/%s", (int)(end - d), d, name) : xasprintf("./%s", name);
+		if (is_exec_file(p))
+			return p;
 		free(p);
+		if (!*end)
+			break;
 	}
 	die(EXIT_NOTFOUND, name, "%s", "command not found");
 	return NULL;
 }
 
+/* PROG's PT_INTERP, or NULL if it has none (static).  PROG exists: errors are 125. */
 static char *interp_of(const char *prog)
 {
 	struct sbr_elf e;
@@ -285,7 +326,7 @@ static char *interp_of(const char *prog)
 	size_t i;
 
 	if (sbr_elf_open(&e, prog, err, sizeof(err)) < 0)
-		die(errno == ENOENT ? EXIT_NOTFOUND : EXIT_TOOL, prog, "%s", err);
+		die(EXIT_TOOL, prog, "%s", err);
 	for (i = 0; i < e.phnum; i++) {
 		const GElf_Phdr *p = &e.phdr[i];
 

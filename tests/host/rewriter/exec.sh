@@ -74,3 +74,50 @@ rc=$?
 why="rc=$rc (124: hung): $(head -c 200 "$tmp/err")"
 check "sb-exec: a FIFO as PROG, exit 125 at once: not a regular file" \
 	eval '[ "$rc" = 125 ] && [ "$(cat "$tmp/err")" = "sb-exec: $tmp/fifo: not a regular file" ]'
+
+# Exit statuses (docs/rewriter.md, --help): 127 only if PROG is not there;
+# a PROG that is there but cannot be run is sb-exec's failure, 125.  The
+# PATH search must not leave a stale "not found" behind: the script is
+# found in the second PATH entry, after a failed look in the first.
+mkdir -p "$tmp/pathbin" "$tmp/pathdir/t_imm"
+printf '#!/bin/sh\necho a script\n' >"$tmp/pathbin/sb-script"
+echo 'just some text, longer than an ELF identification' >"$tmp/pathbin/sb-text"
+chmod 0755 "$tmp/pathbin/sb-script" "$tmp/pathbin/sb-text"
+for p in sb-script sb-text; do
+	PATH=$tmp/nowhere:$tmp/pathbin SKYBRIDGE_CACHE=$cache "$SBEXEC" "$p" >"$tmp/x.out" 2>"$tmp/err"
+	rc=$?
+	why="rc=$rc: $(head -c 200 "$tmp/err")"
+	check "sb-exec: a non-ELF $p found through PATH: exit 125, not an ELF file" \
+		eval '[ "$rc" = 125 ] && [ ! -s "$tmp/x.out" ] &&
+		      [ "$(cat "$tmp/err")" = "sb-exec: $tmp/pathbin/$p: not an ELF file (bad magic)" ]'
+done
+SKYBRIDGE_CACHE=$cache "$SBEXEC" "$tmp/pathbin/sb-script" >"$tmp/x.out" 2>"$tmp/err"
+rc=$?
+why="rc=$rc: $(head -c 200 "$tmp/err")"
+check "sb-exec: a non-ELF PROG given by path: exit 125" \
+	eval '[ "$rc" = 125 ] && grep -q "not an ELF file" "$tmp/err"'
+cp "$tmp/t_imm" "$tmp/pathbin/sb-noexec"
+chmod 0644 "$tmp/pathbin/sb-noexec"
+SKYBRIDGE_CACHE=$cache "$SBEXEC" "$tmp/pathbin/sb-noexec" >"$tmp/x.out" 2>"$tmp/err"
+rc=$?
+why="rc=$rc: $(head -c 200 "$tmp/err")"
+check "sb-exec: a PROG without execute permission is not run (even through the loader): exit 125" \
+	eval '[ "$rc" = 125 ] && [ ! -s "$tmp/x.out" ] &&
+	      [ "$(cat "$tmp/err")" = "sb-exec: $tmp/pathbin/sb-noexec: cannot run it: Permission denied" ]'
+PATH=$tmp/nowhere:$tmp/pathbin SKYBRIDGE_CACHE=$cache "$SBEXEC" sb-noexec >/dev/null 2>"$tmp/err"
+rc=$?
+why="rc=$rc: $(head -c 200 "$tmp/err")"
+check "sb-exec: PATH holds PROG only without execute permission: exit 127, command not found" \
+	eval '[ "$rc" = 127 ] && [ "$(cat "$tmp/err")" = "sb-exec: sb-noexec: command not found" ]'
+# A directory of the same name earlier in PATH is skipped, as by the shell.
+cp "$tmp/t_imm" "$tmp/pathbin/t_imm"
+run_to "$tmp/t_imm" "$tmp/before"
+PATH=$tmp/pathdir:$tmp/pathbin SKYBRIDGE_CACHE=$cache "$SBEXEC" t_imm >"$tmp/after" 2>"$tmp/err"
+echo "exit=$?" >>"$tmp/after"
+why="$(tr '\n' ' ' <"$tmp/after") $(head -c 200 "$tmp/err")"
+check "sb-exec: a directory named PROG in PATH is skipped" cmp -s "$tmp/before" "$tmp/after"
+# An empty PATH entry is the current directory, as for the shell and execvp.
+(cd "$tmp/pathbin" && PATH=$tmp/nowhere: SKYBRIDGE_CACHE=$cache "$SBEXEC" t_imm) >"$tmp/after" 2>"$tmp/err"
+echo "exit=$?" >>"$tmp/after"
+why="$(tr '\n' ' ' <"$tmp/after") $(head -c 200 "$tmp/err")"
+check "sb-exec: an empty PATH entry searches the current directory" cmp -s "$tmp/before" "$tmp/after"
