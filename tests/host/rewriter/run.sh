@@ -272,6 +272,29 @@ check "bad --allow-vmfunc-at value: exit 2" eval '[ "$rc" = 2 ] && grep -q "want
 check "--help prints the usage" eval '"$RW" --help | grep -q "^Usage: sb-rewrite \[OPTIONS\] INPUT OUTPUT"'
 check "a clean file: --check exits 0 silently" eval '"$RW" --check "$tmp/t_imm.rw" >"$tmp/o" && [ ! -s "$tmp/o" ]'
 
+# --- the makefile ----------------------------------------------------------------
+# The binaries and this test can be named relative to the source tree
+# ("make build/bin/sb-rewrite"), not only by the absolute paths of the rules.
+# Without a rule for the relative name make says "No rule" if the file is
+# missing and "Nothing to be done" if it exists, however stale: -W (a source
+# just changed) makes it show whether it would rebuild.
+# make_rebuilds GOAL SOURCE WANT: make -n -W SOURCE GOAL prints WANT.
+make_rebuilds() {
+	local want=$3 rc
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -n -C "$SRC" -W "$2" "$1" >"$tmp/make.out" 2>&1
+	rc=$?
+	why="rc=$rc: $(grep -v 'directory' "$tmp/make.out" | head -c 200)"
+	check "make $1: rebuilt after $2 changes (a rule for the relative name)" \
+		eval '[ "$rc" = 0 ] && grep -qF -- "$want" "$tmp/make.out"'
+}
+if command -v make >/dev/null; then
+	make_rebuilds build/bin/sb-rewrite rewriter/main.c "-o $BIN/sb-rewrite "
+	make_rebuilds build/bin/sb-exec rewriter/exec.c "-o $BIN/sb-exec "
+	make_rebuilds build/host-tests/rewriter tests/host/rewriter/run.sh "tests/host/rewriter/run.sh >"
+else
+	echo "ok - make build/bin/sb-rewrite: a rule for the relative name # SKIP no make"
+fi
+
 # --- sb-exec -------------------------------------------------------------------
 if [ -f "$T/exec.sh" ]; then
 	. "$T/exec.sh"
