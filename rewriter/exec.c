@@ -330,8 +330,14 @@ static char *interp_of(const char *prog)
 	for (i = 0; i < e.phnum; i++) {
 		const GElf_Phdr *p = &e.phdr[i];
 
-		if (p->p_type == PT_INTERP && p->p_offset + p->p_filesz <= e.size && p->p_filesz)
-			s = strndup((char *)e.data + p->p_offset, p->p_filesz);
+		if (p->p_type != PT_INTERP)
+			continue;
+		if (p->p_offset > e.size || e.size - p->p_offset < p->p_filesz || !p->p_filesz)
+			die(EXIT_TOOL, prog, "%s", "bad PT_INTERP: empty or past the end of the file");
+		s = strndup((char *)e.data + p->p_offset, p->p_filesz);
+		if (!s)
+			die(EXIT_TOOL, NULL, "%s", "out of memory");
+		break;		/* the kernel uses the first one */
 	}
 	sbr_elf_close(&e);
 	return s;

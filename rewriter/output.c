@@ -50,8 +50,8 @@ static bool is_property_note(const struct sbr_elf *e, const Elf64_Phdr *ph)
 {
 	Elf64_Nhdr n;
 
-	if (ph->p_filesz < sizeof(n) || ph->p_offset + sizeof(n) > e->size)
-		return false;
+	if (ph->p_filesz < sizeof(n) || ph->p_offset > e->size || e->size - ph->p_offset < sizeof(n))
+		return false;	/* p_offset + sizeof(n) could wrap: not read, not trusted */
 	memcpy(&n, e->data + ph->p_offset, sizeof(n));
 	return n.n_type == NT_GNU_PROPERTY_TYPE_0;
 }

@@ -121,3 +121,19 @@ check "sb-exec: a directory named PROG in PATH is skipped" cmp -s "$tmp/before" 
 echo "exit=$?" >>"$tmp/after"
 why="$(tr '\n' ' ' <"$tmp/after") $(head -c 200 "$tmp/err")"
 check "sb-exec: an empty PATH entry searches the current directory" cmp -s "$tmp/before" "$tmp/after"
+
+# A PT_INTERP whose p_offset + p_filesz wraps around: a clear error, 125
+# (the loader's name was read from p_offset and sb-exec crashed).
+printf 'int main(void) { return 0; }\n' >"$tmp/m.c"
+if cc -o "$tmp/badinterp" "$tmp/m.c" 2>"$tmp/cc.log" && interp=$(phdr_at "$tmp/badinterp" 3); then
+	poke "$tmp/badinterp" $((interp + 8)) f0 ff ff ff ff ff ff ff	# p_offset = -16
+	poke "$tmp/badinterp" $((interp + 32)) 20 00 00 00 00 00 00 00	# p_filesz = 32
+	SKYBRIDGE_CACHE=$cache "$SBEXEC" "$tmp/badinterp" >/dev/null 2>"$tmp/err"
+	rc=$?
+	why="rc=$rc (139: crashed): $(head -c 200 "$tmp/err")"
+	check "sb-exec: a PT_INTERP past the end of the file: exit 125, one clear line" \
+		eval '[ "$rc" = 125 ] &&
+		      [ "$(cat "$tmp/err")" = "sb-exec: $tmp/badinterp: bad PT_INTERP: empty or past the end of the file" ]'
+else
+	not_ok "building a dynamic program with a PT_INTERP: $(head -c 200 "$tmp/cc.log")"
+fi
