@@ -343,13 +343,37 @@ static char *interp_of(const char *prog)
 	return s;
 }
 
+static const char *base_of(const char *name)
+{
+	return strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+}
+
+/* Remove a view directory that was not installed: its symlinks, then itself. */
+static void drop_view(const char *tmp, const struct obj *o, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char *link;
+
+		if (o[i].use == o[i].path)
+			continue;
+		link = xasprintf("%s/%s", tmp, base_of(o[i].name));
+		unlink(link);
+		free(link);
+	}
+	rmdir(tmp);
+}
+
 /* Directory of symlinks NAME -> rewritten copy, named by what it holds. */
 static char *make_view(const char *cache, struct obj *o, size_t n)
 {
 	struct sbr_sha256 s;
+	struct stat st;
 	uint8_t d[SBR_SHA256_LEN];
 	char hex[2 * SBR_SHA256_LEN + 1], *view, *tmp;
 	size_t i;
+	int err;
 
 	sbr_sha256_init(&s);
 	for (i = 0; i < n; i++)
@@ -364,18 +388,33 @@ static char *make_view(const char *cache, struct obj *o, size_t n)
 	if (trusted(view, true))
 		return view;
 	tmp = xasprintf("%s/.view-XXXXXX", cache);
-	if (!mkdtemp(tmp) || chmod(tmp, 0755) < 0)
+	if (!mkdtemp(tmp))
 		die(EXIT_TOOL, cache, "cannot create a view directory: %s", strerror(errno));
+	if (chmod(tmp, 0755) < 0) {
+		err = errno;
+		drop_view(tmp, o, 0);
+		die(EXIT_TOOL, tmp, "chmod: %s", strerror(err));
+	}
 	for (i = 0; i < n; i++) {
-		const char *base = strrchr(o[i].name, '/') ? strrchr(o[i].name, '/') + 1 : o[i].name;
-		char *link = xasprintf("%s/%s", tmp, base);
+		char *link = xasprintf("%s/%s", tmp, base_of(o[i].name));
 
-		if (o[i].use != o[i].path && symlink(o[i].use, link) < 0 && errno != EEXIST)
-			die(EXIT_TOOL, link, "symlink: %s", strerror(errno));
+		if (o[i].use != o[i].path && symlink(o[i].use, link) < 0 && errno != EEXIST) {
+			err = errno;
+			drop_view(tmp, o, i);
+			die(EXIT_TOOL, link, "symlink: %s", strerror(err));
+		}
 		free(link);
 	}
-	if (rename(tmp, view) < 0 && !trusted(view, true))
-		die(EXIT_TOOL, view, "cannot install the view directory: %s", strerror(errno));
+	if (rename(tmp, view) < 0) {
+		err = errno;
+		drop_view(tmp, o, n);	/* nothing is left behind in the cache */
+		if (trusted(view, true))
+			return view;	/* another sb-exec installed the same view first */
+		if (lstat(view, &st) == 0)
+			die(EXIT_TOOL, view, "view is not trusted (owned by someone else, or writable by "
+			    "group or others) and cannot be replaced: %s", strerror(err));
+		die(EXIT_TOOL, view, "cannot install the view directory: %s", strerror(err));
+	}
 	return view;
 }
 

@@ -45,6 +45,20 @@ SKYBRIDGE_CACHE=$cache LD_LIBRARY_PATH=$tmp/lib "$SBEXEC" "$tmp/t_exec" >"$tmp/v
 check "a world-writable cache entry is not trusted but rebuilt" \
 	eval '[ -z "$(find "$entry" -perm /022)" ] && grep -q "libdirty from cache: 1" "$tmp/via2"'
 
+# A view directory that is there but not trusted cannot be replaced by
+# rename (it is not empty): one clear line, 125, and the view sb-exec built
+# to replace it is removed, not left in the cache.
+view=$(ls -d "$cache"/view-* 2>/dev/null)
+chmod 0775 "$view"
+SKYBRIDGE_CACHE=$cache LD_LIBRARY_PATH=$tmp/lib "$SBEXEC" "$tmp/t_exec" >"$tmp/x.out" 2>"$tmp/err"
+rc=$?
+why="rc=$rc, view=$view: $(head -c 250 "$tmp/err"); left: $(cd "$cache" && ls -d .view-* 2>/dev/null)"
+check "sb-exec: an untrusted view directory: exit 125, one line naming it, no temporary view left" \
+	eval '[ "$rc" = 125 ] && [ ! -s "$tmp/x.out" ] && [ "$(wc -l <"$tmp/err")" = 1 ] &&
+	      grep -q "^sb-exec: $view: view is not trusted .* cannot be replaced: Directory not empty\$" "$tmp/err" &&
+	      [ -z "$(cd "$cache" && ls -d .view-* 2>/dev/null)" ]'
+chmod 0755 "$view"
+
 SKYBRIDGE_CACHE=$cache LD_LIBRARY_PATH=$tmp/bad "$SBEXEC" "$tmp/t_exec" >"$tmp/x.out" 2>"$tmp/err"
 rc=$?
 why="rc=$rc: $(cat "$tmp/err")"
