@@ -150,9 +150,18 @@ static char *xasprintf(const char *fmt, ...)
 	return s;
 }
 
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d)
+		die(EXIT_TOOL, NULL, "%s", "out of memory");
+	return d;
+}
+
 static void mkdir_p(const char *dir)
 {
-	char *d = strdup(dir), *p;
+	char *d = xstrdup(dir), *p;
 
 	for (p = d + 1; p && *p; p++) {
 		if (*p != '/')
@@ -239,7 +248,9 @@ static size_t list_objects(const char *interp, const char *lp, const char *prog,
 	}
 	close(fd[1]);
 	f = fdopen(fd[0], "r");
-	while (f && getline(&line, &cap, f) > 0) {
+	if (!f)
+		die(EXIT_TOOL, NULL, "%s", strerror(errno));
+	while (getline(&line, &cap, f) > 0) {
 		char name[4096], path[4096];
 
 		if (n == MAX_OBJS)
@@ -252,25 +263,17 @@ static size_t list_objects(const char *interp, const char *lp, const char *prog,
 		} else {
 			continue;		/* vdso, statically linked notes */
 		}
-		o[n].name = strdup(name);
-		o[n].path = strdup(path);
+		o[n].name = xstrdup(name);
+		o[n].path = xstrdup(path);
 		o[n++].use = NULL;
 	}
+	if (ferror(f))
+		die(EXIT_TOOL, prog, "reading the dynamic loader's list: %s", strerror(errno));
 	free(line);
-	if (f)
-		fclose(f);
+	fclose(f);
 	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		die(EXIT_TOOL, prog, "%s", "the dynamic loader could not list its libraries");
 	return n;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (!d)
-		die(EXIT_TOOL, NULL, "%s", "out of memory");
-	return d;
 }
 
 static bool is_exec_file(const char *path)
