@@ -446,6 +446,9 @@ int main(int argc, char **argv)
 		cache = DEFAULT_CACHE;
 	prog = find_prog(argv[a]);
 	interp = interp_of(prog);
+	if (interp && access(interp, X_OK) < 0)	/* else only "could not list" below */
+		die(EXIT_TOOL, prog, "%s", xasprintf("cannot run its loader %s: %s", interp,
+						     strerror(errno)));
 	if (interp)
 		n = list_objects(interp, NULL, prog, o);
 	use_prog = prog;

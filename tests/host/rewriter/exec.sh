@@ -151,3 +151,16 @@ if cc -o "$tmp/badinterp" "$tmp/m.c" 2>"$tmp/cc.log" && interp=$(phdr_at "$tmp/b
 else
 	not_ok "building a dynamic program with a PT_INTERP: $(head -c 200 "$tmp/cc.log")"
 fi
+
+# A PT_INTERP naming a loader that is not there (a program for another libc):
+# the error names the loader, not just "could not list its libraries".
+if cc -o "$tmp/noloader" "$tmp/m.c" -Wl,--dynamic-linker="$tmp/no-such-ld.so" 2>"$tmp/cc.log"; then
+	SKYBRIDGE_CACHE=$cache "$SBEXEC" "$tmp/noloader" >/dev/null 2>"$tmp/err"
+	rc=$?
+	why="rc=$rc: $(head -c 200 "$tmp/err")"
+	check "sb-exec: a missing loader: exit 125, one line naming it" \
+		eval '[ "$rc" = 125 ] &&
+		      [ "$(cat "$tmp/err")" = "sb-exec: $tmp/noloader: cannot run its loader $tmp/no-such-ld.so: No such file or directory" ]'
+else
+	not_ok "building a program with a missing dynamic loader: $(head -c 200 "$tmp/cc.log")"
+fi
