@@ -304,6 +304,15 @@ check "no arguments: usage error, exit 2" eval '[ "$rc" = 2 ] && grep -q "expect
 check "unknown option: exit 2" eval '[ "$rc" = 2 ] && grep -q "unknown option .--frob." "$tmp/err"'
 "$RW" --allow-vmfunc-at zz a b >/dev/null 2>"$tmp/err"; rc=$?
 check "bad --allow-vmfunc-at value: exit 2" eval '[ "$rc" = 2 ] && grep -q "wants a file offset" "$tmp/err"'
+if [ -c /dev/full ]; then
+	"$RW" --check "$tmp/t_imm" >/dev/full 2>"$tmp/err"; rc=$?
+	why="rc=$rc: $(head -c 200 "$tmp/err")"
+	check "--check whose report cannot be written (stdout is /dev/full): exit 2, one line" \
+		eval '[ "$rc" = 2 ] && [ "$(cat "$tmp/err")" = "sb-rewrite: cannot write to stdout: No space left on device" ]'
+	"$RW" --help >/dev/full 2>/dev/null; rc=$?
+	why="rc=$rc"
+	check "--help to a full stdout: exit 2" test "$rc" = 2
+fi
 check "--help prints the usage" eval '"$RW" --help | grep -q "^Usage: sb-rewrite \[OPTIONS\] INPUT OUTPUT"'
 check "a clean file: --check exits 0 silently" eval '"$RW" --check "$tmp/t_imm.rw" >"$tmp/o" && [ ! -s "$tmp/o" ]'
 
