@@ -258,6 +258,7 @@ static int add_symbols(struct sbr_elf *e, Elf_Scn *scn, const GElf_Shdr *sh, siz
 	count = d->d_size / sizeof(Elf64_Sym);
 	for (i = 0; i < count; i++) {
 		GElf_Sym s;
+		const char *name;
 		unsigned char type;
 
 		if (!gelf_getsym(d, i, &s) || s.st_shndx == SHN_UNDEF || s.st_value == 0)
@@ -274,8 +275,9 @@ static int add_symbols(struct sbr_elf *e, Elf_Scn *scn, const GElf_Shdr *sh, siz
 				return -1;
 			e->syms = n;
 		}
+		name = elf_strptr(e->elf, sh->sh_link, s.st_name);
 		e->syms[e->nsyms++] = (struct sbr_sym){
-			.name = elf_strptr(e->elf, sh->sh_link, s.st_name),
+			.name = name ? name : "?",	/* st_name outside the string table */
 			.addr = s.st_value, .size = s.st_size, .type = type,
 		};
 	}

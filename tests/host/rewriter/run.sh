@@ -153,6 +153,21 @@ rewrite_ok t_span
 check "t_data: data object in .text classified as data" \
 	expect_hits t_data 1 'class=data .*verdict=refuse func=blob'
 refused t_data "not code"
+# A symbol whose name lies outside the string table is named "?" (its NULL
+# name was printed with %s).
+symtab=$(readelf -SW "$tmp/t_data" 2>/dev/null | sed -n 's/.* \.symtab  *SYMTAB  *[0-9a-f]*  *\([0-9a-f]*\) .*/\1/p')
+blob=$(readelf -sW "$tmp/t_data" 2>/dev/null | sed -n 's/^ *\([0-9]*\): .* blob$/\1/p')
+if [ -n "$symtab" ] && [ -n "$blob" ]; then
+	cp "$tmp/t_data" "$tmp/t_noname"
+	poke "$tmp/t_noname" $((0x$symtab + 24 * blob)) ff ff ff 7f	# st_name
+	"$RW" --check "$tmp/t_noname" >"$tmp/check.out" 2>&1; rc=$?
+	why="rc=$rc: $(head -c 300 "$tmp/check.out")"
+	check "t_data with blob's st_name past the string table: data object '?', no (null)" \
+		eval '[ "$rc" = 1 ] && grep -q "class=data .*func=?: inside data object ? in .text" "$tmp/check.out" &&
+		      ! grep -q "(null)" "$tmp/check.out"'
+else
+	not_ok "finding .symtab and blob in t_data with readelf"
+fi
 check "t_vmfunc: real VMFUNC found" expect_hits t_vmfunc 1 'class=vmfunc .*verdict=refuse func=never_called'
 refused t_vmfunc "real VMFUNC"
 off=$("$RW" --check "$tmp/t_vmfunc" | sed -n 's/.* off=\([^ ]*\) .*/\1/p')
