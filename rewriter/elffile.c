@@ -28,20 +28,30 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
+/*
+ * Only a regular file is ever opened: open() on a FIFO nobody writes blocks
+ * forever, and on a device it can have side effects.  stat() first refuses
+ * the others without opening them; O_NONBLOCK keeps a file swapped for a
+ * FIFO in between from blocking, and fstat() re-checks what was opened.
+ */
 static int map_file(struct sbr_elf *e, const char *path, char *err, size_t errlen)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd;
 
+	if (stat(path, &st) < 0)
+		return fail(err, errlen, "%s", strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return fail(err, errlen, "is a directory");
+	if (!S_ISREG(st.st_mode))
+		return fail(err, errlen, "not a regular file");
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return fail(err, errlen, "%s", strerror(errno));
 	if (fstat(fd, &st) < 0) {
+		fail(err, errlen, "%s", strerror(errno));
 		close(fd);
-		return fail(err, errlen, "%s", strerror(errno));
-	}
-	if (S_ISDIR(st.st_mode)) {
-		close(fd);
-		return fail(err, errlen, "is a directory");
+		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
@@ -53,11 +63,13 @@ static int map_file(struct sbr_elf *e, const char *path, char *err, size_t errle
 	}
 	e->size = st.st_size;
 	e->data = mmap(NULL, e->size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-	close(fd);
 	if (e->data == MAP_FAILED) {
 		e->data = NULL;
-		return fail(err, errlen, "cannot map: %s", strerror(errno));
+		fail(err, errlen, "cannot map: %s", strerror(errno));
+		close(fd);
+		return -1;
 	}
+	close(fd);
 	return 0;
 }
 
@@ -246,6 +258,7 @@ static int add_symbols(struct sbr_elf *e, Elf_Scn *scn, const GElf_Shdr *sh, siz
 	count = d->d_size / sizeof(Elf64_Sym);
 	for (i = 0; i < count; i++) {
 		GElf_Sym s;
+		const char *name;
 		unsigned char type;
 
 		if (!gelf_getsym(d, i, &s) || s.st_shndx == SHN_UNDEF || s.st_value == 0)
@@ -262,8 +275,9 @@ static int add_symbols(struct sbr_elf *e, Elf_Scn *scn, const GElf_Shdr *sh, siz
 				return -1;
 			e->syms = n;
 		}
+		name = elf_strptr(e->elf, sh->sh_link, s.st_name);
 		e->syms[e->nsyms++] = (struct sbr_sym){
-			.name = elf_strptr(e->elf, sh->sh_link, s.st_name),
+			.name = name ? name : "?",	/* st_name outside the string table */
 			.addr = s.st_value, .size = s.st_size, .type = type,
 		};
 	}

@@ -52,8 +52,15 @@ static const char usage[] =
 "(JIT), setuid programs (the loader ignores the library path), programs started\n"
 "by PROG.  Enforcing these is the kernel's job.\n"
 "\n"
-"Exit status: PROG's own, or 125 if sb-exec failed, 126 if an object cannot be\n"
-"made VMFUNC-free, 127 if PROG was not found.\n";
+"PROG without a slash is the first executable regular file of that name in a\n"
+"PATH directory.  It must be an ELF program; run a script as INTERPRETER SCRIPT.\n"
+"\n"
+"Exit status:\n"
+"  PROG's own status if it ran\n"
+"  125  sb-exec failed, or PROG cannot be run (not executable, not a regular\n"
+"       file, not an ELF program)\n"
+"  126  an object cannot be made VMFUNC-free; PROG was not run\n"
+"  127  PROG not found (no such file, or none of that name in PATH)\n";
 
 static bool verbose;
 
@@ -143,9 +150,18 @@ static char *xasprintf(const char *fmt, ...)
 	return s;
 }
 
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d)
+		die(EXIT_TOOL, NULL, "%s", "out of memory");
+	return d;
+}
+
 static void mkdir_p(const char *dir)
 {
-	char *d = strdup(dir), *p;
+	char *d = xstrdup(dir), *p;
 
 	for (p = d + 1; p && *p; p++) {
 		if (*p != '/')
@@ -232,7 +248,9 @@ static size_t list_objects(const char *interp, const char *lp, const char *prog,
 	}
 	close(fd[1]);
 	f = fdopen(fd[0], "r");
-	while (f && getline(&line, &cap, f) > 0) {
+	if (!f)
+		die(EXIT_TOOL, NULL, "%s", strerror(errno));
+	while (getline(&line, &cap, f) > 0) {
 		char name[4096], path[4096];
 
 		if (n == MAX_OBJS)
@@ -245,39 +263,65 @@ static size_t list_objects(const char *interp, const char *lp, const char *prog,
 		} else {
 			continue;		/* vdso, statically linked notes */
 		}
-		o[n].name = strdup(name);
-		o[n].path = strdup(path);
+		o[n].name = xstrdup(name);
+		o[n].path = xstrdup(path);
 		o[n++].use = NULL;
 	}
+	if (ferror(f))
+		die(EXIT_TOOL, prog, "reading the dynamic loader's list: %s", strerror(errno));
 	free(line);
-	if (f)
-		fclose(f);
+	fclose(f);
 	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		die(EXIT_TOOL, prog, "%s", "the dynamic loader could not list its libraries");
 	return n;
 }
 
+static bool is_exec_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/*
+ * PROG with a slash is used as given; without one it is the first regular
+ * file with execute permission of that name in a PATH directory (an empty
+ * entry is the current directory), as execvp() would run it.  Only "not
+ * there" is 127; what else is wrong with a file that exists is reported
+ * later, with 125.
+ */
 static char *find_prog(const char *name)
 {
-	const char *path = getenv("PATH");
-	char *dirs, *d, *save = NULL;
+	const char *path = getenv("PATH"), *d, *end;
+	struct stat st;
 
-	if (strchr(name, '/'))
-		return strdup(name);
-	dirs = strdup(path ? path : "/usr/bin:/bin");
-	for (d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		char *p = xasprintf("%s/%s", *d ? d : ".", name);
-
-		if (access(p, X_OK) == 0) {
-			free(dirs);
-			return p;
+	if (strchr(name, '/')) {
+		if (stat(name, &st) < 0) {
+			if (errno == ENOENT || errno == ENOTDIR)
+				die(EXIT_NOTFOUND, name, "%s", strerror(errno));
+		} else if (S_ISREG(st.st_mode) && access(name, X_OK) < 0) {
+			die(EXIT_TOOL, name, "cannot run it: %s", strerror(errno));
 		}
+		return xstrdup(name);
+	}
+	if (!path)
+		path = "/usr/bin:/bin";
+	for (d = path;; d = end + 1) {
+		char *p;
+
+		end = strchrnul(d, ':');
+		p = end > d ? xasprintf("%.*s/%s", (int)(end - d), d, name) : xasprintf("./%s", name);
+		if (is_exec_file(p))
+			return p;
 		free(p);
+		if (!*end)
+			break;
 	}
 	die(EXIT_NOTFOUND, name, "%s", "command not found");
 	return NULL;
 }
 
+/* PROG's PT_INTERP, or NULL if it has none (static).  PROG exists: errors are 125. */
 static char *interp_of(const char *prog)
 {
 	struct sbr_elf e;
@@ -285,24 +329,54 @@ static char *interp_of(const char *prog)
 	size_t i;
 
 	if (sbr_elf_open(&e, prog, err, sizeof(err)) < 0)
-		die(errno == ENOENT ? EXIT_NOTFOUND : EXIT_TOOL, prog, "%s", err);
+		die(EXIT_TOOL, prog, "%s", err);
 	for (i = 0; i < e.phnum; i++) {
 		const GElf_Phdr *p = &e.phdr[i];
 
-		if (p->p_type == PT_INTERP && p->p_offset + p->p_filesz <= e.size && p->p_filesz)
-			s = strndup((char *)e.data + p->p_offset, p->p_filesz);
+		if (p->p_type != PT_INTERP)
+			continue;
+		if (p->p_offset > e.size || e.size - p->p_offset < p->p_filesz || !p->p_filesz)
+			die(EXIT_TOOL, prog, "%s", "bad PT_INTERP: empty or past the end of the file");
+		s = strndup((char *)e.data + p->p_offset, p->p_filesz);
+		if (!s)
+			die(EXIT_TOOL, NULL, "%s", "out of memory");
+		break;		/* the kernel uses the first one */
 	}
 	sbr_elf_close(&e);
 	return s;
+}
+
+static const char *base_of(const char *name)
+{
+	return strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+}
+
+/* Remove a view directory that was not installed: its symlinks, then itself. */
+static void drop_view(const char *tmp, const struct obj *o, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char *link;
+
+		if (o[i].use == o[i].path)
+			continue;
+		link = xasprintf("%s/%s", tmp, base_of(o[i].name));
+		unlink(link);
+		free(link);
+	}
+	rmdir(tmp);
 }
 
 /* Directory of symlinks NAME -> rewritten copy, named by what it holds. */
 static char *make_view(const char *cache, struct obj *o, size_t n)
 {
 	struct sbr_sha256 s;
+	struct stat st;
 	uint8_t d[SBR_SHA256_LEN];
 	char hex[2 * SBR_SHA256_LEN + 1], *view, *tmp;
 	size_t i;
+	int err;
 
 	sbr_sha256_init(&s);
 	for (i = 0; i < n; i++)
@@ -317,18 +391,33 @@ static char *make_view(const char *cache, struct obj *o, size_t n)
 	if (trusted(view, true))
 		return view;
 	tmp = xasprintf("%s/.view-XXXXXX", cache);
-	if (!mkdtemp(tmp) || chmod(tmp, 0755) < 0)
+	if (!mkdtemp(tmp))
 		die(EXIT_TOOL, cache, "cannot create a view directory: %s", strerror(errno));
+	if (chmod(tmp, 0755) < 0) {
+		err = errno;
+		drop_view(tmp, o, 0);
+		die(EXIT_TOOL, tmp, "chmod: %s", strerror(err));
+	}
 	for (i = 0; i < n; i++) {
-		const char *base = strrchr(o[i].name, '/') ? strrchr(o[i].name, '/') + 1 : o[i].name;
-		char *link = xasprintf("%s/%s", tmp, base);
+		char *link = xasprintf("%s/%s", tmp, base_of(o[i].name));
 
-		if (o[i].use != o[i].path && symlink(o[i].use, link) < 0 && errno != EEXIST)
-			die(EXIT_TOOL, link, "symlink: %s", strerror(errno));
+		if (o[i].use != o[i].path && symlink(o[i].use, link) < 0 && errno != EEXIST) {
+			err = errno;
+			drop_view(tmp, o, i);
+			die(EXIT_TOOL, link, "symlink: %s", strerror(err));
+		}
 		free(link);
 	}
-	if (rename(tmp, view) < 0 && !trusted(view, true))
-		die(EXIT_TOOL, view, "cannot install the view directory: %s", strerror(errno));
+	if (rename(tmp, view) < 0) {
+		err = errno;
+		drop_view(tmp, o, n);	/* nothing is left behind in the cache */
+		if (trusted(view, true))
+			return view;	/* another sb-exec installed the same view first */
+		if (lstat(view, &st) == 0)
+			die(EXIT_TOOL, view, "view is not trusted (owned by someone else, or writable by "
+			    "group or others) and cannot be replaced: %s", strerror(err));
+		die(EXIT_TOOL, view, "cannot install the view directory: %s", strerror(err));
+	}
 	return view;
 }
 
@@ -357,6 +446,9 @@ int main(int argc, char **argv)
 		cache = DEFAULT_CACHE;
 	prog = find_prog(argv[a]);
 	interp = interp_of(prog);
+	if (interp && access(interp, X_OK) < 0)	/* else only "could not list" below */
+		die(EXIT_TOOL, prog, "%s", xasprintf("cannot run its loader %s: %s", interp,
+						     strerror(errno)));
 	if (interp)
 		n = list_objects(interp, NULL, prog, o);
 	use_prog = prog;

@@ -167,12 +167,13 @@ static int check_one(struct run *r, const char *file)
 	r->scanned += scanned;
 	err[0] = 0;
 	if (n > 0) {
-		if (sbr_patch_init(&p, &e, &r->opts) < 0)
+		if (sbr_patch_init(&p, &e, &r->opts) < 0) {
 			n = -1;
-		else if (process(r, &p, hits, n, r->quiet ? NULL : stdout, &t, err, sizeof(err)) < 0)
-			n = -1;
-		if (n >= 0)
-			sbr_patch_free(&p);
+		} else {
+			if (process(r, &p, hits, n, r->quiet ? NULL : stdout, &t, err, sizeof(err)) < 0)
+				n = -1;
+			sbr_patch_free(&p);	/* its copy of the file, on error too */
+		}
 	}
 	if (n < 0 && !err[0])
 		snprintf(err, sizeof(err), "out of memory");
@@ -270,6 +271,17 @@ static int add_allow(struct run *r, const char *arg)
 	return 0;
 }
 
+/* The report is the result of --check: losing it (stdout full or closed) is an I/O error. */
+static int flush_stdout(void)
+{
+	int err = fflush(stdout) ? errno : 0;
+
+	if (!err && !ferror(stdout))
+		return 0;
+	fprintf(stderr, "sb-rewrite: cannot write to stdout: %s\n", err ? strerror(err) : "write error");
+	return EXIT_ERR;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -300,8 +312,8 @@ static int parse_args(struct run *r, int argc, char **argv)
 		case 'q': r->quiet = true; break;
 		case 'v': r->verbose = true; break;
 		case 's': r->stats = true; break;
-		case 'h': fputs(usage, stdout); exit(0);
-		case 'V': puts("sb-rewrite (skybridge) 1.0"); exit(0);
+		case 'h': fputs(usage, stdout); exit(flush_stdout());
+		case 'V': puts("sb-rewrite (skybridge) 1.0"); exit(flush_stdout());
 		case ':':
 			fprintf(stderr, "sb-rewrite: option '%s' needs an argument\n", argv[optind - 1]);
 			return EXIT_ERR;
@@ -343,5 +355,7 @@ int main(int argc, char **argv)
 			r.files, r.scanned / 1e6, dt, dt > 0 ? r.scanned / 1e6 / dt : 0.0);
 	}
 	free(r.allow);
+	if (flush_stdout())
+		rc = EXIT_ERR;
 	return rc;
 }

@@ -50,8 +50,8 @@ static bool is_property_note(const struct sbr_elf *e, const Elf64_Phdr *ph)
 {
 	Elf64_Nhdr n;
 
-	if (ph->p_filesz < sizeof(n) || ph->p_offset + sizeof(n) > e->size)
-		return false;
+	if (ph->p_filesz < sizeof(n) || ph->p_offset > e->size || e->size - ph->p_offset < sizeof(n))
+		return false;	/* p_offset + sizeof(n) could wrap: not read, not trusted */
 	memcpy(&n, e->data + ph->p_offset, sizeof(n));
 	return n.n_type == NT_GNU_PROPERTY_TYPE_0;
 }
@@ -134,6 +134,8 @@ static int write_all(int fd, const uint8_t *b, size_t n)
 
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w == 0)
+			errno = EIO;	/* no progress and no errno to report */
 		if (w <= 0)
 			return -1;
 		b += w;
@@ -142,20 +144,36 @@ static int write_all(int fd, const uint8_t *b, size_t n)
 	return 0;
 }
 
+/*
+ * The directory DST is in, in its own allocation.  dirname() may modify
+ * its argument (and return a pointer into it, or to a static "."), so it
+ * is called once, on a private copy, and never again on the result.
+ */
+static char *dir_of(const char *dst)
+{
+	char *copy = strdup(dst), *dir;
+
+	if (!copy)
+		return NULL;
+	dir = strdup(dirname(copy));
+	free(copy);
+	return dir;
+}
+
 int sbr_write_atomic(const char *dst, const uint8_t *const *parts, const size_t *lens,
 		     size_t nparts, mode_t mode, char *err, size_t errlen)
 {
-	char *d = strdup(dst), *tmp = NULL;
-	int fd = -1, dfd;
+	char *dir = dir_of(dst), *tmp = NULL;
+	int fd = -1, dfd, rc;
 	size_t i;
 
-	if (!d || asprintf(&tmp, "%s/.sb-rewrite.XXXXXX", dirname(d)) < 0) {
-		free(d);
+	if (!dir || asprintf(&tmp, "%s/.sb-rewrite.XXXXXX", dir) < 0) {
+		free(dir);
 		return fail(err, errlen, "out of memory");
 	}
 	fd = mkstemp(tmp);
 	if (fd < 0) {
-		fail(err, errlen, "cannot create a temporary file in %s: %s", dirname(d), strerror(errno));
+		fail(err, errlen, "cannot create a temporary file in %s: %s", dir, strerror(errno));
 		goto out;
 	}
 	for (i = 0; i < nparts; i++)
@@ -165,17 +183,28 @@ int sbr_write_atomic(const char *dst, const uint8_t *const *parts, const size_t 
 		fail(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
 		goto bad;
 	}
-	if (close(fd) < 0 || (fd = -1, rename(tmp, dst) < 0)) {
+	rc = close(fd);
+	fd = -1;		/* closed even if close() failed */
+	if (rc < 0) {
+		fail(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+		goto bad;
+	}
+	if (rename(tmp, dst) < 0) {
 		fail(err, errlen, "cannot rename into place: %s", strerror(errno));
 		goto bad;
 	}
-	dfd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/*
+	 * Make the rename durable: fsync the directory that holds DST.  Best
+	 * effort: DST is already in place, and a directory may be unreadable
+	 * (write and search permission are all rename needs).
+	 */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
-		fsync(dfd);	/* make the rename durable; best effort */
+		fsync(dfd);
 		close(dfd);
 	}
 	free(tmp);
-	free(d);
+	free(dir);
 	return 0;
 bad:
 	if (fd >= 0)
@@ -183,7 +212,7 @@ bad:
 	unlink(tmp);
 out:
 	free(tmp);
-	free(d);
+	free(dir);
 	return -1;
 }
 

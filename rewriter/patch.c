@@ -69,8 +69,10 @@ int sbr_patch_init(struct sbr_patcher *p, struct sbr_elf *e, const struct sbr_op
 	if (i == e->phnum) {
 		/* No PT_NOTE to recycle: the table moves here, one entry longer. */
 		p->pa_start = ((e->phnum + 1) * sizeof(Elf64_Phdr) + 15) & ~15UL;
-		if (pa_reserve(p, p->pa_start) < 0)
+		if (pa_reserve(p, p->pa_start) < 0) {
+			sbr_patch_free(p);
 			return -1;
+		}
 		memset(p->pa, 0, p->pa_start);
 		p->pa_len = p->pa_start;
 	}

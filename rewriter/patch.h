@@ -48,6 +48,7 @@ struct sbr_outcome {
 	char reason[160];
 };
 
+/* Copy E's image into P.  -1 on ENOMEM, with nothing left to free. */
 int sbr_patch_init(struct sbr_patcher *p, struct sbr_elf *e, const struct sbr_opts *o);
 void sbr_patch_free(struct sbr_patcher *p);
 

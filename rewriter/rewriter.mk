@@ -35,3 +35,10 @@ $(BUILD)/host-tests/rewriter: tests/host/rewriter/run.sh $(BIN)/sb-rewrite $(BIN
 	sed -e 's|@SRC@|$(SRC)|g' -e 's|@BIN@|$(BIN)|g' -e 's|@BUILD@|$(BUILD)|g' $< >$@.tmp
 	chmod 0755 $@.tmp
 	mv $@.tmp $@
+
+# The rules above name their targets by absolute path, which make never
+# matches against a relative goal: give the relative names too, so that
+# "make build/bin/sb-rewrite" (as docs and the survey's default path say)
+# builds the same file.
+RW_TARGETS := $(BIN)/sb-rewrite $(BIN)/sb-exec $(BUILD)/host-tests/rewriter
+$(patsubst $(SRC)/%,%,$(RW_TARGETS)): %: $(SRC)/%

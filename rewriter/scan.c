@@ -121,6 +121,8 @@ long sbr_scan(const struct sbr_elf *e, struct sbr_hit **hits, uint64_t *scanned)
 		while ((at = sbr_find(base, len, at)) < len) {
 			if (push_hit(hits, &n, &cap, r[i].lo + at) < 0) {
 				free(r);
+				free(*hits);	/* callers may return without freeing */
+				*hits = NULL;
 				return -1;
 			}
 			at++;

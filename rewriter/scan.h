@@ -28,7 +28,8 @@ static inline bool sbr_has_pattern(const uint8_t *p, size_t n)
 
 /*
  * Every hit in executable pages of E, sorted by offset.  *SCANNED receives
- * the number of bytes examined.  Returns the hit count or -1 (no memory).
+ * the number of bytes examined.  Returns the hit count, or -1 (no memory)
+ * with *HITS NULL.  The caller frees *HITS.
  */
 long sbr_scan(const struct sbr_elf *e, struct sbr_hit **hits, uint64_t *scanned);
 
