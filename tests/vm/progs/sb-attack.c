@@ -78,6 +78,17 @@ static int canary_bad(void)
 
 /* ---- assembly: raw jumps, a checked call, malicious handlers ----------- */
 
+/*
+ * Deliberately hand-written, not sbcall.h's calls (lib/sb_tramp.h's
+ * sb_tramp_call(), what every well-formed call of the tests uses):
+ *  - sbatk_jump enters the trampoline at any address (its VMFUNC sites,
+ *    the middle of a page) with any registers: malformed on purpose;
+ *  - sbatk_call is a well-formed call, but it loads sentinels into the
+ *    callee-saved registers and records RSP and RFLAGS on both sides of
+ *    the call, which a C wrapper cannot do;
+ *  - the h_* handlers break the convention from the server's side.
+ */
+
 /* Registers for sbatk_jump (offsets used by the assembly). */
 struct jregs {
 	uint64_t rsp, target, rcx, rbx, rbp, rsi, rdx, r8, r9, r10, r11,
@@ -653,7 +664,7 @@ static void craft_slots(int crafted)
 	uint64_t *f = &fframe[2048];
 	volatile uint64_t *slots = (volatile uint64_t *)CPU_SLOTS;
 
-	f[0] = (uint64_t)sbt_rseq();		/* T3 clears its rseq_cs */
+	f[0] = sb_rseq_area();		/* T3 clears its rseq_cs */
 	f[1] = rdfsbase();
 	f[2] = rdgsbase();
 	f[3] = 0x202;
@@ -898,7 +909,7 @@ static int evil_call(struct server *s, uint64_t spin, char *why, size_t len,
 	r.key = s->c.key;
 	r.a0 = OP_ATTACK;
 	r.a1 = spin;
-	r.rseq = (uint64_t)sbt_rseq();
+	r.rseq = sb_rseq_area();
 	tls_word = 0x7115;
 	pwned = 0;
 	sig = sigsetjmp(jenv, 1);
@@ -1165,6 +1176,10 @@ static void attack_unregistered(void)
 				if (sig == 0) {
 					uint64_t a = 0, c = i;
 
+					/*
+					 * Deliberately no trampoline call:
+					 * VMFUNC(i) in this process's own code.
+					 */
 					jarmed = 1;
 					asm volatile("sub $128, %%rsp\n\t"
 						     "call *%2\n\t"

@@ -388,7 +388,7 @@ static void basic(unsigned long calls)
 	tap_result(bad == 0, "adder: every result right", "%lu of %lu wrong",
 		   bad, calls);
 	printf("# %lu calls\n", calls);
-	tap_result(__rseq_size > 0 && *(volatile int32_t *)((char *)sbt_rseq() + 4) == sched_getcpu(),
+	tap_result(__rseq_size > 0 && (int32_t)((volatile struct rseq *)sb_rseq_area())->cpu_id == sched_getcpu(),
 		   "glibc's rseq is registered and its cpu_id is right after the calls",
 		   "rseq size %u", __rseq_size);
 

@@ -140,9 +140,12 @@ static struct sbt_ret b_handler(uint64_t id, uint64_t a0, uint64_t a1,
 			bad += canary[i] != CANARY(i);
 		return (struct sbt_ret){ 0, (uint64_t)bad };
 	case OP_FWD_PLAIN:
-		/* The slot thread's rseq, which T1 marked "not this CPU". */
+		/*
+		 * Deliberately malformed: an ordinary call's RAX (the slot
+		 * thread's rseq, which T1 marked "not this CPU") from a handler.
+		 */
 		st = sbt_call_tag(to_c.view, to_c.id, to_c.key, OP_ADD, a1, a2,
-				  0, &v, (uint64_t)sbt_rseq());
+				  0, &v, sb_rseq_area());
 		return (struct sbt_ret){ st, v };
 	}
 	return (struct sbt_ret){ -EINVAL, 0 };
@@ -150,7 +153,8 @@ static struct sbt_ret b_handler(uint64_t id, uint64_t a0, uint64_t a1,
 
 /*
  * chain_forge() - enter C's view at T0's VMFUNC site with a hand-made nest
- * claim, as an attacker would: RDI = C's view, RSI = attachment id, RDX =
+ * claim, as an attacker would (deliberately hand-written: no well-formed
+ * call does this; those use sbcall.h, i.e. lib/sb_tramp.h): RDI = C's view, RSI = attachment id, RDX =
  * nonce, RCX = nest id, R8 = the claimed return view, R9 = key.  Every
  * CPU's slot of this process points at the frame, so that the call ends
  * in its own T3 whatever happens; the frame holds the thread's rseq area
@@ -379,7 +383,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	views0 = views_free(fd);
-	forge_rseq = (uint64_t)sbt_rseq();
+	forge_rseq = sb_rseq_area();
 	if (proc_start(&c, c_handler, 1, NULL, 0) ||
 	    proc_start(&c2, c_handler, 1, NULL, 0) ||
 	    proc_start(&c3, c_handler, 1, NULL, SB_REGISTER_HANDOFF) ||
