@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "sbcall.h"
+#include "testserver.h"
 #include "../../tap.h"
 
 _Static_assert(SB_TRAMP_BASE == 0x3b0000000000ULL, "asm below hardcodes it");
@@ -378,72 +379,38 @@ static int arm_page_a(void)
 struct server {
 	const char *name;
 	sbt_handler_t h;
-	pid_t pid;
-	int stop;
+	struct testserver srv;
 	struct sbt_conn c;
 };
 
-static pid_t server_start(const char *name, sbt_handler_t h, unsigned int slots,
-			  int *stop_fd)
+/* In a server process, before it registers. */
+static int server_setup(const struct testserver *s, int fd)
 {
-	int ready[2], stop[2];
-	pid_t pid;
-	char c;
+	pthread_attr_t a;
 
-	if (pipe(ready) || pipe(stop))
-		return -1;
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		pthread_attr_t a;
-		int fd, view = 0;
-
-		/* Other servers' stop pipes, the parent's session: not ours. */
-		for (int f = 3; f < 1024; f++)
-			if (f != ready[1] && f != stop[0])
-				close(f);
-		/* Small slot threads: mlockall pins their stacks. */
-		pthread_attr_init(&a);
-		pthread_attr_setstacksize(&a, 64 * 1024);
-		pthread_setattr_default_np(&a);
-		canary_fill();
-		if (h == h_vmf0)
-			view = arm_page_a();
-		fd = sbt_open();
-		if (view == 0)
-			view = fd < 0 ? fd : sbt_register(fd, name, h, slots, 0, NULL);
-		close(ready[0]);
-		close(stop[1]);
-		if (view < 0) {
-			fprintf(stderr, "server %s: %s\n", name, strerror(-view));
-			_exit(1);
-		}
-		if (write(ready[1], "r", 1) != 1)
-			_exit(1);
-		while (read(stop[0], &c, 1) > 0)
-			;
-		_exit(canary_bad() ? 3 : 0);
-	}
-	close(ready[1]);
-	close(stop[0]);
-	if (read(ready[0], &c, 1) != 1) {
-		close(stop[1]);
-		waitpid(pid, NULL, 0);
-		return -1;
-	}
-	close(ready[0]);
-	*stop_fd = stop[1];
-	return pid;
+	(void)fd;
+	/* Small slot threads: mlockall pins their stacks. */
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, 64 * 1024);
+	pthread_setattr_default_np(&a);
+	canary_fill();
+	return s->handler == h_vmf0 ? arm_page_a() : 0;
 }
 
-static int server_stop(pid_t pid, int stop_fd)
+/* Its exit status: 3 if its canary changed. */
+static int server_finish(const struct testserver *s)
 {
-	int status;
+	(void)s;
+	return canary_bad() ? 3 : 0;
+}
 
-	close(stop_fd);
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+/* Start server @s in a process of its own: 0 or -errno. */
+static int server_start(struct server *s, unsigned int slots)
+{
+	s->srv = (struct testserver){ .name = s->name, .handler = s->h,
+				      .slots = slots, .setup = server_setup,
+				      .finish = server_finish };
+	return testserver_start(&s->srv);
 }
 
 static int session = -1;
@@ -455,16 +422,19 @@ static int session_get(void)
 	return session;
 }
 
-/* Start a server and connect this process to it. */
+/*
+ * Start a server and connect this process to it: 0, or the -errno of the
+ * server's start (s->srv.running is 0 then), of the session or the connect.
+ */
 static int server_up(struct server *s, unsigned int slots)
 {
 	int err;
 
-	s->pid = server_start(s->name, s->h, slots, &s->stop);
-	if (s->pid <= 0)
-		return -1;
+	err = server_start(s, slots);
+	if (err)
+		return err;
 	if (session_get() < 0)
-		return -1;
+		return session;
 	err = sbt_connect(session, s->name, &s->c);
 	if (err)
 		fprintf(stderr, "connect %s: %s\n", s->name, strerror(-err));
@@ -511,7 +481,7 @@ static void server_down(struct server *s, const char *what)
 	int r;
 
 	close(s->c.fd);
-	r = server_stop(s->pid, s->stop);
+	r = testserver_stop(&s->srv);
 
 	snprintf(name, sizeof(name), "%s: server %s exits with its canary intact",
 		 what, s->name);
@@ -1338,7 +1308,7 @@ static void attack_raw_client(void)
 			   "status %lld value %llu", (long long)s,
 			   (unsigned long long)v2);
 	}
-	server_stop(v.pid, v.stop);
+	testserver_stop(&v.srv);
 	munmap(res, 4096);
 }
 
@@ -1357,9 +1327,15 @@ static void attack_raw_server(void)
 	catch_fatal(1);
 	canary_fill();
 	tp0 = rdfsbase();
-	if (server_up(&s, 8)) {
-		tap_result(1, "raw-server: a server with VMFUNC in its own code is refused",
-			   "%s", "");
+	r = server_up(&s, 8);
+	if (r) {
+		/* Refused by the scan of its executable memory, nothing else. */
+		tap_result(r == -ENOEXEC && !s.srv.running,
+			   "raw-server: a server with VMFUNC in its own code is refused",
+			   "%s: %s", s.srv.running ? "it registered, then the connect failed" :
+			   "its start failed", strerror(-r));
+		if (s.srv.running)
+			testserver_stop(&s.srv);
 		return;
 	}
 	r = evil_call(&s, 0, why, sizeof(why), &st);
