@@ -1349,7 +1349,7 @@ static void attack_raw_server(void)
 
 int main(int argc, char **argv)
 {
-	const char *cmd = argc >= 2 ? argv[1] : "";
+	const char *cmd = argc == 2 ? argv[1] : "";
 	int all = !strcmp(cmd, "all"), done = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);

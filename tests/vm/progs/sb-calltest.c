@@ -4,7 +4,7 @@
  *
  * Usage: sb-calltest basic [CALLS] | threads | long | signals | migrate |
  *                    faults | fork | scm | stray | munmap | busy | limits |
- *                    kill | cycle N | hold SECS
+ *                    kill | handoff | cycle N | churn N | hold SECS
  *
  * basic: a server process (an adder: a0+a1+a2+a3, status a3 == 7 ? -42 : 0)
  * and a client process; lookup, connect, CALLS calls (default 1000000) with
@@ -31,6 +31,11 @@
  *           EBUSY at once; the slot serves again afterwards.
  * faults:   a handler that faults, makes a system call or executes ud2 ends
  *           the call with -EFAULT / -ENOSYS; the client and the server live.
+ * handoff:  a server registered with SB_REGISTER_HANDOFF: system calls, page
+ *           faults and mmap in handlers finish in its slot threads; 200
+ *           handed-off calls and the counters; a client killed mid-call
+ *           leaves no lock held; crashes (ud2, NULL) kill the server with
+ *           its signal, the call fails with EOWNERDEAD, later ones EPIPE.
  * fork:     a forked child cannot use its parent's session (EBADFD) nor its
  *           connection without attaching; after SB_IOC_ATTACH it calls with
  *           its own id and key, while the parent keeps calling.
@@ -40,6 +45,10 @@
  * munmap:   the cost of a server's munmap (its view is flushed on every CPU).
  * cycle:    N times a server registers, a client connects and calls, both
  *           exit; the view indices are all free again afterwards.
+ * churn:    N times a handoff server registers, a call is handed off, the
+ *           server is killed while a second one sleeps in it (EOWNERDEAD),
+ *           then a call to the dead server (EPIPE); afterwards no object,
+ *           view index or EPT page is left.
  * hold:     a server and a client calling for SECS seconds.
  */
 #include <errno.h>

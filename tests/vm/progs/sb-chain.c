@@ -325,6 +325,10 @@ int main(int argc, char **argv)
 		}
 		n = strtoull(optarg, NULL, 0);
 	}
+	if (optind < argc) {
+		fprintf(stderr, "usage: %s [-n CALLS]\n", argv[0]);
+		return 2;
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	fd = sbt_open();
 	if (fd < 0) {

@@ -629,6 +629,10 @@ int main(int argc, char **argv)
 	int before, st, e;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+		fprintf(stderr, "usage: sb-lockdown [DIRTY-PROGRAM]\n");
+		return 2;
+	}
 	if (argc > 1)
 		dirty_prog = argv[1];
 	before = lock_count();
