@@ -66,7 +66,34 @@ run_tap() {
 
 module_loaded() { grep -q '^skybridge ' /proc/modules; }
 
+# Sub-tests, for scenarios/run-one.sh SCENARIO SUBTEST [ARGS], which runs
+# the scenario with LAB_SUBTEST=SUBTEST and LAB_SUBTEST_ARGS=ARGS.  A
+# scenario that has them names them all on one line near its top,
+# "subtests NAME...", and wraps each in "subtest NAME"; whatever is not
+# wrapped (insmod, checks of what is left afterwards) runs for every one.
+# Without LAB_SUBTEST everything runs.
+
+# subtests NAME...: refuse (exit 2) a LAB_SUBTEST that is not one of them.
+subtests() {
+	[ -n "${LAB_SUBTEST-}" ] || return 0
+	for t in "$@"; do
+		[ "$t" != "$LAB_SUBTEST" ] || return 0
+	done
+	echo "$0: no sub-test '$LAB_SUBTEST'; there are: $*" >&2
+	exit 2
+}
+
+# subtest NAME: true if NAME is to run (LAB_SUBTEST is empty or NAME).
+subtest() {
+	[ -n "${LAB_SUBTEST-}" ] || return 0
+	[ "$1" = "$LAB_SUBTEST" ] || return 1
+	LAB_SUBTEST_RAN=1
+}
+
 lab_done() {
+	if [ -n "${LAB_SUBTEST-}" ] && [ -z "${LAB_SUBTEST_RAN-}" ]; then
+		not_ok "sub-test $LAB_SUBTEST: the scenario lists it but never ran it"
+	fi
 	if [ "$LAB_FAILED" -ne 0 ]; then
 		echo "# $LAB_FAILED check(s) failed"
 		exit 1

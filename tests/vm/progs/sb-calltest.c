@@ -4,7 +4,7 @@
  *
  * Usage: sb-calltest basic [CALLS] | threads | long | signals | migrate |
  *                    faults | fork | scm | stray | munmap | busy | limits |
- *                    kill | cycle N | hold SECS
+ *                    kill | handoff | cycle N | churn N | hold SECS
  *
  * basic: a server process (an adder: a0+a1+a2+a3, status a3 == 7 ? -42 : 0)
  * and a client process; lookup, connect, CALLS calls (default 1000000) with
@@ -31,6 +31,11 @@
  *           EBUSY at once; the slot serves again afterwards.
  * faults:   a handler that faults, makes a system call or executes ud2 ends
  *           the call with -EFAULT / -ENOSYS; the client and the server live.
+ * handoff:  a server registered with SB_REGISTER_HANDOFF: system calls, page
+ *           faults and mmap in handlers finish in its slot threads; 200
+ *           handed-off calls and the counters; a client killed mid-call
+ *           leaves no lock held; crashes (ud2, NULL) kill the server with
+ *           its signal, the call fails with EOWNERDEAD, later ones EPIPE.
  * fork:     a forked child cannot use its parent's session (EBADFD) nor its
  *           connection without attaching; after SB_IOC_ATTACH it calls with
  *           its own id and key, while the parent keeps calling.
@@ -40,6 +45,10 @@
  * munmap:   the cost of a server's munmap (its view is flushed on every CPU).
  * cycle:    N times a server registers, a client connects and calls, both
  *           exit; the view indices are all free again afterwards.
+ * churn:    N times a handoff server registers, a call is handed off, the
+ *           server is killed while a second one sleeps in it (EOWNERDEAD),
+ *           then a call to the dead server (EPIPE); afterwards no object,
+ *           view index or EPT page is left.
  * hold:     a server and a client calling for SECS seconds.
  */
 #include <errno.h>
@@ -61,6 +70,7 @@
 #include <x86intrin.h>
 
 #include "sbcall.h"
+#include "testserver.h"
 #include "../../tap.h"
 
 static struct sbt_ret adder(uint64_t id, uint64_t a0, uint64_t a1, uint64_t a2,
@@ -170,81 +180,32 @@ static struct sbt_ret ops(uint64_t id, uint64_t op, uint64_t a1, uint64_t a2,
 	return (struct sbt_ret){ -EINVAL, 0 };
 }
 
+/* Handoff servers: demand paging again, for the handlers to fault. */
+static int ops_started(const struct testserver *s, int fd)
+{
+	(void)fd;
+	if (!(s->flags & SB_REGISTER_HANDOFF))
+		return 0;
+	munlockall();
+	touch_area = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (touch_area == MAP_FAILED)
+		touch_area = NULL;
+	return 0;
+}
+
 /*
- * Fork a server (as @uid unless it is -1); returns its pid once registered,
- * and a pipe to stop it; or -errno of the registration.
+ * Start server @name in a process of its own (testserver.h), as @uid
+ * unless it is 0: 0 once it serves, or the -errno it failed with.
  */
-static pid_t server_start_as(const char *name, sbt_handler_t h,
-			     unsigned int slots, int *stop_fd, int uid,
-			     uint32_t flags)
+static int server_start(struct testserver *srv, const char *name,
+			sbt_handler_t h, unsigned int slots, int uid,
+			uint32_t flags)
 {
-	int ready[2], stop[2], status;
-	pid_t pid;
-	char c;
-
-	if (pipe(ready) || pipe(stop))
-		return -EMFILE;
-	pid = fork();
-	if (pid == 0) {
-		int fd, view;
-
-		/* Not the other servers' stop pipes: they must see EOF. */
-		for (fd = 3; fd < 1024; fd++)
-			if (fd != ready[1] && fd != stop[0])
-				close(fd);
-		fd = uid >= 0 && setresuid(uid, uid, uid) ? -errno : sbt_open();
-		view = fd < 0 ? fd : sbt_register_flags(fd, name, h, slots, 0,
-							NULL, flags);
-		if (view >= 0 && (flags & SB_REGISTER_HANDOFF)) {
-			/* Demand paging again, for the handlers to fault. */
-			munlockall();
-			touch_area = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
-					  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-			if (touch_area == MAP_FAILED)
-				touch_area = NULL;
-		}
-
-		/* ready[0] and stop[1] went in the loop above: their numbers
-		 * may be the session's now. */
-		if (view < 0) {
-			fprintf(stderr, "server %s: %s\n", name, strerror(-view));
-			_exit(-view & 0xff);
-		}
-		if (write(ready[1], "r", 1) != 1)
-			_exit(1);
-		while (read(stop[0], &c, 1) > 0)
-			;
-		_exit(0);
-	}
-	close(ready[1]);
-	close(stop[0]);
-	if (read(ready[0], &c, 1) != 1) {
-		close(ready[0]);
-		close(stop[1]);
-		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-		    !WEXITSTATUS(status))
-			return -ECHILD;
-		return -WEXITSTATUS(status);
-	}
-	close(ready[0]);
-	*stop_fd = stop[1];
-	return pid;
-}
-
-static pid_t server_start(const char *name, sbt_handler_t h, unsigned int slots,
-			  int *stop_fd)
-{
-	return server_start_as(name, h, slots, stop_fd, -1, 0);
-}
-
-static int server_stop(pid_t pid, int stop_fd)
-{
-	int status;
-
-	close(stop_fd);
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	*srv = (struct testserver){ .name = name, .handler = h, .slots = slots,
+				    .flags = flags, .uid = uid,
+				    .started = ops_started };
+	return testserver_start(srv);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -337,14 +298,15 @@ static void basic(unsigned long calls)
 	long long exits, pool0, pool1;
 	uint64_t t0;
 	int64_t st;
-	pid_t pid, npid;
-	int fd, stop, nstop;
+	struct testserver srv, nsrv;
+	int fd, err;
 
 	pool0 = ept_pool_free();
-	pid = server_start("adder", adder, 2, &stop);
+	err = server_start(&srv, "adder", adder, 2, 0, 0);
 	pool1 = ept_pool_free();
-	tap_result(pid > 0, "a server registers", "server did not start");
-	if (pid <= 0)
+	tap_result(!err, "a server registers", "server did not start: %s",
+		   strerror(-err));
+	if (err)
 		return;
 	fd = sbt_open();
 	tap_result(fd >= 0, "a client opens a session and maps the trampoline",
@@ -388,13 +350,12 @@ static void basic(unsigned long calls)
 	tap_result(bad == 0, "adder: every result right", "%lu of %lu wrong",
 		   bad, calls);
 	printf("# %lu calls\n", calls);
-	tap_result(__rseq_size > 0 && *(volatile int32_t *)((char *)sbt_rseq() + 4) == sched_getcpu(),
+	tap_result(__rseq_size > 0 && (int32_t)((volatile struct rseq *)sb_rseq_area())->cpu_id == sched_getcpu(),
 		   "glibc's rseq is registered and its cpu_id is right after the calls",
 		   "rseq size %u", __rseq_size);
 
 	/* An echo server beside it: one more server view, one more remap. */
-	npid = server_start("echo", echo_handler, 1, &nstop);
-	if (npid > 0) {
+	if (!server_start(&nsrv, "echo", echo_handler, 1, 0, 0)) {
 		struct sbt_conn e;
 
 		memset(&e, 0, sizeof(e));
@@ -410,7 +371,7 @@ static void basic(unsigned long calls)
 		tap_result(!st && bad == 0, "echo: every value and status right",
 			   "connect %lld, %lu of %lu wrong", (long long)st, bad, calls);
 		close(e.fd);
-		server_stop(npid, nstop);
+		testserver_stop(&nsrv);
 	}
 
 	st = sbt_call_raw(c.view, c.id, c.key ^ 1, 1, 2, 3, 4, &v);
@@ -427,8 +388,7 @@ static void basic(unsigned long calls)
 		   (long long)st);
 
 	/* A second server: this client is not attached to it. */
-	npid = server_start("null", null_handler, 1, &nstop);
-	if (npid > 0) {
+	if (!server_start(&nsrv, "null", null_handler, 1, 0, 0)) {
 		memset(&l, 0, sizeof(l));
 		l.size = sizeof(l);
 		strcpy(l.name, "null");
@@ -436,7 +396,7 @@ static void basic(unsigned long calls)
 		st = sbt_call_raw(l.view, c.id, c.key, 1, 2, 3, 4, &v);
 		tap_result(st == -EPIPE, "a server the client is not attached to: EPIPE",
 			   "status %lld", (long long)st);
-		server_stop(npid, nstop);
+		testserver_stop(&nsrv);
 	}
 
 	/* The null round trip, timed, with the VM exits it caused. */
@@ -463,8 +423,9 @@ static void basic(unsigned long calls)
 	pipe_round_trips(t);
 	report("pipe round trip (1 byte each way, two processes)", t);
 
-	tap_result(server_stop(pid, stop) == 0, "the server exits cleanly",
-		   "server failed");
+	err = testserver_stop(&srv);
+	tap_result(err == 0, "the server exits cleanly",
+		   "server failed: exit status %d", err);
 	st = sbt_call(&c, 1, 2, 3, 4, &v);
 	tap_result(st == -EPIPE, "after the server exits, calls fail with EPIPE",
 		   "status %lld", (long long)st);
@@ -477,8 +438,7 @@ static void basic(unsigned long calls)
 struct client {
 	int fd;
 	struct sbt_conn c;
-	pid_t srv;
-	int stop;
+	struct testserver srv;
 };
 
 static int client_start_flags(struct client *cl, unsigned int slots,
@@ -487,8 +447,8 @@ static int client_start_flags(struct client *cl, unsigned int slots,
 	int64_t st;
 
 	memset(cl, 0, sizeof(*cl));
-	cl->srv = server_start_as("ops", ops, slots, &cl->stop, -1, flags);
-	if (cl->srv <= 0)
+	cl->fd = cl->c.fd = -1;
+	if (server_start(&cl->srv, "ops", ops, slots, 0, flags))
 		return -1;
 	cl->fd = sbt_open();
 	if (cl->fd < 0)
@@ -508,7 +468,7 @@ static void client_end(struct client *cl)
 	munmap((void *)SB_TRAMP_BASE, SB_TRAMP_CODE_PAGES * 4096);
 	munmap((void *)SB_TRAMP_DATA, SB_TRAMP_DATA_PAGES * 4096);
 	close(cl->fd);
-	server_stop(cl->srv, cl->stop);
+	testserver_stop(&cl->srv);
 }
 
 struct worker {
@@ -837,13 +797,14 @@ static int stray_child(unsigned int at, int unmap_first)
 static void stray(void)
 {
 	static const unsigned int at[] = { 100, 4095, 4094 };
-	int srv, stop, st;
+	struct testserver srv;
 	unsigned int i;
 	pid_t pid;
+	int st;
 
-	srv = server_start_as("ops", ops, 1, &stop, -1, 0);
-	if (srv <= 0) {
-		tap_result(0, "stray: setup", "server failed");
+	st = server_start(&srv, "ops", ops, 1, 0, 0);
+	if (st) {
+		tap_result(0, "stray: setup", "server failed: %s", strerror(-st));
 		return;
 	}
 	for (i = 0; i < 4; i++) {
@@ -867,7 +828,7 @@ static void stray(void)
 			   "child status 0x%x (exit 200+: setup step; else the connect's errno)",
 			   st);
 	}
-	server_stop(srv, stop);
+	testserver_stop(&srv);
 }
 
 /* 1,000 mmap + touch + munmap of one page: median TSC ticks per cycle. */
@@ -1092,54 +1053,54 @@ static void scm_test(void)
  */
 static void limits_test(void)
 {
-	int stop[4], fd, i, n_ok = 0;
+	struct testserver a, b, x, other;
+	int fd, i, n_ok = 0, ea, eb, ex, eo;
 	struct sbt_conn c[4];
-	pid_t a, b, x, other;
 
-	a = server_start("lim.a", ops, 1, &stop[0]);
-	b = server_start("lim.b", ops, 1, &stop[1]);
-	x = server_start("lim.c", ops, 1, &stop[2]);
-	tap_result(a > 0 && b > 0 && x == -EDQUOT,
+	ea = server_start(&a, "lim.a", ops, 1, 0, 0);
+	eb = server_start(&b, "lim.b", ops, 1, 0, 0);
+	ex = server_start(&x, "lim.c", ops, 1, 0, 0);
+	tap_result(!ea && !eb && ex == -EDQUOT,
 		   "limits: a user's third server is refused with EDQUOT",
-		   "servers: %d, %d, third: %d (%s)", a, b, x,
-		   x < 0 ? strerror(-x) : "registered");
-	if (x > 0)
-		server_stop(x, stop[2]);
-	other = server_start_as("lim.other", ops, 1, &stop[3], 65534, 0);
-	tap_result(other > 0, "limits: another user's server is counted apart",
-		   "%d (%s)", other, other < 0 ? strerror(-other) : "");
+		   "servers: %d, %d, third: %d (%s)", ea, eb, ex,
+		   ex < 0 ? strerror(-ex) : "registered");
+	if (!ex)
+		testserver_stop(&x);
+	eo = server_start(&other, "lim.other", ops, 1, 65534, 0);
+	tap_result(!eo, "limits: another user's server is counted apart",
+		   "%d (%s)", eo, strerror(-eo));
 
 	fd = sbt_open();
 	for (i = 0; i < 4; i++)
 		c[i].fd = -1;
 	for (i = 0; fd >= 0 && i < 3; i++)
 		n_ok += !sbt_connect(fd, "lim.a", &c[i]);
-	x = fd < 0 ? fd : sbt_connect(fd, "lim.a", &c[3]);
-	tap_result(n_ok == 3 && x == -EDQUOT,
+	ex = fd < 0 ? fd : sbt_connect(fd, "lim.a", &c[3]);
+	tap_result(n_ok == 3 && ex == -EDQUOT,
 		   "limits: a user's fourth attachment is refused with EDQUOT",
-		   "%d of 3 connected, fourth: %d (%s)", n_ok, x, strerror(-x));
+		   "%d of 3 connected, fourth: %d (%s)", n_ok, ex, strerror(-ex));
 	if (c[0].fd >= 0)
 		close(c[0].fd);
-	x = fd < 0 ? fd : sbt_connect(fd, "lim.a", &c[0]);
-	tap_result(x == 0, "limits: closing a connection gives its attachment back",
-		   "%d (%s)", x, strerror(-x));
+	ex = fd < 0 ? fd : sbt_connect(fd, "lim.a", &c[0]);
+	tap_result(ex == 0, "limits: closing a connection gives its attachment back",
+		   "%d (%s)", ex, strerror(-ex));
 	if (fd >= 0)
 		close(fd);
 	for (i = 0; i < 4; i++)
 		if (c[i].fd >= 0)
 			close(c[i].fd);
 
-	if (a > 0)
-		server_stop(a, stop[0]);
-	x = server_start("lim.d", ops, 1, &stop[2]);
-	tap_result(x > 0, "limits: a server that is gone is given back",
-		   "%d (%s)", x, x < 0 ? strerror(-x) : "");
-	if (x > 0)
-		server_stop(x, stop[2]);
-	if (b > 0)
-		server_stop(b, stop[1]);
-	if (other > 0)
-		server_stop(other, stop[3]);
+	if (!ea)
+		testserver_stop(&a);
+	ex = server_start(&x, "lim.d", ops, 1, 0, 0);
+	tap_result(!ex, "limits: a server that is gone is given back",
+		   "%d (%s)", ex, strerror(-ex));
+	if (!ex)
+		testserver_stop(&x);
+	if (!eb)
+		testserver_stop(&b);
+	if (!eo)
+		testserver_stop(&other);
 }
 
 /* A thread making one call that spins @ms guest milliseconds. */
@@ -1182,8 +1143,7 @@ static void kill_test(void)
 	pthread_create(&t, NULL, spinner_main, &s);
 	usleep(100000);
 	t0 = __rdtsc();
-	kill(cl.srv, SIGKILL);
-	waitpid(cl.srv, NULL, 0);
+	testserver_kill(&cl.srv, SIGKILL);
 	pthread_join(t, NULL);
 	t1 = __rdtsc() - t0;
 	st = s.st;
@@ -1304,7 +1264,6 @@ static void handoff_crash(int op, int sig, const char *what)
 	struct client cl;
 	uint64_t v;
 	int64_t st, first;
-	int status = 0;
 	char name[128];
 
 	if (client_start_flags(&cl, 1, SB_REGISTER_HANDOFF)) {
@@ -1313,14 +1272,15 @@ static void handoff_crash(int op, int sig, const char *what)
 	}
 	first = sbt_call(&cl.c, op, 1, 0, 0, &v);
 	st = first == SB_STATUS_HANDOFF ? sbt_wait(&cl.c, &v) : first;
-	waitpid(cl.srv, &status, 0);
+	testserver_wait(&cl.srv);
 	snprintf(name, sizeof(name),
 		 "handoff: %s in a handler kills the server with %s, the call fails with EOWNERDEAD",
 		 what, strsignal(sig));
 	tap_result(first == SB_STATUS_HANDOFF && st == -EOWNERDEAD &&
-		   WIFSIGNALED(status) && WTERMSIG(status) == sig, name,
+		   cl.srv.reaped && WIFSIGNALED(cl.srv.status) &&
+		   WTERMSIG(cl.srv.status) == sig, name,
 		   "call %lld, wait %lld, server status 0x%x", (long long)first,
-		   (long long)st, status);
+		   (long long)st, cl.srv.status);
 	st = sbt_call(&cl.c, OP_ADD, 1, 2, 3, &v);
 	tap_result(st == -EPIPE, "handoff: after the crash, calls fail with EPIPE",
 		   "status %lld", (long long)st);
@@ -1387,10 +1347,10 @@ static void handoff_test(void)
 		   "handoff: a system call in a handler hands the call off",
 		   "status %lld token %#llx", (long long)first,
 		   (unsigned long long)tok);
-	tap_result(st == 0 && v == (uint64_t)cl.srv,
+	tap_result(st == 0 && v == (uint64_t)cl.srv.pid,
 		   "handoff: getpid() in the handler runs in the server (its pid)",
 		   "status %lld value %llu, server %d", (long long)st,
-		   (unsigned long long)v, (int)cl.srv);
+		   (unsigned long long)v, (int)cl.srv.pid);
 	v = tok;
 	st = sbt_wait(&cl.c, &v);
 	tap_result(st == -ENOENT, "handoff: a collected result cannot be waited for again",
@@ -1428,7 +1388,7 @@ static void handoff_test(void)
 		else
 			direct++;
 		t[i] = __rdtsc() - t0;
-		bad += st != 0 || v != (uint64_t)cl.srv;
+		bad += st != 0 || v != (uint64_t)cl.srv.pid;
 	}
 	getrusage(RUSAGE_SELF, &ru1);
 	tap_result(bad == 0 && direct == 0,
@@ -1543,10 +1503,9 @@ static void churn(unsigned int n)
 			continue;
 		}
 		st = sbt_call_wait(&cl.c, OP_SYSCALL, 0, 0, 0, &v);
-		bad_call += st != 0 || v != (uint64_t)cl.srv;
+		bad_call += st != 0 || v != (uint64_t)cl.srv.pid;
 		st = sbt_call(&cl.c, OP_SLEEP, 2000, 7, 0, &tok);
-		kill(cl.srv, SIGKILL);
-		waitpid(cl.srv, NULL, 0);
+		testserver_kill(&cl.srv, SIGKILL);
 		v = tok;
 		st = st == SB_STATUS_HANDOFF ? sbt_wait(&cl.c, &v) : st;
 		bad_dead += st != -EOWNERDEAD;

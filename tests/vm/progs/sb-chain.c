@@ -50,6 +50,7 @@
 #include <x86intrin.h>
 
 #include "sbcall.h"
+#include "testserver.h"
 #include "../../tap.h"
 
 enum {
@@ -140,9 +141,12 @@ static struct sbt_ret b_handler(uint64_t id, uint64_t a0, uint64_t a1,
 			bad += canary[i] != CANARY(i);
 		return (struct sbt_ret){ 0, (uint64_t)bad };
 	case OP_FWD_PLAIN:
-		/* The slot thread's rseq, which T1 marked "not this CPU". */
+		/*
+		 * Deliberately malformed: an ordinary call's RAX (the slot
+		 * thread's rseq, which T1 marked "not this CPU") from a handler.
+		 */
 		st = sbt_call_tag(to_c.view, to_c.id, to_c.key, OP_ADD, a1, a2,
-				  0, &v, (uint64_t)sbt_rseq());
+				  0, &v, sb_rseq_area());
 		return (struct sbt_ret){ st, v };
 	}
 	return (struct sbt_ret){ -EINVAL, 0 };
@@ -150,7 +154,8 @@ static struct sbt_ret b_handler(uint64_t id, uint64_t a0, uint64_t a1,
 
 /*
  * chain_forge() - enter C's view at T0's VMFUNC site with a hand-made nest
- * claim, as an attacker would: RDI = C's view, RSI = attachment id, RDX =
+ * claim, as an attacker would (deliberately hand-written: no well-formed
+ * call does this; those use sbcall.h, i.e. lib/sb_tramp.h): RDI = C's view, RSI = attachment id, RDX =
  * nonce, RCX = nest id, R8 = the claimed return view, R9 = key.  Every
  * CPU's slot of this process points at the frame, so that the call ends
  * in its own T3 whatever happens; the frame holds the thread's rseq area
@@ -194,73 +199,6 @@ __asm__(
 "	xor %eax, %eax\n"			/* VMFUNC leaf 0 */
 "	jmp *%r10\n");
 
-struct proc {
-	const char *name;
-	pid_t pid;
-	int stop_fd;
-};
-
-/*
- * Start a server process: @setup runs on its fresh session (B connects to
- * C and C2 there), then it registers @h with @slots slots and waits for
- * its stop pipe to close.
- */
-static int proc_start(struct proc *p, sbt_handler_t h, unsigned int slots,
-		      int (*setup)(int fd), uint32_t flags)
-{
-	int ready[2], stop[2];
-	char c;
-
-	if (pipe(ready) || pipe(stop))
-		return -1;
-	p->pid = fork();
-	if (p->pid == 0) {
-		int fd, view;
-
-		/* Not the others' stop pipes: they must see EOF. */
-		for (fd = 3; fd < 1024; fd++)
-			if (fd != ready[1] && fd != stop[0])
-				close(fd);
-		for (int i = 0; i < CANARY_WORDS; i++)
-			canary[i] = CANARY(i);
-		fd = sbt_open();
-		view = fd < 0 ? fd : setup ? setup(fd) : 0;
-		if (view >= 0)
-			view = sbt_register_flags(fd, p->name, h, slots, 0,
-						  NULL, flags);
-		if (view < 0) {
-			fprintf(stderr, "%s: %s\n", p->name, strerror(-view));
-			_exit(1);
-		}
-		if (write(ready[1], "r", 1) != 1)
-			_exit(1);
-		while (read(stop[0], &c, 1) > 0)
-			;
-		_exit(0);
-	}
-	close(ready[1]);
-	close(stop[0]);
-	p->stop_fd = stop[1];
-	if (read(ready[0], &c, 1) != 1) {
-		close(ready[0]);
-		close(stop[1]);
-		waitpid(p->pid, NULL, 0);
-		p->pid = 0;
-		return -1;
-	}
-	close(ready[0]);
-	return 0;
-}
-
-static void proc_stop(struct proc *p)
-{
-	if (!p->pid)
-		return;
-	close(p->stop_fd);
-	waitpid(p->pid, NULL, 0);
-	p->pid = 0;
-}
-
 /* In B, on its session: the connections its handler forwards to. */
 static int b_connect(int fd)
 {
@@ -269,6 +207,23 @@ static int b_connect(int fd)
 	err = err ?: sbt_connect(fd, "chain-c3", &to_c3);
 	err = err ?: sbt_connect(fd, "chain-c4", &to_c4);
 	return err ?: sbt_connect(fd, "chain-c2", &to_c2);
+}
+
+/* In every server process before it registers; B also connects. */
+static int chain_setup(const struct testserver *s, int fd)
+{
+	for (int i = 0; i < CANARY_WORDS; i++)
+		canary[i] = CANARY(i);
+	return s->handler == b_handler ? b_connect(fd) : 0;
+}
+
+/* Start server @name in a process of its own: 0 or -errno. */
+static int proc_start(struct testserver *p, const char *name, sbt_handler_t h,
+		      unsigned int slots, uint32_t flags)
+{
+	*p = (struct testserver){ .name = name, .handler = h, .slots = slots,
+				  .flags = flags, .setup = chain_setup };
+	return testserver_start(p);
 }
 
 static int views_free(int fd)
@@ -357,9 +312,7 @@ static int fork_lives(void)
 
 int main(int argc, char **argv)
 {
-	struct proc c = { .name = "chain-c" }, c2 = { .name = "chain-c2" },
-		    c3 = { .name = "chain-c3" }, c4 = { .name = "chain-c4" },
-		    b = { .name = "chain-b" };
+	struct testserver c, c2, c3, c4, b;
 	struct sbt_conn a_to_c, a_to_c3;
 	uint64_t n = 100000, v = 0, wrong = 0, cview, bid, info;
 	int64_t st;
@@ -372,6 +325,10 @@ int main(int argc, char **argv)
 		}
 		n = strtoull(optarg, NULL, 0);
 	}
+	if (optind < argc) {
+		fprintf(stderr, "usage: %s [-n CALLS]\n", argv[0]);
+		return 2;
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	fd = sbt_open();
 	if (fd < 0) {
@@ -379,12 +336,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	views0 = views_free(fd);
-	forge_rseq = (uint64_t)sbt_rseq();
-	if (proc_start(&c, c_handler, 1, NULL, 0) ||
-	    proc_start(&c2, c_handler, 1, NULL, 0) ||
-	    proc_start(&c3, c_handler, 1, NULL, SB_REGISTER_HANDOFF) ||
-	    proc_start(&c4, c_handler, 1, NULL, 0) ||
-	    proc_start(&b, b_handler, 2, b_connect, 0)) {
+	forge_rseq = sb_rseq_area();
+	if (proc_start(&c, "chain-c", c_handler, 1, 0) ||
+	    proc_start(&c2, "chain-c2", c_handler, 1, 0) ||
+	    proc_start(&c3, "chain-c3", c_handler, 1, SB_REGISTER_HANDOFF) ||
+	    proc_start(&c4, "chain-c4", c_handler, 1, 0) ||
+	    proc_start(&b, "chain-b", b_handler, 2, 0)) {
 		tap_result(0, "chain: C, C2, C3, C4 and B up", "could not start them");
 		return 1;
 	}
@@ -550,7 +507,7 @@ int main(int argc, char **argv)
 	st = sbt_call(&a_to_b, OP_FWD_C2, 1, 1, 0, &v);
 	tap_result(st == 0 && v == 1002, "chain: B forwards to C2 while C2 is up",
 		   "status %lld value %llu", (long long)st, (unsigned long long)v);
-	proc_stop(&c2);
+	testserver_stop(&c2);
 	bad = 0;
 	for (int i = 0; i < 5; i++) {
 		st = sbt_call(&a_to_b, OP_FWD_C2, 1, 1, 0, &v);
@@ -617,9 +574,7 @@ int main(int argc, char **argv)
 		       (long long)st, (unsigned long long)v,
 		       (unsigned long long)(__rdtsc() - t0));
 		waitpid(killer, NULL, 0);
-		waitpid(c4.pid, NULL, 0);
-		c4.pid = 0;
-		close(c4.stop_fd);
+		testserver_wait(&c4);
 		tap_result(st == -ESTALE && v == 1000,
 			   "chain: C4 killed during a chained call: B's handler gets ESTALE and answers A",
 			   "status %lld value %llu", (long long)st,
@@ -651,9 +606,9 @@ int main(int argc, char **argv)
 	close(a_to_c.fd);
 	close(a_to_c3.fd);
 	close(a_to_b.fd);
-	proc_stop(&b);
-	proc_stop(&c);
-	proc_stop(&c3);
+	testserver_stop(&b);
+	testserver_stop(&c);
+	testserver_stop(&c3);
 	{
 		int views1 = -1;
 

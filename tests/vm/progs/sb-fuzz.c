@@ -366,12 +366,14 @@ int main(int argc, char **argv)
 			nthreads = atoi(optarg);
 		else if (opt == 's')
 			seed = strtoull(optarg, NULL, 0);
-		else
-			return 2;
+		else {
+			nthreads = 0;	/* the usage below */
+			break;
+		}
 	}
 	if (optind < argc)
 		prefix = argv[optind];
-	if (nthreads < 1 || nthreads > 16 || calls < 1) {
+	if (nthreads < 1 || nthreads > 16 || calls < 1 || optind + 1 < argc) {
 		fprintf(stderr, "usage: %s [-n CALLS] [-t THREADS 1-16] [-s SEED] [PREFIX]\n",
 			argv[0]);
 		return 2;

@@ -34,6 +34,7 @@
 #include <x86intrin.h>
 
 #include "sbcall.h"
+#include "testserver.h"
 #include "../../tap.h"
 
 #define PG 4096
@@ -130,46 +131,33 @@ static int open_w(const char *path)
 
 /* ---- the server (a locked process too) ------------------------------ */
 
-static pid_t srv_pid;
-static int srv_stop;
+static struct testserver srv;
+
+/* In the server, once registered: a file it maps executable afterwards. */
+static int server_started(const struct testserver *s, int fd)
+{
+	int sfd = open("/tmp/lk-srv.bin", O_RDONLY);
+
+	(void)s, (void)fd;
+	if (sfd < 0 || mmap(NULL, PG, PROT_READ | PROT_EXEC, MAP_PRIVATE, sfd,
+			    0) == MAP_FAILED)
+		return -errno;
+	return 0;
+}
+
+/* Its exit status: 3 if its data changed. */
+static int server_finish(const struct testserver *s)
+{
+	(void)s;
+	return server_word == 0x5ca1ab1e ? 0 : 3;
+}
 
 static int server_up(void)
 {
-	int ready[2], stop[2];
-	char c;
-
-	if (pipe(ready) || pipe(stop))
-		return -1;
-	fflush(stdout);
-	srv_pid = fork();
-	if (srv_pid == 0) {
-		int fd = sbt_open(), v, sfd;
-
-		close(ready[0]);
-		close(stop[1]);
-		v = fd < 0 ? fd : sbt_register(fd, victim, add, 2, 0, NULL);
-		if (v < 0) {
-			fprintf(stderr, "server: %s\n", strerror(-v));
-			_exit(1);
-		}
-		/* A file this server maps executable after registering. */
-		sfd = open("/tmp/lk-srv.bin", O_RDONLY);
-		if (sfd < 0 || mmap(NULL, PG, PROT_READ | PROT_EXEC,
-				    MAP_PRIVATE, sfd, 0) == MAP_FAILED)
-			_exit(2);
-		if (write(ready[1], "r", 1) != 1)
-			_exit(1);
-		while (read(stop[0], &c, 1) > 0)
-			;
-		_exit(server_word == 0x5ca1ab1e ? 0 : 3);
-	}
-	close(ready[1]);
-	close(stop[0]);
-	srv_stop = stop[1];
-	if (read(ready[0], &c, 1) != 1)
-		return -1;
-	close(ready[0]);
-	return 0;
+	srv = (struct testserver){ .name = victim, .handler = add, .slots = 2,
+				   .started = server_started,
+				   .finish = server_finish };
+	return testserver_start(&srv);
 }
 
 /* ---- 1. registration: what is there already ------------------------- */
@@ -503,30 +491,30 @@ static void writes(void)
 	tap_result(e == EIO && !memcmp(before, now, 3),
 		   "/proc/self/mem write into this program's code: EIO, code unchanged",
 		   "%s", strerror(e));
-	e = mem_write(srv_pid, text, (const void *)vm_bytes, 3);
+	e = mem_write(srv.pid, text, (const void *)vm_bytes, 3);
 	tap_result(e == EIO, "/proc/PID/mem write into the server's code: EIO",
 		   "%s", strerror(e));
 
 	/* ptrace: the server is our child, so Yama lets us attach. */
-	if (ptrace(PTRACE_ATTACH, srv_pid, 0, 0) == 0 &&
-	    waitpid(srv_pid, &st, __WALL) == srv_pid) {
+	if (ptrace(PTRACE_ATTACH, srv.pid, 0, 0) == 0 &&
+	    waitpid(srv.pid, &st, __WALL) == srv.pid) {
 		uint64_t w = 0;
 
 		memcpy(&w, (const void *)vm_bytes, 3);
 		errno = 0;
-		peek = ptrace(PTRACE_PEEKTEXT, srv_pid, (void *)text, 0);
+		peek = ptrace(PTRACE_PEEKTEXT, srv.pid, (void *)text, 0);
 		tap_result(errno == 0 && !memcmp(&peek, before, 3),
 			   "ptrace(PEEKTEXT) of the server's code works", "%s",
 			   strerror(errno));
-		e = ptrace(PTRACE_POKETEXT, srv_pid, (void *)text,
+		e = ptrace(PTRACE_POKETEXT, srv.pid, (void *)text,
 			   (void *)(w | ((uint64_t)peek & ~0xffffffULL))) ? errno : 0;
 		tap_result(e == EIO, "ptrace(POKETEXT) into the server's code: EIO",
 			   "%s", strerror(e));
-		e = ptrace(PTRACE_POKEDATA, srv_pid, (void *)word, (void *)1) ?
+		e = ptrace(PTRACE_POKEDATA, srv.pid, (void *)word, (void *)1) ?
 		    errno : 0;
 		tap_result(e == EIO, "ptrace(POKEDATA) into the server's data: EIO too (no forced writes at all)",
 			   "%s", strerror(e));
-		ptrace(PTRACE_DETACH, srv_pid, 0, 0);
+		ptrace(PTRACE_DETACH, srv.pid, 0, 0);
 	} else {
 		tap_result(0, "ptrace(PTRACE_ATTACH) to the server", "%s",
 			   strerror(errno));
@@ -537,7 +525,7 @@ static void writes(void)
 	l.iov_len = 3;
 	r.iov_base = (void *)text;
 	r.iov_len = 3;
-	e = process_vm_writev(srv_pid, &l, 1, &r, 1, 0) < 0 ? errno : 0;
+	e = process_vm_writev(srv.pid, &l, 1, &r, 1, 0) < 0 ? errno : 0;
 	tap_result(e == EFAULT, "process_vm_writev() into the server's code: EFAULT",
 		   "%s", strerror(e));
 	{
@@ -547,7 +535,7 @@ static void writes(void)
 		l.iov_len = sizeof(same);
 		r.iov_base = (void *)word;
 		r.iov_len = sizeof(same);
-		e = process_vm_writev(srv_pid, &l, 1, &r, 1, 0) < 0 ? errno : 0;
+		e = process_vm_writev(srv.pid, &l, 1, &r, 1, 0) < 0 ? errno : 0;
 		tap_result(e == 0, "process_vm_writev() into the server's data: allowed (it cannot execute)",
 			   "%s", strerror(e));
 	}
@@ -641,6 +629,10 @@ int main(int argc, char **argv)
 	int before, st, e;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+		fprintf(stderr, "usage: sb-lockdown [DIRTY-PROGRAM]\n");
+		return 2;
+	}
 	if (argc > 1)
 		dirty_prog = argv[1];
 	before = lock_count();
@@ -672,10 +664,9 @@ int main(int argc, char **argv)
 	writes();
 	ordinary(&c);
 
-	close(srv_stop);
-	waitpid(srv_pid, &st, 0);
-	tap_result(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-		   "the server exits normally, its data unchanged", "status 0x%x", st);
+	st = testserver_stop(&srv);
+	tap_result(st == 0, "the server exits normally, its data unchanged",
+		   "status 0x%x", srv.status);
 	e = open_w("/tmp/lk-srv.bin");
 	tap_result(e == 0, "once the server has exited, its file may be written again",
 		   "%s", strerror(e));

@@ -416,8 +416,8 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 3 && !strcmp(argv[1], "--spin"))
 		return spin_mode(atoi(argv[2]), argc > 3 && !strcmp(argv[3], "--ipi"));
-	if (argc > 2) {
-		fprintf(stderr, "usage: sb-viewtest [PREFIX]\n");
+	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+		fprintf(stderr, "usage: sb-viewtest [PREFIX] | --spin-plain SECONDS | --spin SECONDS [--ipi]\n");
 		return 2;
 	}
 	if (argc == 2)

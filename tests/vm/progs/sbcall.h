@@ -2,7 +2,13 @@
 /*
  * sbcall.h - the direct-call ABI used raw, without libskybridge, by the
  * in-guest test programs: sessions, a server with parked slot threads, a
- * connection, and the trampoline call (uapi/skybridge.h has the contract).
+ * connection, and calls (uapi/skybridge.h has the contract).
+ *
+ * The call itself is the library's: lib/sb_tramp.h's sb_tramp_call(), the
+ * same instruction sequence libskybridge and skybench use.  The wrappers
+ * here only pick the word RAX carries (the thread's rseq area, or in a
+ * handler SB_CALL_NESTED(slot)) and split the result.  Calls that break the
+ * convention on purpose (attacks) are written by hand in their programs.
  */
 #ifndef SKYBRIDGE_SBCALL_H
 #define SKYBRIDGE_SBCALL_H
@@ -21,6 +27,7 @@
 
 #include "uapi/skybridge_hv.h"
 #include "uapi/skybridge.h"
+#include "lib/sb_tramp.h"
 
 struct sbt_ret {
 	int64_t status;
@@ -37,33 +44,21 @@ struct sbt_conn {
 	void *buf;
 };
 
-static const uint64_t sbt_entry = SB_TRAMP_BASE + SB_CALL_OFFSET;
-
-static inline void *sbt_rseq(void)
-{
-	return (char *)__builtin_thread_pointer() + __rseq_offset;
-}
-
-/* Open a session and map the trampoline and the data pages; -errno. */
+/*
+ * Open a session and map the trampoline and the data pages
+ * (sb_tramp_map()); the session's fd, or -errno (then nothing stays open).
+ */
 static inline int sbt_open(void)
 {
-	int fd = open(SKYBRIDGE_DEVICE_PATH, O_RDWR | O_CLOEXEC);
-	void *p;
+	int fd = open(SKYBRIDGE_DEVICE_PATH, O_RDWR | O_CLOEXEC), err;
 
 	if (fd < 0)
 		return -errno;
-	p = mmap((void *)SB_TRAMP_BASE, SB_TRAMP_CODE_PAGES * 4096,
-		 PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
-	if (p == MAP_FAILED)
-		goto fail;
-	p = mmap((void *)SB_TRAMP_DATA, SB_TRAMP_DATA_PAGES * 4096,
-		 PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, fd,
-		 SB_TRAMP_DATA_PGOFF * 4096);
-	if (p == MAP_FAILED)
-		goto fail;
-	return fd;
-fail:
-	fd = -errno;
+	err = sb_tramp_map(fd);
+	if (err) {
+		close(fd);
+		return err;
+	}
 	return fd;
 }
 
@@ -136,8 +131,8 @@ static void *sbt_slot_thread(void *p)
 
 	sbt_my_slot = (int)a->idx;
 	pthread_mutex_lock(&a->lock);
-	a->tp = (uint64_t)__builtin_thread_pointer();
-	a->rseq = __rseq_size ? (uint64_t)sbt_rseq() : 0;
+	a->tp = sb_thread_pointer();
+	a->rseq = sb_rseq_area();
 	a->ready = 1;
 	pthread_cond_broadcast(&a->cond);
 	while (!a->stop && !a->park)
@@ -254,33 +249,19 @@ static inline int sbt_connect(int fd, const char *name, struct sbt_conn *c)
 }
 
 /*
- * The raw call with RAX = @tag (the thread's struct rseq, or in a handler
+ * A call with RAX = @tag (the thread's struct rseq, or in a handler
  * SB_CALL_NESTED(slot)): status in the return value, the value in *@value.
+ * sb_tramp_call() is the one call sequence (lib/sb_tramp.h).
  */
 static inline int64_t sbt_call_tag(uint64_t view, uint64_t id, uint64_t key,
 				   uint64_t a0, uint64_t a1, uint64_t a2,
 				   uint64_t a3, uint64_t *value, uint64_t tag)
 {
-	register uint64_t rdi asm("rdi") = id;
-	register uint64_t rsi asm("rsi") = a0;
-	register uint64_t rdx asm("rdx") = a1;
-	register uint64_t r10 asm("r10") = a2;
-	register uint64_t r8 asm("r8") = a3;
-	register uint64_t r9 asm("r9") = view;
-	register uint64_t r11 asm("r11") = key;
-	register uint64_t rax asm("rax") = tag;
+	struct sb_tramp_res r = sb_tramp_call(id, a0, a1, a2, a3, view, key,
+					      tag);
 
-	asm volatile("sub $128, %%rsp\n\t"
-		     "call *%[entry]\n\t"
-		     "add $128, %%rsp"
-		     : "+r"(rax), "+r"(rdx), "+r"(rdi), "+r"(rsi), "+r"(r8),
-		       "+r"(r9), "+r"(r10), "+r"(r11)
-		     : [entry] "m"(sbt_entry)
-		     : "rcx", "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3",
-		       "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
-		       "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
-	*value = rdx;
-	return (int64_t)rax;
+	*value = r.value;
+	return r.status;
 }
 
 static inline int64_t sbt_call_raw(uint64_t view, uint64_t id, uint64_t key,
@@ -288,7 +269,7 @@ static inline int64_t sbt_call_raw(uint64_t view, uint64_t id, uint64_t key,
 				   uint64_t a3, uint64_t *value)
 {
 	return sbt_call_tag(view, id, key, a0, a1, a2, a3, value,
-			    (uint64_t)sbt_rseq());
+			    sb_rseq_area());
 }
 
 /* A call from inside a handler, to another server (a chain). */

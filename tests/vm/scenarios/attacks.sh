@@ -6,17 +6,27 @@
 # signals, VMFUNC from an unregistered process and from a client's or a
 # server's own code; then the exec-memory lockdown (sb-lockdown).  The
 # victim is checked after each; dmesg after each.
+#
+# Sub-tests (scenarios/run-one.sh attacks.sh SUBTEST): each sb-attack
+# subcommand below, and lockdown (sb-lockdown).  The check that no process
+# is left locked runs after each.
 . /lab/lib.sh
+subtests keys sites server signals unregistered raw-client raw-server lockdown
 
 module_loaded || check "insmod" insmod "$MODULE"
 for a in keys sites server signals unregistered raw-client raw-server; do
+	subtest "$a" || continue
 	echo "# sb-attack $a"
-	run_tap timeout 120 sb-attack "$a"
+	# shellcheck disable=SC2086
+	run_tap timeout 120 sb-attack "$a" ${LAB_SUBTEST_ARGS-}
 	check_dmesg "attack $a"
 done
-echo "# sb-lockdown"
-run_tap timeout 600 sb-lockdown
-check_dmesg "lockdown"
+if subtest lockdown; then
+	echo "# sb-lockdown"
+	# shellcheck disable=SC2086
+	run_tap timeout 600 sb-lockdown ${LAB_SUBTEST_ARGS-}
+	check_dmesg "lockdown"
+fi
 sed 's/^/# lockdown: /' /sys/kernel/debug/skybridge/lockdown
 check "lockdown: no process is left locked" \
 	grep -qx "locked 0" /sys/kernel/debug/skybridge/lockdown
