@@ -2,7 +2,7 @@
 /*
  * sb-resumetest - interrupted view visits: continuation, redirect, resume.
  *
- * Usage: sb-resumetest [PREFIX]   (root; module loaded with test_hooks=1)
+ * Usage: sb-resumetest [PREFIX]   (root; the lab's test build of the module loaded)
  *
  * Creates test view 3 (page A shows page B in it) with a resume address.
  * A visit loads every GPR and YMM0 with known values, enters the view and

@@ -2,7 +2,7 @@
 /*
  * sb-viewtest - EPT views and kernel-entry interception, from user mode.
  *
- * Usage: sb-viewtest [PREFIX]   (root; the module loaded with test_hooks=1)
+ * Usage: sb-viewtest [PREFIX]   (root; the lab's test build of the module loaded)
  *
  * Creates test view 2, in which page A of this process shows page B's
  * contents, and checks with raw VMFUNC that: the view really switches the

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * testview.h - the test-only view interface (module loaded with
- * test_hooks=1), shared by the in-guest view test programs.
+ * testview.h - the test-only view interface of the lab's test build of the
+ * module (/lab/test/skybridge.ko), shared by the in-guest view test programs.
  */
 #ifndef SKYBRIDGE_TESTVIEW_H
 #define SKYBRIDGE_TESTVIEW_H
