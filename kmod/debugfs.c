@@ -8,7 +8,7 @@
  *   exits         one line per CPU and exit reason with a non-zero count
  *   lockdown      "locked N" (processes under the exec-memory lockdown) and
  *                 one "KIND N" line per kind of refusal (kmod/lockdown.c)
- *   objects, servers  live objects and servers (kmod/calls.c)
+ *   objects, servers  live objects and servers (kmod/device.c)
  * and, in the lab's test build only, test_view and probe_hidden
  * (kmod/test/testhooks.c).
  */

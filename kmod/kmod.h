@@ -20,6 +20,7 @@ int sb_view_destroy(unsigned int index);
 int sb_view_create_server(bool handoff);
 void sb_view_flush(unsigned int index);
 
+/* Direct calls: device.c and handoff.c (their shared objects: objects.h) */
 int sb_calls_init(void);
 void sb_calls_exit(void);
 struct seq_file;
@@ -30,6 +31,7 @@ int sb_dev_open(struct inode *inode, struct file *file);
 int sb_dev_release(struct inode *inode, struct file *file);
 int sb_dev_mmap(struct file *file, struct vm_area_struct *vma);
 const struct hv_tramp *sb_tramp(void);
+void sb_handoff_schedule(void);
 
 struct mm_struct;
 int sb_scan_exec(struct mm_struct *mm,
@@ -41,7 +43,6 @@ int sb_lockdown_init(void);
 void sb_lockdown_exit(void);
 void sb_lockdown_show(struct seq_file *m);
 bool sb_is_dev_file(struct file *file);
-void sb_handoff_schedule(void);
 
 /* rootkernel.c: the RootKernel's OS glue */
 struct hv_cpu_stats;

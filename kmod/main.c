@@ -3,7 +3,7 @@
  * skybridge module entry: prepare the RootKernel, late-launch it on every
  * CPU (rootkernel.c), install the exec-memory lockdown, and create
  * /dev/skybridge.  The device's file operations (sessions, ioctls, the
- * trampoline mapping) are in calls.c.
+ * trampoline mapping) are in device.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

@@ -13,7 +13,7 @@
  *    work item, since on_each_cpu() must not wait in interrupt context.
  *    ENTRY_SYNC: every CPU flushes its EPT translations, then HC_ENTRY_SYNC,
  *    and one more flush if that found a new entry point (hv/guard.c).
- *    HANDOFF: the handoff work takes it (kmod/calls.c).  The work items
+ *    HANDOFF: the handoff work takes it (kmod/handoff.c).  The work items
  *    live in module data: the guest runs them, and RootKernel memory is
  *    hidden from the guest.
  *  - the per-CPU launch state and the exit counts, for debugfs.

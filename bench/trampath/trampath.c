@@ -93,7 +93,7 @@ static int setup(void)
 	memcpy(c, sb_tramp_start, code);
 	if (mprotect(c, code, PROT_READ | PROT_EXEC))
 		return -1;
-	/* What calls.c writes for a registered server with one slot. */
+	/* What server.c writes for a registered server with one slot. */
 	info = d;		/* the data pages start with INFO */
 	*(uint32_t *)(info + SBI_VIEW) = VIEW;
 	*(uint64_t *)(info + SBI_MASK) = 1;
