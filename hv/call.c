@@ -71,10 +71,15 @@ bool hv_call_client(struct hv_cpu *hc, struct hv_client *c)
 	c->nest_id = 0;
 	c->nest_view = 0;
 	c->nest_nonce = 0;
+	/*
+	 * The bases go into the VMCS: a non-canonical one would fail the VM
+	 * entry (SDM 26.3.1.2), so it makes the frame untrustworthy.
+	 */
 	return hv_has_tramp(g) &&
 	       hv_guest_user_u64(cr3, cpu_slot_va(g, hc), &c->rsp, false) &&
 	       hv_guest_user_u64(cr3, c->rsp + SBF_FS, &c->fs_base, false) &&
-	       hv_guest_user_u64(cr3, c->rsp + SBF_GS, &c->gs_base, false);
+	       hv_guest_user_u64(cr3, c->rsp + SBF_GS, &c->gs_base, false) &&
+	       c->fs_base < TASK_SIZE_MAX && c->gs_base < TASK_SIZE_MAX;
 }
 
 /* On resume, possibly on another CPU: this CPU's slot is the thread's now. */
@@ -86,8 +91,12 @@ bool hv_call_set_slot(struct hv_cpu *hc, const struct hv_client *c)
 			      &rsp, true);
 }
 
-/* Back to CPL 3, as if the kernel entry being delivered never happened. */
-static void set_user_state(u64 rip, u64 rsp, u64 rflags)
+/*
+ * Back to CPL 3, as if the kernel entry being delivered never happened,
+ * with RFLAGS clean: nothing of either side's flags crosses (T3 restores
+ * the client's own from its frame).
+ */
+static void set_user_state(u64 rip, u64 rsp)
 {
 	vmcs_write16(GUEST_CS_SELECTOR, __USER_CS);
 	vmcs_writel(GUEST_CS_BASE, 0);
@@ -99,7 +108,7 @@ static void set_user_state(u64 rip, u64 rsp, u64 rflags)
 	vmcs_write32(GUEST_SS_AR_BYTES, 0xc0f3);	/* data, DPL 3, D/B, G */
 	vmcs_writel(GUEST_RIP, rip);
 	vmcs_writel(GUEST_RSP, rsp);
-	vmcs_writel(GUEST_RFLAGS, hv_user_rflags(rflags));
+	vmcs_writel(GUEST_RFLAGS, HV_RFLAGS_CLEAN);
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
 	vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 }
@@ -207,13 +216,62 @@ static void to_client(struct hv_cpu *hc, struct hv_regs *regs,
  * Nothing of the handler's state is kept but its FS base, which names the
  * slot.
  */
-static void to_abort(struct hv_cpu *hc, struct hv_regs *regs, u64 status,
-		     u64 rflags)
+static void to_abort(struct hv_cpu *hc, struct hv_regs *regs, u64 status)
 {
 	hv_xrstor_init(hc->g);
 	memset(regs, 0, sizeof(*regs));
 	regs->rdi = status;
-	set_user_state(HV_TRAMP_VA(hc->g->tramp.abort_off), 0, rflags);
+	set_user_state(HV_TRAMP_VA(hc->g->tramp.abort_off), 0);
+}
+
+/*
+ * The thread's call cannot go on and there is no trustworthy client frame
+ * to send it back to (the client corrupted or unmapped its own memory):
+ * nothing of the server's state is kept, and the thread goes to address 0
+ * with RSP 0 in the plain view, every register clear: it takes a fault
+ * there, and with no stack for a signal frame dies of SIGSEGV unless it
+ * has an alternate signal stack.  For an interrupt whose delivery is
+ * complete, only the frame changes: Linux handles the interrupt first.
+ */
+static void dead_end(struct hv_cpu *hc, struct hv_regs *regs, u64 *frame)
+{
+	hv_xrstor_init(hc->g);
+	memset(regs, 0, sizeof(*regs));
+	vmcs_write64(EPT_POINTER, hc->g->eptp);
+	vmcs_writel(GUEST_FS_BASE, 0);
+	vmcs_writel(GUEST_GS_BASE, 0);
+	if (frame) {
+		regs->rsp = vmcs_readl(GUEST_RSP);
+		frame[0] = 0;
+		frame[2] = HV_RFLAGS_CLEAN;
+		frame[3] = 0;
+	} else {
+		set_user_state(0, 0);
+	}
+	hc->stats.call_dead_ends++;
+}
+
+/*
+ * The busy slot of the server at page-table root @root whose thread pointer
+ * is @fs (the slot the handler on this thread runs on), read through the
+ * server's page tables; -1 if none.  @top gets its stack top.
+ */
+static int busy_slot(u64 root, u64 fs, u64 *top)
+{
+	u64 busy, va, slot_fs;
+	int i;
+
+	if (!hv_guest_user_u64(root, HV_TRAMP_VA(SBT_INFO + SBI_BUSY), &busy, false))
+		return -1;
+	for (; busy; busy &= busy - 1) {
+		i = __ffs(busy);
+		va = HV_TRAMP_VA(SBT_INFO + SBI_SLOTS + i * SBI_SLOT_SIZE);
+		if (hv_guest_user_u64(root, va + SBI_SLOT_FS, &slot_fs, false) &&
+		    slot_fs == fs &&
+		    hv_guest_user_u64(root, va + SBI_SLOT_STACK, top, false))
+			return i;
+	}
+	return -1;
 }
 
 /*
@@ -226,76 +284,143 @@ static void to_abort(struct hv_cpu *hc, struct hv_regs *regs, u64 status,
 static bool handler_nested(struct hv_cpu *hc, struct hv_view *view,
 			   struct hv_client *c)
 {
-	struct hv_global *g = hc->g;
-	u64 root = hv_view_remap_target(view, hv_guest_root(g));
-	u64 fs = vmcs_readl(GUEST_FS_BASE), busy;
-	unsigned int i;
+	u64 root = hv_view_remap_target(view, hv_guest_root(hc->g));
+	u64 top, id, rv, nonce;
 
-	if (!root || !hv_guest_user_u64(root, HV_TRAMP_VA(SBT_INFO + SBI_BUSY),
-					&busy, false))
+	if (!root || busy_slot(root, vmcs_readl(GUEST_FS_BASE), &top) < 0 ||
+	    !hv_guest_user_u64(root, top - SBS_NEST_ID, &id, false) || !id)
 		return false;
-	for (; busy; busy &= busy - 1) {
-		u64 va, slot_fs, top, id, rv, nonce;
-
-		i = __ffs(busy);
-		va = HV_TRAMP_VA(SBT_INFO + SBI_SLOTS + i * SBI_SLOT_SIZE);
-		if (!hv_guest_user_u64(root, va + SBI_SLOT_FS, &slot_fs, false))
-			return false;
-		if (slot_fs != fs)
-			continue;
-		if (!hv_guest_user_u64(root, va + SBI_SLOT_STACK, &top, false) ||
-		    !hv_guest_user_u64(root, top - SBS_NEST_ID, &id, false) || !id)
-			continue;
-		if (c && hv_guest_user_u64(root, top - SBS_NEST_VIEW, &rv, false) &&
-		    hv_guest_user_u64(root, top - SBS_NEST_CALLER_NONCE, &nonce, false)) {
-			c->nest_id = id;
-			c->nest_view = rv;
-			c->nest_nonce = nonce;
-		}
-		return true;
+	if (c && hv_guest_user_u64(root, top - SBS_NEST_VIEW, &rv, false) &&
+	    hv_guest_user_u64(root, top - SBS_NEST_CALLER_NONCE, &nonce, false)) {
+		c->nest_id = id;
+		c->nest_view = rv;
+		c->nest_nonce = nonce;
 	}
-	return false;
+	return true;
+}
+
+/*
+ * The handler on this thread in server view @view cannot go on and nobody
+ * can be told (an interrupt, no record free or no client frame): its slot
+ * is released, and so, up a chain, is each calling handler's, which ran on
+ * this same thread.  Atomic on each busy mask: T1 claims slots there with
+ * lock bts on other CPUs.
+ */
+static void release_slots(struct hv_cpu *hc, struct hv_view *view)
+{
+	struct hv_global *g = hc->g;
+	u64 croot = hv_guest_root(g), root, top, id, rv, pa;
+	int slot, depth;
+	struct hv_fault f;
+
+	root = hv_view_remap_target(view, croot);
+	slot = root ? busy_slot(root, vmcs_readl(GUEST_FS_BASE), &top) : -1;
+	for (depth = 0; slot >= 0 && depth < 16; depth++) {
+		pa = hv_guest_pa(root, HV_TRAMP_VA(SBT_INFO + SBI_BUSY),
+				 HV_GMEM_USER | HV_GMEM_WRITE, &f);
+		if (pa)
+			clear_bit(slot, (unsigned long *)__va(pa));
+		/* The caller's slot is its nest id - 1, in the view before its return view. */
+		if (!hv_guest_user_u64(root, top - SBS_NEST_ID, &id, false) ||
+		    !id || id > SKYBRIDGE_MAX_SLOTS ||
+		    !hv_guest_user_u64(root, top - SBS_NEST_VIEW, &rv, false) ||
+		    !(rv & 1) || rv <= HV_VIEW_FIRST || rv >= HV_NR_VIEWS ||
+		    g->views[rv - 1].state != HV_VIEW_LIVE)
+			return;
+		root = hv_view_remap_target(&g->views[rv - 1], croot);
+		slot = id - 1;
+		if (!root || !hv_guest_user_u64(root, HV_TRAMP_VA(SBT_INFO + SBI_SLOTS +
+				slot * SBI_SLOT_SIZE + SBI_SLOT_STACK), &top, false))
+			return;
+	}
+}
+
+/*
+ * The handler on this thread goes on natively in its server, its result
+ * dropped (nobody can be told): only in a server that hands off, for a call
+ * that no handler made (a chain), with a record free.
+ */
+static bool orphan_handoff(struct hv_cpu *hc, struct hv_regs *regs,
+			   struct hv_view *view, unsigned int index,
+			   const struct trap *t, bool nested)
+{
+	bool irq = t->kind == TRAP_IRQ || t->kind == TRAP_NMI;
+	u64 server_root;
+
+	if (!view->handoff || nested || (!irq && !t->restart))
+		return false;
+	server_root = hv_view_remap_target(view, hv_guest_root(hc->g));
+	if (!server_root ||
+	    !hv_handoff_record(hc, regs, index, irq ? t->rip : t->restart, t->rsp,
+			       t->rflags, server_root,
+			       irq ? HV_CAUSE_INTERRUPT : t->cause, true))
+		return false;
+	hv_os_notify(HV_EVENT_HANDOFF);
+	return true;
 }
 
 /**
- * hv_call_trap() - a kernel entry, NMI or fault in a server or landing view
+ * hv_call_trap() - a kernel entry, NMI or fault in a server, return or
+ * landing view
  * @view: the view the CPU is in (EPT_POINTER still selects it)
  * @nmi: an NMI exit (the NMI is still to be delivered)
  *
- * Return: true if handled (the CPU is back in the plain view); false if this
- * is not a call in progress, and the caller treats it as a stray.
+ * There is no fallback in these views that keeps the server's state: if
+ * the client frame in the client's own memory cannot be trusted, the
+ * handler's state goes to its server or is dropped (its slot released) and
+ * the thread ends at a dead end (dead_end()).
+ *
+ * Return: true if handled (the CPU is back in the plain view); false for a
+ * view that is no call's (the lab's test views), which the caller handles.
  */
 bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 		  struct hv_view *view, unsigned int index, bool nmi)
 {
 	struct hv_global *g = hc->g;
+	u64 target, rdi = 0, rsi = 0, token = 0, server_root;
+	bool in_handler, have_client, nested = false;
 	struct hv_client client;
 	struct trap t;
-	u64 target, rdi = 0, rsi = 0, token = 0, server_root;
-	bool in_handler;
 
-	if (view->kind == HV_VIEW_KIND_OTHER || !classify(hc, regs, nmi, &t) ||
-	    !hv_call_client(hc, &client))
+	if (view->kind == HV_VIEW_KIND_OTHER)
 		return false;
+	if (!classify(hc, regs, nmi, &t)) {
+		dead_end(hc, regs, NULL);
+		return true;
+	}
+	have_client = hv_call_client(hc, &client);
 	/* In a handler, not in the trampoline (a server view's T0, T1, T3). */
 	in_handler = view->kind == HV_VIEW_KIND_SERVER && !hv_tramp_va(g, t.rip);
+	if (in_handler)
+		nested = handler_nested(hc, view, have_client ? &client : NULL);
 
 	if (view->kind == HV_VIEW_KIND_LANDING) {
+		if (!have_client)
+			goto dead;
 		/* The call is over: deliver its results. */
 		target = HV_TRAMP_VA(SBT_T3);
 		rdi = regs->rdi;
 		rsi = regs->rsi;
 		hc->stats.call_landing_traps++;
 	} else if (t.kind == TRAP_IRQ || t.kind == TRAP_NMI) {
-		/* In a chained call's handler: where its error would go. */
-		if (in_handler)
-			handler_nested(hc, view, &client);
-		token = hv_cont_record(hc, regs, index, t.rip, t.rsp,
-				       t.rflags, &client);
+		if (have_client)
+			token = hv_cont_record(hc, regs, index, t.rip, t.rsp,
+					       t.rflags, &client);
 		if (token) {
 			target = HV_TRAMP_VA(g->tramp.resume_off);
 		} else {
-			target = HV_TRAMP_VA(SBT_T3);	/* no record free */
+			/*
+			 * No record free, or no frame to come back to: the
+			 * handler cannot resume.  Its server finishes it, or
+			 * its slot (and its callers', up a chain) comes back.
+			 */
+			hc->stats.call_aborts++;
+			if (in_handler &&
+			    !orphan_handoff(hc, regs, view, index, &t, nested))
+				release_slots(hc, view);
+			if (!have_client)
+				goto dead;
+			target = HV_TRAMP_VA(SBT_T3);
 			rdi = -EAGAIN;
 		}
 	} else {
@@ -306,23 +431,27 @@ bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 		 * it, unless another handler made the call (a chain): that one
 		 * gets the error, in its own view.
 		 */
-		server_root = view->handoff && t.restart &&
-			      !hv_tramp_va(g, t.restart) &&
-			      !handler_nested(hc, view, NULL) ?
+		server_root = have_client && view->handoff && t.restart &&
+			      !hv_tramp_va(g, t.restart) && !nested ?
 			      hv_view_remap_target(view, hv_guest_root(g)) : 0;
 		if (server_root)
 			rsi = hv_handoff_record(hc, regs, index, t.restart,
 						t.rsp, t.rflags, server_root,
-						t.cause);
+						t.cause, false);
 		if (rsi) {
 			rdi = -EINPROGRESS;	/* SB_STATUS_HANDOFF */
 			hv_os_notify(HV_EVENT_HANDOFF);
 		} else {
 			hc->stats.call_aborts++;
+			if (in_handler && !have_client &&
+			    orphan_handoff(hc, regs, view, index, &t, nested))
+				goto dead;
 			if (in_handler) {
-				to_abort(hc, regs, rdi, t.rflags);
+				to_abort(hc, regs, rdi);
 				return true;
 			}
+			if (!have_client)
+				goto dead;
 		}
 	}
 
@@ -331,12 +460,15 @@ bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 		/* Linux handles the interrupt, then returns to @target. */
 		regs->rsp = vmcs_readl(GUEST_RSP);
 		t.frame[0] = target;
-		t.frame[2] = hv_user_rflags(t.rflags);
+		t.frame[2] = HV_RFLAGS_CLEAN;
 		t.frame[3] = client.rsp;
 	} else {
-		set_user_state(target, client.rsp, t.rflags);
+		set_user_state(target, client.rsp);
 		regs->rsp = client.rsp;
 	}
+	return true;
+dead:
+	dead_end(hc, regs, t.frame);
 	return true;
 }
 
@@ -362,13 +494,16 @@ bool hv_call_plain_fetch(struct hv_cpu *hc, struct hv_regs *regs)
 	struct hv_client client;
 
 	if (!hv_has_tramp(g) || (vmcs_read16(GUEST_CS_SELECTOR) & 3) != 3 ||
-	    (rip != HV_TRAMP_VA(SBT_T1) && rip != HV_TRAMP_VA(SBT_T2)) ||
-	    !hv_call_client(hc, &client))
+	    (rip != HV_TRAMP_VA(SBT_T1) && rip != HV_TRAMP_VA(SBT_T2)))
 		return false;
 	hc->stats.call_aborts++;
+	/* No frame to go back to: the server's registers must not stay. */
+	if (!hv_call_client(hc, &client)) {
+		dead_end(hc, regs, NULL);
+		return true;
+	}
 	to_client(hc, regs, &client, -EFAULT, 0, 0);
-	set_user_state(HV_TRAMP_VA(SBT_T3), client.rsp,
-		       vmcs_readl(GUEST_RFLAGS));
+	set_user_state(HV_TRAMP_VA(SBT_T3), client.rsp);
 	regs->rsp = client.rsp;
 	return true;
 }

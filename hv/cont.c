@@ -336,13 +336,14 @@ bool hv_tramp_va(struct hv_global *g, u64 va)
  * @index: the server view
  * @rip: where the handler goes on: the faulting instruction, or its SYSCALL
  * @server_root: the server's page-table root
- * @cause: the exception vector, or HV_CAUSE_SYSCALL
+ * @cause: the exception vector, HV_CAUSE_SYSCALL or HV_CAUSE_INTERRUPT
+ * @orphan: nobody waits for the result (the client's frame is gone)
  *
  * Return: the handoff's token, or 0 if no record may be taken.
  */
 u64 hv_handoff_record(struct hv_cpu *hc, struct hv_regs *regs,
 		      unsigned int index, u64 rip, u64 rsp, u64 rflags,
-		      u64 server_root, u32 cause)
+		      u64 server_root, u32 cause, bool orphan)
 {
 	struct hv_global *g = hc->g;
 	struct hv_cont *c = NULL;
@@ -359,6 +360,7 @@ u64 hv_handoff_record(struct hv_cpu *hc, struct hv_regs *regs,
 		c->gs_base = 0;		/* the client's: meaningless there */
 		c->server_root = server_root;
 		c->cause = cause;
+		c->orphan = orphan;
 	}
 	arch_spin_unlock(&g->view_lock);
 	if (token)

@@ -232,6 +232,11 @@ static bool load_system_seg(struct hv_regs *regs, u32 info, u16 sel,
 		fault(f, X86_TRAP_NP, sel & ~3);
 		return false;
 	}
+	/* A base from memory goes into the VMCS: canonical or #GP (SDM 26.3.1.2). */
+	if (!__is_canonical_address(system_desc_base(&d), boot_cpu_data.x86_virt_bits)) {
+		fault(f, X86_TRAP_GP, sel & ~3);
+		return false;
+	}
 	if (ltr) {
 		/* LTR marks the TSS busy in memory. */
 		d.type = TYPE_TSS_BUSY;

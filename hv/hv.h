@@ -202,6 +202,9 @@ static inline unsigned long *hv_view_flushed(struct hv_global *g, u64 index)
 	return g->view_flushed + index * BITS_TO_LONGS(g->nr_cpus);
 }
 
+/* RFLAGS for a thread sent to the other side: IF, and nothing of anyone's. */
+#define HV_RFLAGS_CLEAN	(X86_EFLAGS_IF | X86_EFLAGS_FIXED)
+
 /*
  * RFLAGS for a thread the RootKernel sends back to user mode or into a view:
  * the arithmetic and user-settable flags it had, IF set, never TF.
@@ -321,7 +324,7 @@ bool hv_cont_drop_root(struct hv_global *g, unsigned int index, u64 root,
 		       u64 server_root);
 u64 hv_handoff_record(struct hv_cpu *hc, struct hv_regs *regs,
 		      unsigned int index, u64 rip, u64 rsp, u64 rflags,
-		      u64 server_root, u32 cause);
+		      u64 server_root, u32 cause, bool orphan);
 bool hv_handoff_return(struct hv_cpu *hc, struct hv_regs *regs);
 bool hv_tramp_va(struct hv_global *g, u64 va);
 u64 hv_cont_record(struct hv_cpu *hc, struct hv_regs *regs,

@@ -107,6 +107,7 @@ struct hv_cpu_stats {
 	__u64 handoffs_orphaned;	/* ... of clients that went away */
 	__u64 handoffs_adopted;		/* HC_ADOPT that succeeded */
 	__u64 handoffs_returned;	/* adopted handlers that returned */
+	__u64 call_dead_ends;		/* calls ended with no client frame to go to */
 };
 #endif /* !__ASSEMBLY__ */
 

@@ -120,6 +120,7 @@ static const struct {
 	STAT("HANDOFF_ORPHANED", handoffs_orphaned),
 	STAT("HANDOFF_ADOPTED", handoffs_adopted),
 	STAT("HANDOFF_RETURNED", handoffs_returned),
+	STAT("CALL_DEAD_END", call_dead_ends),
 };
 #undef STAT
 

@@ -34,6 +34,7 @@
  * (hv/call.c), which sends the thread to T3 or to the resume stub.
  */
 #include <linux/errno.h>
+#define SBT_RFLAGS_CLEAN	0x2	/* RFLAGS: bit 1 (always set), nothing else */
 #include "../uapi/skybridge.h"
 #include "../uapi/skybridge_hv.h"
 #include "../uapi/skybridge_tramp.h"
@@ -63,6 +64,9 @@ sb_tramp_start:
 	push	%r14
 	push	%r15
 	pushfq
+	sub	$8, %rsp		/* SysV: MXCSR's and the FCW's control bits are callee-saved */
+	stmxcsr	(%rsp)
+	fnstcw	4(%rsp)
 	rdgsbase %rbx
 	push	%rbx
 	rdfsbase %rbx
@@ -215,7 +219,17 @@ t1_claim:
 	push	%r13
 	push	%r15
 	push	%r12
+	/*
+	 * The handler starts from a state the SysV ABI allows, whatever the
+	 * client left (docs/design.md, "The boundary"): no GS base of the
+	 * client's, and RFLAGS with DF, AC, TF, NT, ID and the arithmetic
+	 * flags clear (IF stays: POPF cannot change it at CPL 3).
+	 */
+	xor	%eax, %eax
+	wrgsbase %rax
 	mov	%r10, %rcx
+	pushq	$SBT_RFLAGS_CLEAN
+	popfq
 	call	*INFO(SBI_HANDLER)
 	/*
 	 * A handler handed off to its slot thread (hv/cont.c) returns here
@@ -383,7 +397,15 @@ t3_return:
 	test	$1, %cl
 	jnz	1f
 	movq	$0, 8(%rcx)
-1:	add	$24, %rsp		/* struct rseq *, FS base, GS base */
+	/*
+	 * The client's own x87 and SSE control state, from its frame, on
+	 * every way back: a server that skipped T1's clearing must not leave
+	 * its MXCSR, control word or a non-empty x87 stack behind.
+	 */
+1:	fninit
+	fldcw	SBF_FPCTL + 4(%rsp)
+	ldmxcsr	SBF_FPCTL(%rsp)
+	add	$SBF_RFLAGS, %rsp	/* struct rseq *, FS and GS base, control words */
 	popfq
 	pop	%r15
 	pop	%r14

@@ -84,11 +84,17 @@
 
 /*
  * The client frame T0 leaves at that RSP (lowest address first): its struct
- * rseq pointer, FS base,
- * GS base, RFLAGS, R15, R14, R13, R12, RBX, RBP, return address.
+ * rseq pointer, FS base, GS base, MXCSR and the x87 control word, RFLAGS,
+ * R15, R14, R13, R12, RBX, RBP, return address.  T3 restores all of it:
+ * the client's control state comes back whatever the server did.
  */
+#define SBF_RSEQ		0
 #define SBF_FS			8
 #define SBF_GS			16
+#define SBF_FPCTL		24	/* MXCSR: bits 0-31, FCW: bits 32-47 */
+#define SBF_RFLAGS		32
+#define SBF_RET			88
+#define SBF_SIZE		96
 
 /* RSEQ_SIG on x86 (glibc sysdeps/unix/sysv/linux/x86/bits/rseq.h). */
 #define SBT_RSEQ_SIG		0x53053053

@@ -39,6 +39,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "uapi/skybridge_tramp.h"
 #include "sbcall.h"
 #include "testserver.h"
 #include "../../tap.h"
@@ -634,13 +635,14 @@ static void craft_slots(int crafted)
 	uint64_t *f = &fframe[2048];
 	volatile uint64_t *slots = (volatile uint64_t *)CPU_SLOTS;
 
-	f[0] = sb_rseq_area();		/* T3 clears its rseq_cs */
-	f[1] = rdfsbase();
-	f[2] = rdgsbase();
-	f[3] = 0x202;
-	for (int i = 4; i < 10; i++)
+	f[SBF_RSEQ / 8] = sb_rseq_area();	/* T3 clears its rseq_cs */
+	f[SBF_FS / 8] = rdfsbase();
+	f[SBF_GS / 8] = rdgsbase();
+	f[SBF_FPCTL / 8] = (0x037fULL << 32) | 0x1f80;	/* default FCW, MXCSR */
+	f[SBF_RFLAGS / 8] = 0x202;
+	for (int i = SBF_RFLAGS / 8 + 1; i < SBF_RET / 8; i++)
 		f[i] = junk();
-	f[10] = (uint64_t)sbatk_landed;
+	f[SBF_RET / 8] = (uint64_t)sbatk_landed;
 	for (int cpu = 0; cpu < 8; cpu++)
 		slots[cpu * 8] = crafted ? (uint64_t)f : 0;
 }

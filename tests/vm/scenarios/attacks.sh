@@ -4,14 +4,19 @@
 # attacks: direct calls played by an attacker (sb-attack): keys, jumps to
 # the trampoline's VMFUNC sites, malicious handlers with and without client
 # signals, VMFUNC from an unregistered process and from a client's or a
-# server's own code; then the exec-memory lockdown (sb-lockdown).  The
-# victim is checked after each; dmesg after each.
+# server's own code; the boundary contract (sb-boundary: flags, control
+# words, segment bases, the client memory the RootKernel reads); then the
+# exec-memory lockdown (sb-lockdown).  The victim is checked after each;
+# dmesg after each.
 #
 # Sub-tests (scenarios/run-one.sh attacks.sh SUBTEST): each sb-attack
-# subcommand below, and lockdown (sb-lockdown).  The check that no process
-# is left locked runs after each.
+# subcommand below, boundary-SUB for each sb-boundary subcommand, and
+# lockdown (sb-lockdown).  The check that no process is left locked runs
+# after each.
 . /lab/lib.sh
-subtests keys sites server signals unregistered raw-client raw-server lockdown
+BOUNDARY="df ac fpctl gsbase frame canonical"
+subtests keys sites server signals unregistered raw-client raw-server \
+	$(for b in $BOUNDARY; do echo "boundary-$b"; done) lockdown
 
 module_loaded || check "insmod" insmod "$MODULE"
 for a in keys sites server signals unregistered raw-client raw-server; do
@@ -20,6 +25,12 @@ for a in keys sites server signals unregistered raw-client raw-server; do
 	# shellcheck disable=SC2086
 	run_tap timeout 120 sb-attack "$a" ${LAB_SUBTEST_ARGS-}
 	check_dmesg "attack $a"
+done
+for b in $BOUNDARY; do
+	subtest "boundary-$b" || continue
+	echo "# sb-boundary $b"
+	run_tap timeout 120 sb-boundary "$b"
+	check_dmesg "boundary $b"
 done
 if subtest lockdown; then
 	echo "# sb-lockdown"
