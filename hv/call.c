@@ -33,6 +33,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/err.h>
 #include <linux/errno.h>
 #include <linux/mm.h>
 #include <linux/string.h>
@@ -299,40 +300,60 @@ static bool handler_nested(struct hv_cpu *hc, struct hv_view *view,
 	return true;
 }
 
-/*
- * The handler on this thread in server view @view cannot go on and nobody
- * can be told (an interrupt, no record free or no client frame): its slot
- * is released, and so, up a chain, is each calling handler's, which ran on
- * this same thread.  Atomic on each busy mask: T1 claims slots there with
- * lock bts on other CPUs.
+/**
+ * hv_call_release_slots() - the handler whose thread pointer is @fs, in
+ * server view @view, on a thread of the process at root @client_root,
+ * cannot go on and nobody can be told (an interrupt with no record free or
+ * no client frame; a stalled call): its slot is released, and so, up a
+ * chain, is each calling handler's, which ran on that same thread.  Atomic
+ * on each busy mask: T1 claims slots there with lock bts on other CPUs.
  */
-static void release_slots(struct hv_cpu *hc, struct hv_view *view)
+void hv_call_release_slots(struct hv_global *g, struct hv_view *view,
+			   u64 client_root, u64 fs)
 {
-	struct hv_global *g = hc->g;
-	u64 croot = hv_guest_root(g), root, top, id, rv, pa;
+	u64 root, top, id, rv, pa, nonce;
 	int slot, depth;
 	struct hv_fault f;
 
-	root = hv_view_remap_target(view, croot);
-	slot = root ? busy_slot(root, vmcs_readl(GUEST_FS_BASE), &top) : -1;
+	root = hv_view_remap_target(view, client_root);
+	slot = root ? busy_slot(root, fs, &top) : -1;
 	for (depth = 0; slot >= 0 && depth < 16; depth++) {
 		pa = hv_guest_pa(root, HV_TRAMP_VA(SBT_INFO + SBI_BUSY),
 				 HV_GMEM_USER | HV_GMEM_WRITE, &f);
 		if (pa)
 			clear_bit(slot, (unsigned long *)__va(pa));
-		/* The caller's slot is its nest id - 1, in the view before its return view. */
+		/*
+		 * The caller's slot is its nest id - 1, in the view before its
+		 * return view; this server's memory says so, and this server
+		 * might lie: the caller's slot goes only if its nest record
+		 * holds the very nonce of this call, which is then spent, so
+		 * that the call it waits for can never return into it.
+		 */
 		if (!hv_guest_user_u64(root, top - SBS_NEST_ID, &id, false) ||
 		    !id || id > SKYBRIDGE_MAX_SLOTS ||
 		    !hv_guest_user_u64(root, top - SBS_NEST_VIEW, &rv, false) ||
-		    !(rv & 1) || rv <= HV_VIEW_FIRST || rv >= HV_NR_VIEWS ||
+		    !hv_guest_user_u64(root, top - SBS_NEST_CALLER_NONCE, &nonce, false) ||
+		    !nonce || !(rv & 1) || rv <= HV_VIEW_FIRST || rv >= HV_NR_VIEWS ||
 		    g->views[rv - 1].state != HV_VIEW_LIVE)
 			return;
-		root = hv_view_remap_target(&g->views[rv - 1], croot);
+		root = hv_view_remap_target(&g->views[rv - 1], client_root);
 		slot = id - 1;
 		if (!root || !hv_guest_user_u64(root, HV_TRAMP_VA(SBT_INFO + SBI_SLOTS +
-				slot * SBI_SLOT_SIZE + SBI_SLOT_STACK), &top, false))
+				slot * SBI_SLOT_SIZE + SBI_SLOT_STACK), &top, false) ||
+		    ((top - SBS_NEST_NONCE) & 7))
+			return;
+		/* Atomic against T2 spending it on another CPU (the answer). */
+		pa = hv_guest_pa(root, top - SBS_NEST_NONCE,
+				 HV_GMEM_USER | HV_GMEM_WRITE, &f);
+		if (!pa || cmpxchg((u64 *)__va(pa), nonce, 0) != nonce)
 			return;
 	}
+}
+
+static void release_slots(struct hv_cpu *hc, struct hv_view *view)
+{
+	hv_call_release_slots(hc->g, view, hv_guest_root(hc->g),
+			      vmcs_readl(GUEST_FS_BASE));
 }
 
 /*
@@ -351,9 +372,10 @@ static bool orphan_handoff(struct hv_cpu *hc, struct hv_regs *regs,
 		return false;
 	server_root = hv_view_remap_target(view, hv_guest_root(hc->g));
 	if (!server_root ||
-	    !hv_handoff_record(hc, regs, index, irq ? t->rip : t->restart, t->rsp,
-			       t->rflags, server_root,
-			       irq ? HV_CAUSE_INTERRUPT : t->cause, true))
+	    IS_ERR_VALUE(hv_handoff_record(hc, regs, index,
+					   irq ? t->rip : t->restart, t->rsp,
+					   t->rflags, server_root,
+					   irq ? HV_CAUSE_INTERRUPT : t->cause, true)))
 		return false;
 	hv_os_notify(HV_EVENT_HANDOFF);
 	return true;
@@ -365,13 +387,15 @@ static bool orphan_handoff(struct hv_cpu *hc, struct hv_regs *regs,
  * @view: the view the CPU is in (EPT_POINTER still selects it)
  * @nmi: an NMI exit (the NMI is still to be delivered)
  *
- * There is no fallback in these views that keeps the server's state: if
- * the client frame in the client's own memory cannot be trusted, the
- * handler's state goes to its server or is dropped (its slot released) and
- * the thread ends at a dead end (dead_end()).
+ * There is no fallback in server and return views that keeps the server's
+ * state: if the client frame in the client's own memory cannot be
+ * trusted, the handler's state goes to its server or is dropped (its slot
+ * released) and the thread ends at a dead end (dead_end()).
  *
  * Return: true if handled (the CPU is back in the plain view); false for a
- * view that is no call's (the lab's test views), which the caller handles.
+ * view that is no call's (the lab's test views), for a thread whose root
+ * the view does not remap and for a thread in the landing view without a
+ * frame (strays), which the caller handles.
  */
 bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 		  struct hv_view *view, unsigned int index, bool nmi)
@@ -382,7 +406,14 @@ bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 	struct hv_client client;
 	struct trap t;
 
-	if (view->kind == HV_VIEW_KIND_OTHER)
+	/*
+	 * A thread whose root this view does not remap sees its own address
+	 * space here: it came by a stray VMFUNC of its own, and nothing of a
+	 * server's can be in its registers.
+	 */
+	if (view->kind == HV_VIEW_KIND_OTHER ||
+	    (view->kind != HV_VIEW_KIND_LANDING &&
+	     !hv_view_remaps(view, hv_guest_root(g))))
 		return false;
 	if (!classify(hc, regs, nmi, &t)) {
 		dead_end(hc, regs, NULL);
@@ -395,18 +426,24 @@ bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 		nested = handler_nested(hc, view, have_client ? &client : NULL);
 
 	if (view->kind == HV_VIEW_KIND_LANDING) {
+		/*
+		 * Nothing of a server's can be in the landing view but what
+		 * the server chose to leave (T1 clears every register but the
+		 * results, and the FS base): with no frame this is a stray
+		 * VMFUNC of the thread's own, which goes on in the plain view.
+		 */
 		if (!have_client)
-			goto dead;
+			return false;
 		/* The call is over: deliver its results. */
 		target = HV_TRAMP_VA(SBT_T3);
 		rdi = regs->rdi;
 		rsi = regs->rsi;
 		hc->stats.call_landing_traps++;
 	} else if (t.kind == TRAP_IRQ || t.kind == TRAP_NMI) {
-		if (have_client)
-			token = hv_cont_record(hc, regs, index, t.rip, t.rsp,
-					       t.rflags, &client);
-		if (token) {
+		token = have_client ? hv_cont_record(hc, regs, index, t.rip,
+						     t.rsp, t.rflags, &client) :
+				      (u64)-EAGAIN;
+		if (!IS_ERR_VALUE(token)) {
 			target = HV_TRAMP_VA(g->tramp.resume_off);
 		} else {
 			/*
@@ -421,7 +458,8 @@ bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 			if (!have_client)
 				goto dead;
 			target = HV_TRAMP_VA(SBT_T3);
-			rdi = -EAGAIN;
+			rdi = token;	/* EDQUOT over the share, else EAGAIN */
+			token = 0;
 		}
 	} else {
 		target = HV_TRAMP_VA(SBT_T3);
@@ -434,10 +472,16 @@ bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 		server_root = have_client && view->handoff && t.restart &&
 			      !hv_tramp_va(g, t.restart) && !nested ?
 			      hv_view_remap_target(view, hv_guest_root(g)) : 0;
-		if (server_root)
+		if (server_root) {
 			rsi = hv_handoff_record(hc, regs, index, t.restart,
 						t.rsp, t.rflags, server_root,
 						t.cause, false);
+			/* Over the server's share: EDQUOT, not the fault's. */
+			if (rsi == (u64)-EDQUOT)
+				rdi = -EDQUOT;
+			if (IS_ERR_VALUE(rsi))
+				rsi = 0;
+		}
 		if (rsi) {
 			rdi = -EINPROGRESS;	/* SB_STATUS_HANDOFF */
 			hv_os_notify(HV_EVENT_HANDOFF);

@@ -89,14 +89,20 @@ static int alloc_conts(struct hv_global *g)
 		return -EOPNOTSUPP;
 	}
 	g->xsave_init = hv_alloc_pages(0);
-	if (!g->xsave_init)
+	g->conts = hv_alloc_pages(get_order(g->limits.records * sizeof(*g->conts)));
+	g->owner_records = hv_alloc_pages(get_order(HV_MAX_OWNERS * sizeof(u16)));
+	g->owner_pages = hv_alloc_pages(get_order(HV_MAX_OWNERS * sizeof(u16)));
+	g->free_conts = hv_alloc_pages(get_order(g->limits.records * sizeof(u16)));
+	if (!g->xsave_init || !g->conts || !g->owner_records || !g->owner_pages ||
+	    !g->free_conts)
 		return -ENOMEM;
 	/* XSTATE_BV = 0 restores the init state; MXCSR's init value is 0x1f80. */
 	*(u32 *)(g->xsave_init + 24) = 0x1f80;
-	for (i = 0; i < HV_NR_CONTS; i++) {
+	for (i = 0; i < g->limits.records; i++) {
 		g->conts[i].xsave = hv_alloc_pages(0);
 		if (!g->conts[i].xsave)
 			return -ENOMEM;
+		g->free_conts[g->nr_free_conts++] = g->limits.records - 1 - i;
 	}
 	get_random_bytes(&g->token_key, sizeof(g->token_key));
 	g->pti = boot_cpu_has(X86_FEATURE_PTI);
@@ -126,10 +132,11 @@ static int alloc_views(struct hv_global *g)
 
 /**
  * hv_init() - check the CPU and prepare the RootKernel; launches nothing
+ * @limits: how many records, and what one owner may hold (1 to 65535 each)
  *
  * Return: 0, or a negative errno after logging why.
  */
-int hv_init(const struct hv_tramp *tramp)
+int hv_init(const struct hv_tramp *tramp, const struct hv_limits *limits)
 {
 	unsigned int cpu, nr = nr_cpu_ids;
 	size_t size = struct_size(hv, cpus, nr);
@@ -145,6 +152,7 @@ int hv_init(const struct hv_tramp *tramp)
 	if (!hv)
 		goto fail;
 	hv->caps = caps;
+	hv->limits = *limits;
 	hv->nr_cpus = nr;
 	if (tramp)
 		hv->tramp = *tramp;

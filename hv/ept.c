@@ -11,7 +11,11 @@
  *
  * EPT entry layout (SDM 28.2.2, Tables 28-1..28-6): bits 2:0 read, write,
  * execute; in a leaf, bits 5:3 memory type and bit 7 "page" (for 1 GiB and
- * 2 MiB leaves); bits 51:12 the physical address.  One generic walker serves
+ * 2 MiB leaves); bits 51:12 the physical address.  Bits 62:52 are ignored
+ * by the CPU unless a feature we never enable gives some of them a meaning
+ * (sub-page write permissions, supervisor shadow-stack control, paging-
+ * write and guest-paging verification: all off): a remapped root's 4 KiB
+ * leaf keeps the owner id of its process there (view.c).  One generic walker serves
  * every level; levels are numbered 4 (PML4, 512 GiB per entry) to 1 (4 KiB).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -183,7 +187,7 @@ static u64 *ept_alloc_table(void)
 	return hv_alloc_pages(0);
 }
 
-static u64 ept_leaf(u64 pa, u8 type, int level)
+static u64 ept_make_leaf(u64 pa, u8 type, int level)
 {
 	return pa | EPT_RWX | ((u64)type << EPT_MT_SHIFT) |
 	       (level > 1 ? EPT_LARGE : 0);
@@ -225,7 +229,7 @@ static int ept_fill(const struct hv_caps *caps, u64 *table, int level,
 			break;
 		if (level_allowed(caps, level) &&
 		    mtrr_range_uniform(pa, LEVEL_SIZE(level))) {
-			table[i] = ept_leaf(pa, mtrr_type_at(pa), level);
+			table[i] = ept_make_leaf(pa, mtrr_type_at(pa), level);
 			continue;
 		}
 		sub = ept_alloc_table();
@@ -353,26 +357,44 @@ int ept_identity_clear(u64 *root, u64 gpa, u64 bits)
 	return 0;
 }
 
+/* The leaf entry that maps @gpa in the EPT at @root, at *@level; 0 if none. */
+static u64 ept_leaf_at(u64 *root, u64 gpa, int *level)
+{
+	u64 *table = root;
+
+	for (*level = 4; *level >= 1; (*level)--) {
+		u64 entry = table[LEVEL_INDEX(gpa, *level)];
+
+		if (!(entry & EPT_RWX))
+			return 0;
+		if (ept_is_leaf(entry, *level))
+			return entry;
+		table = ept_next_table(entry);
+	}
+	return 0;
+}
+
+/* The leaf entry that maps @gpa in the EPT at @root, or 0; nothing written. */
+u64 ept_leaf(u64 *root, u64 gpa)
+{
+	int level;
+
+	return ept_leaf_at(root, gpa, &level);
+}
+
 /**
  * ept_lookup() - the host-physical address @gpa maps to in the EPT at @root,
  * or ~0 if it is not mapped; nothing is written
  */
 u64 ept_lookup(u64 *root, u64 gpa)
 {
-	u64 *table = root;
 	int level;
+	u64 entry = ept_leaf_at(root, gpa, &level);
 
-	for (level = 4; level >= 1; level--) {
-		u64 entry = table[LEVEL_INDEX(gpa, level)];
-
-		if (!(entry & EPT_RWX))
-			return ~0ULL;
-		if (level == 1 || ept_is_leaf(entry, level))
-			return (entry & EPT_ADDR_MASK & ~(LEVEL_SIZE(level) - 1)) |
-			       (gpa & (LEVEL_SIZE(level) - 1));
-		table = ept_next_table(entry);
-	}
-	return ~0ULL;
+	if (!entry)
+		return ~0ULL;
+	return (entry & EPT_ADDR_MASK & ~(LEVEL_SIZE(level) - 1)) |
+	       (gpa & (LEVEL_SIZE(level) - 1));
 }
 
 /**

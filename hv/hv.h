@@ -17,6 +17,7 @@
 #include <linux/bitops.h>
 #include <linux/siphash.h>
 #include <linux/spinlock.h>
+#include <linux/stddef.h>
 #include <linux/types.h>
 #include <asm/processor-flags.h>
 
@@ -30,8 +31,9 @@
 #define HV_POOL_BLOCK_ORDER	4	/* the pool comes in 64 KiB blocks */
 #define HV_POOL_BLOCKS		64
 #define HV_POOL_PAGES		(HV_POOL_BLOCKS << HV_POOL_BLOCK_ORDER)
-#define HV_NR_CONTS		128	/* continuation records */
-#define HV_MAX_HANDOFFS		64	/* of which handoffs, at most */
+#define HV_MAX_OWNERS		2048	/* owner ids: 11 bits (EPT bits 62:52) */
+#define HV_OWNER_SHIFT		52
+#define HV_OWNER_MASK		GENMASK_ULL(62, 52)
 #define HV_VPID			1	/* one guest: the running kernel */
 #define HV_HOST_STACK_ORDER	2	/* 16 KiB */
 
@@ -132,11 +134,15 @@ struct hv_view {
 	struct hv_global *g;
 	enum hv_view_state state;
 	enum hv_view_kind kind;
+	u16 owner;			/* the server's owner id */
+	u16 charge;			/* who pays for the tables made now */
+	bool over_share;		/* a table was refused to @charge */
 	unsigned int nr_owned;
 	u64 eptp;
 	u64 *root;
 	bool handoff;			/* server view: faults hand off */
 	u64 *owned[HV_VIEW_MAX_TABLES];
+	u16 owned_by[HV_VIEW_MAX_TABLES];	/* the owner charged for each */
 };
 
 /*
@@ -149,15 +155,19 @@ enum hv_cont_kind { HV_CONT_RESUME, HV_CONT_HANDOFF, HV_CONT_ADOPTED };
 
 struct hv_cont {
 	u64 token;			/* 0: free */
+	u16 owner;			/* charged to (cont.c) */
+	/* Cleared for each new use (cont_fill()). */
+	struct_group(state,
+	struct hv_regs regs;
 	u64 root;			/* root that may HC_RESUME it; 0: none */
 	unsigned int view;
 	enum hv_cont_kind kind;
-	struct hv_regs regs;
 	u64 rip, rflags, fs_base, gs_base;
+	u64 tsc;			/* when it was saved */
 	bool call;			/* a direct call: client below */
 	bool stale;			/* can never resume: ESTALE, reusable */
+	bool expired;			/* ... because it stalled: ETIMEDOUT */
 	struct hv_client client;
-	void *xsave;			/* one page, XSAVE standard format */
 	/* Handoffs (cont.c, "handoff"). */
 	u64 server_root;		/* the server's root: who may adopt */
 	u64 client_root;		/* the caller's root */
@@ -167,11 +177,24 @@ struct hv_cont {
 	u64 ret_rsp;			/* adopted: RSP at the handler's return */
 	struct hv_regs parked;		/* adopted: the adopting thread's state */
 	u64 parked_rip, parked_rflags, parked_fs, parked_gs;
+	);
+	void *xsave;			/* one page, XSAVE standard format */
+};
+
+/*
+ * What one owner (a user, as the module numbers them: 1 to
+ * HV_MAX_OWNERS - 1; 0 is the module's own) may hold of what all share.
+ */
+struct hv_limits {
+	u32 records;			/* continuation and handoff records */
+	u32 records_share;		/* ... per owner */
+	u32 pages_share;		/* EPT pool pages per owner */
 };
 
 /* Shared RootKernel state; hidden from the guest. */
 struct hv_global {
 	struct hv_caps caps;
+	struct hv_limits limits;
 	u64 eptp;			/* the plain view */
 	u64 *ept_root;
 	u64 *eptp_list;
@@ -188,7 +211,10 @@ struct hv_global {
 	u64 idt_known[256];		/* gate targets at load: not new */
 	u64 idt_guard[HV_MAX_IDT_GUARD];	/* read-only in the plain view */
 	unsigned int nr_idt_guard;
-	struct hv_cont conts[HV_NR_CONTS];
+	struct hv_cont *conts;		/* limits.records of them */
+	u16 *free_conts;		/* indices of free records, a stack */
+	unsigned int nr_free_conts;
+	u16 *owner_records, *owner_pages;	/* per owner id, held now */
 	siphash_key_t token_key;
 	u64 token_counter;
 	void *xsave_init;		/* XSAVE image of the init state */
@@ -260,6 +286,7 @@ struct ept_ops {
 u64 *ept_build_identity(const struct hv_caps *caps);
 u64 *ept_walk_4k(u64 *root, u64 gpa, const struct ept_ops *ops);
 u64 ept_lookup(u64 *root, u64 gpa);
+u64 ept_leaf(u64 *root, u64 gpa);
 unsigned int ept_perms(u64 *root, u64 gpa);
 int ept_exec_only(u64 *root, u64 gpa, const struct ept_ops *ops);
 int ept_identity_clear(u64 *root, u64 gpa, u64 bits);
@@ -292,6 +319,7 @@ int hv_tramp_protect(struct hv_global *g);
 int hv_landing_build(struct hv_global *g);
 bool hv_view_remaps(struct hv_view *v, u64 root);
 u64 hv_view_remap_target(struct hv_view *v, u64 root);
+u16 hv_view_remap_owner(struct hv_view *v, u64 root);
 int hv_entry_page_add(struct hv_global *g, u64 gpa);
 int hv_identity_set_write(struct hv_global *g, u64 gpa, bool writable);
 long hc_view_create_server(struct hv_cpu *hc, struct hv_regs *regs);
@@ -319,6 +347,7 @@ long hc_resume(struct hv_cpu *hc, struct hv_regs *regs);
 long hc_adopt(struct hv_cpu *hc, struct hv_regs *regs);
 long hc_handoff_take(struct hv_cpu *hc, struct hv_regs *regs);
 long hc_handoff_cancel(struct hv_cpu *hc, struct hv_regs *regs);
+long hc_cont_expire(struct hv_cpu *hc, struct hv_regs *regs);
 void hv_cont_drop_view(struct hv_global *g, unsigned int index);
 bool hv_cont_drop_root(struct hv_global *g, unsigned int index, u64 root,
 		       u64 server_root);
@@ -339,6 +368,8 @@ bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 bool hv_call_plain_fetch(struct hv_cpu *hc, struct hv_regs *regs);
 bool hv_call_client(struct hv_cpu *hc, struct hv_client *c);
 bool hv_call_set_slot(struct hv_cpu *hc, const struct hv_client *c);
+void hv_call_release_slots(struct hv_global *g, struct hv_view *view,
+			   u64 client_root, u64 fs);
 
 /* exit.c: what an exit handler returns (hv_handle_exit()'s contract). */
 enum { EXIT_RESUME = 0, EXIT_LEAVE_VMX = 1 };
@@ -359,7 +390,7 @@ void hv_devirt_return(struct hv_regs *regs, struct hv_devirt_frame *frame)
 	__noreturn;
 
 /* core.c: the interface used by kmod/ (kernel context, before launch). */
-int hv_init(const struct hv_tramp *tramp);
+int hv_init(const struct hv_tramp *tramp, const struct hv_limits *limits);
 void hv_exit(void);
 int hv_cpu_launch(unsigned int cpu);
 void hv_devirtualize(struct hv_cpu *hc, struct hv_regs *regs);

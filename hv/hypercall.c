@@ -51,6 +51,8 @@ static long hc_get_stats(struct hv_cpu *hc, struct hv_regs *regs)
 	    !hv_direct_map_buffer(regs->rdi, regs->rsi))
 		return -EINVAL;
 	hc->stats.ept_pool_free = READ_ONCE(hc->g->pool_free);
+	hc->stats.records_used = hc->g->limits.records -
+				 READ_ONCE(hc->g->nr_free_conts);
 	memcpy((void *)regs->rdi, &hc->stats, sizeof(hc->stats));
 	return 0;
 }
@@ -85,6 +87,7 @@ static const struct hv_hypercall {
 	HC(HC_EPT_FLUSH_ALL,	hc_ept_flush_all,	0, false),
 	HC(HC_HANDOFF_TAKE,	hc_handoff_take,	0, false),
 	HC(HC_HANDOFF_CANCEL,	hc_handoff_cancel,	0, false),
+	HC(HC_CONT_EXPIRE,	hc_cont_expire,		0, false),
 	HV_TEST_HYPERCALLS
 };
 

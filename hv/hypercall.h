@@ -27,18 +27,22 @@
 #define HC_VIEW_FLUSH		0x1005
 #define HC_VIEW_FREE		0x1006
 /*
- * CPL 0: create server view RDI (2-511): a clone of the plain view with the
- * entry pages not executable and the trampoline's execute rights of a
- * server view (T1 only).  No client root is remapped yet.  RSI: flags,
- * HV_VIEW_F_HANDOFF or 0.
+ * CPL 0: create server view RDI (2-510, even) and its return view at RDI +
+ * 1: a clone of the plain view with the entry pages not executable and the
+ * trampoline's execute rights of a server view.  No client root is
+ * remapped yet.  RSI: flags, HV_VIEW_F_HANDOFF or 0.  RDX: the server's
+ * owner id (1 to HV_MAX_OWNERS - 1), charged for its EPT tables and its
+ * handoff records; -EDQUOT if its share of the pool is used up.
  */
 #define HC_VIEW_CREATE_SERVER	0x1008
 /*
  * CPL 0: in server view RDI, map the page-table root at RSI (and with PTI
  * its user half, RSI + 4 KiB) onto the root at RDX; RDX = 0 removes the
  * remap (and hands the root's interrupted calls in the view to the server,
- * or with HV_VIEW_F_HANDOFF unset drops them).  The caller then
- * flushes the view on every CPU (HC_VIEW_FLUSH).
+ * or with HV_VIEW_F_HANDOFF unset drops them).  The low 11 bits of RSI are
+ * the owner id of the process at that root: it pays for the tables the
+ * remap needs (-EDQUOT over its share) and for its continuations in the
+ * view.  The caller then flushes the view on every CPU (HC_VIEW_FLUSH).
  */
 #define HC_VIEW_REMAP		0x1009
 /*
@@ -64,6 +68,12 @@
  * many were forgotten.
  */
 #define HC_HANDOFF_CANCEL	0x100e
+
+/*
+ * CPL 0: every call interrupted in a server view before TSC value RDI and
+ * not resumed since stops holding its server (cont.c); how many did.
+ */
+#define HC_CONT_EXPIRE		0x1010
 
 /* HC_VIEW_CREATE_SERVER, RSI: faults and system calls in handlers hand off. */
 #define HV_VIEW_F_HANDOFF	0x1
@@ -108,6 +118,8 @@ struct hv_cpu_stats {
 	__u64 handoffs_adopted;		/* HC_ADOPT that succeeded */
 	__u64 handoffs_returned;	/* adopted handlers that returned */
 	__u64 call_dead_ends;		/* calls ended with no client frame to go to */
+	__u64 conts_expired;		/* interrupted calls that stalled (global) */
+	__u64 records_used;		/* continuation and handoff records in use (global) */
 };
 #endif /* !__ASSEMBLY__ */
 

@@ -13,6 +13,7 @@
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <asm/vmx.h>
 
 #include "hv.h"
 
@@ -24,6 +25,7 @@ struct hv_block {
 
 static struct hv_block *blocks;
 static size_t nr_blocks, cap_blocks;
+static u64 *hidden_root;		/* the identity EPT, once it hides them */
 
 static int record_block(unsigned long va, unsigned int order)
 {
@@ -72,6 +74,7 @@ int hv_hide_all(u64 *root)
 	size_t i;
 	int err;
 
+	hidden_root = root;
 	for (i = 0; i < nr_blocks; i++) {
 		unsigned long pa = __pa(blocks[i].va);
 		unsigned long n, pages = 1UL << blocks[i].order;
@@ -89,17 +92,17 @@ int hv_hide_all(u64 *root)
 	return 0;
 }
 
+/*
+ * Is the page at @pa the RootKernel's (or beyond the identity map)?  Once
+ * everything is hidden, the identity EPT itself says so in a few reads: the
+ * guest walker asks this at every level of every walk, on the interrupt
+ * path (a scan of the allocation record, hundreds of blocks, was the
+ * largest cost of a trapped call).
+ */
 bool hv_page_is_hidden(u64 pa)
 {
-	size_t i;
-
-	for (i = 0; i < nr_blocks; i++) {
-		u64 start = __pa(blocks[i].va);
-
-		if (pa >= start && pa < start + (PAGE_SIZE << blocks[i].order))
-			return blocks[i].hidden;
-	}
-	return false;
+	return hidden_root &&
+	       !(ept_perms(hidden_root, pa) & VMX_EPT_READABLE_MASK);
 }
 
 /* Only once no CPU is in VMX operation. */
@@ -111,6 +114,7 @@ void hv_free_all(void)
 		free_pages(blocks[i].va, blocks[i].order);
 	kfree(blocks);
 	blocks = NULL;
+	hidden_root = NULL;
 	nr_blocks = 0;
 	cap_blocks = 0;
 }

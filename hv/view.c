@@ -53,16 +53,28 @@ static void pool_put(struct hv_global *g, u64 *page)
 	g->pool[g->pool_free++] = page;
 }
 
+/*
+ * A table for view @ctx from the pool, charged to the owner the view's
+ * current change is for (v->charge; 0, the module's own, has no share).
+ */
 static u64 *view_alloc(void *ctx)
 {
 	struct hv_view *v = ctx;
+	struct hv_global *g = v->g;
 	u64 *page;
 
 	if (v->nr_owned == HV_VIEW_MAX_TABLES)
 		return NULL;
-	page = pool_get(v->g);
-	if (page)
+	if (v->charge && g->owner_pages[v->charge] >= g->limits.pages_share) {
+		v->over_share = true;
+		return NULL;
+	}
+	page = pool_get(g);
+	if (page) {
+		v->owned_by[v->nr_owned] = v->charge;
 		v->owned[v->nr_owned++] = page;
+		g->owner_pages[v->charge]++;
+	}
 	return page;
 }
 
@@ -79,10 +91,13 @@ static bool view_owns(void *ctx, u64 *table)
 
 void hv_view_release(struct hv_view *v)
 {
-	while (v->nr_owned)
+	while (v->nr_owned) {
 		pool_put(v->g, v->owned[--v->nr_owned]);
+		v->g->owner_pages[v->owned_by[v->nr_owned]]--;
+	}
 	v->root = NULL;
 	v->eptp = 0;
+	v->owner = v->charge = 0;
 	v->state = HV_VIEW_FREE;
 }
 
@@ -90,18 +105,21 @@ void hv_view_release(struct hv_view *v)
 int hv_view_edit(struct hv_view *v, u64 gpa, enum hv_view_op op, u64 hpa)
 {
 	const struct ept_ops ops = { view_alloc, view_owns, v };
-	u64 *entry = ept_walk_4k(v->root, gpa, &ops);
+	u64 *entry;
 
+	v->over_share = false;
+	entry = ept_walk_4k(v->root, gpa, &ops);
 	if (IS_ERR(entry))
-		return PTR_ERR(entry);
+		return v->over_share ? -EDQUOT : PTR_ERR(entry);
 	if (!entry)
 		return -EFAULT;		/* hidden or beyond the map */
 	if (op == HV_CLEAR_EXEC)
 		*entry &= ~VMX_EPT_EXECUTABLE_MASK;
 	else if (op == HV_SET_EXEC)
 		*entry |= VMX_EPT_EXECUTABLE_MASK;
-	else
-		*entry = (*entry & ~PTE_PFN_MASK) | (hpa & PTE_PFN_MASK);
+	else	/* the new address, and the owner id of a remapped root */
+		*entry = (*entry & ~(PTE_PFN_MASK | HV_OWNER_MASK)) |
+			 (hpa & (PTE_PFN_MASK | HV_OWNER_MASK));
 	return 0;
 }
 
@@ -199,16 +217,18 @@ long hc_view_create_server(struct hv_cpu *hc, struct hv_regs *regs)
 	int err;
 
 	if ((regs->rsi & ~(u64)HV_VIEW_F_HANDOFF) || (index & 1) ||
-	    index >= HV_NR_VIEWS - 1)
+	    index >= HV_NR_VIEWS - 1 || regs->rdx >= HV_MAX_OWNERS)
 		return -EINVAL;
 	if (!hv_has_tramp(g))
 		return -ENODEV;
 	if (g->views[index + 1].state != HV_VIEW_FREE)
 		return -EBUSY;
+	g->views[index].charge = g->views[index + 1].charge = regs->rdx;
 	err = hv_view_new(g, index, HV_VIEW_KIND_SERVER);
 	if (err)
 		return err;
 	v = &g->views[index];
+	v->owner = v[1].owner = regs->rdx;
 	for (i = 0; i < ARRAY_SIZE(g->tramp.code_pa) && !err; i++)
 		err = hv_view_edit(v, g->tramp.code_pa[i],
 				   i == 2 ? HV_CLEAR_EXEC : HV_SET_EXEC, 0);
@@ -424,7 +444,9 @@ static unsigned int root_pages(struct hv_global *g)
 long hc_view_remap(struct hv_cpu *hc, struct hv_regs *regs)
 {
 	struct hv_global *g = hc->g;
-	u64 index = regs->rdi, client = regs->rsi, server = regs->rdx;
+	u64 index = regs->rdi, server = regs->rdx;
+	u64 owner = regs->rsi & (HV_MAX_OWNERS - 1);
+	u64 client = regs->rsi & ~(u64)(HV_MAX_OWNERS - 1);
 	struct hv_view *v = view_in_state(g, index, HV_VIEW_LIVE);
 	u64 align = (PAGE_SIZE << (root_pages(g) - 1)) - 1;
 	u64 old = 0;
@@ -441,8 +463,10 @@ long hc_view_remap(struct hv_cpu *hc, struct hv_regs *regs)
 	 * to it when the remap goes (cont.c). */
 	if (!server && v->handoff)
 		old = hv_view_remap_target(v, client);
+	v->charge = v[1].charge = owner;
 	for (i = 0; i < root_pages(g) && !err; i++) {
-		u64 to = (server ?: client) + i * PAGE_SIZE;
+		u64 to = ((server ?: client) + i * PAGE_SIZE) |
+			 (server ? owner << HV_OWNER_SHIFT : 0);
 
 		err = hv_view_edit(v, client + i * PAGE_SIZE, HV_REMAP, to);
 		/* The return view shows the same address spaces. */
@@ -472,6 +496,14 @@ u64 hv_view_remap_target(struct hv_view *v, u64 root)
 		return 0;
 	to = ept_lookup(v->root, root);
 	return to == root || to == ~0ULL ? 0 : to & PAGE_MASK;
+}
+
+/* The owner id of the process whose root @root view @v remaps (0: none). */
+u16 hv_view_remap_owner(struct hv_view *v, u64 root)
+{
+	if (v->kind != HV_VIEW_KIND_SERVER && v->kind != HV_VIEW_KIND_RETURN)
+		return 0;
+	return (ept_leaf(v->root, root) & HV_OWNER_MASK) >> HV_OWNER_SHIFT;
 }
 
 /* Does view @v map the page-table root @root onto another page? */

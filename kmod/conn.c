@@ -153,7 +153,8 @@ static int att_create(struct sb_session *sess, struct sb_conn *conn,
 	if (!att)
 		return -ENOMEM;
 	att->uid = current_euid();
-	ret = user_charge(att->uid, false);
+	/* No owner id left for a new user: its remaps could not be charged. */
+	ret = sb_owner_of(att->uid) ? user_charge(att->uid, false) : -EDQUOT;
 	if (ret) {
 		kfree(att);
 		return ret;

@@ -121,6 +121,8 @@ static const struct {
 	STAT("HANDOFF_ADOPTED", handoffs_adopted),
 	STAT("HANDOFF_RETURNED", handoffs_returned),
 	STAT("CALL_DEAD_END", call_dead_ends),
+	STAT("CONT_EXPIRED", conts_expired),
+	STAT("RECORDS_USED", records_used),
 };
 #undef STAT
 

@@ -17,7 +17,9 @@ int sb_debugfs_init(void);
 void sb_debugfs_exit(void);
 
 int sb_view_destroy(unsigned int index);
-int sb_view_create_server(bool handoff);
+int sb_view_create_server(bool handoff, u16 owner);
+struct hv_limits;
+int sb_limits(struct hv_limits *l);
 void sb_view_flush(unsigned int index);
 
 /* Direct calls: device.c and handoff.c (their shared objects: objects.h) */

@@ -16,6 +16,8 @@
 #include <linux/slab.h>
 #include <linux/uidgid.h>
 
+#include "../hv/hv.h"
+#include "kmod.h"
 #include "objects.h"
 
 /*
@@ -32,13 +34,72 @@ module_param(max_attachments_per_user, uint, 0644);
 MODULE_PARM_DESC(max_attachments_per_user,
 		 "attachments (connections, per process) one user may hold at once (default 1024)");
 
+static DEFINE_MUTEX(sb_users_lock);
+
+/*
+ * Shares of what the RootKernel keeps for all users (hv_limits): its
+ * continuation and handoff records, and the EPT pool's pages.  Set at load.
+ */
+static unsigned int max_records = 512;
+module_param(max_records, uint, 0444);
+MODULE_PARM_DESC(max_records,
+		 "continuation and handoff records the RootKernel keeps, one page each (16-4095, default 512)");
+static unsigned int records_per_user = 64;
+module_param(records_per_user, uint, 0444);
+MODULE_PARM_DESC(records_per_user,
+		 "records one user's interrupted calls and handoffs may hold at once (default 64)");
+static unsigned int pool_pages_per_user = 256;
+module_param(pool_pages_per_user, uint, 0444);
+MODULE_PARM_DESC(pool_pages_per_user,
+		 "EPT pool pages (of 1024) one user's views and remaps may hold (default 256)");
+
+/* The RootKernel's limits, from the parameters; -EINVAL if out of range. */
+int sb_limits(struct hv_limits *l)
+{
+	l->records = max_records;
+	l->records_share = records_per_user;
+	l->pages_share = pool_pages_per_user;
+	if (l->records < 16 || l->records > 4095 || !l->records_share ||
+	    l->records_share > U16_MAX || !l->pages_share ||
+	    l->pages_share > U16_MAX) {
+		pr_err("max_records (16-4095), records_per_user and pool_pages_per_user (1-65535) out of range\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Owner ids: the number the RootKernel charges a user's records and pool
+ * pages to, 1 to HV_MAX_OWNERS - 1, given on a user's first use and kept
+ * while the module is loaded (the RootKernel may still hold charges after
+ * the user's last object goes).  0: the table is full (EDQUOT).
+ */
+static kuid_t sb_owners[HV_MAX_OWNERS];
+static unsigned int sb_nr_owners = 1;
+
+u16 sb_owner_of(kuid_t uid)
+{
+	unsigned int i;
+	u16 id = 0;
+
+	mutex_lock(&sb_users_lock);
+	for (i = 1; i < sb_nr_owners && !id; i++)
+		if (uid_eq(sb_owners[i], uid))
+			id = i;
+	if (!id && sb_nr_owners < HV_MAX_OWNERS) {
+		sb_owners[sb_nr_owners] = uid;
+		id = sb_nr_owners++;
+	}
+	mutex_unlock(&sb_users_lock);
+	return id;
+}
+
 struct sb_user {
 	struct list_head node;
 	kuid_t uid;
 	unsigned int servers, atts;
 };
 static LIST_HEAD(sb_users);
-static DEFINE_MUTEX(sb_users_lock);
 
 /* @uid's entry, made if @create (sb_users_lock held); NULL if none. */
 static struct sb_user *user_find(kuid_t uid, bool create)

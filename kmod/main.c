@@ -43,13 +43,14 @@ static struct miscdevice sb_miscdev = {
 
 static int __init skybridge_init(void)
 {
+	struct hv_limits limits;
 	int err;
 
 	err = sb_calls_init();
 	if (err)
 		return err;
 	/* First: it names a RootKernel that is already running. */
-	err = hv_init(sb_tramp());
+	err = sb_limits(&limits) ?: hv_init(sb_tramp(), &limits);
 	if (err)
 		goto free_calls;
 	err = sb_lockdown_init();

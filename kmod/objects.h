@@ -150,6 +150,7 @@ static inline u64 root_of_mm(struct mm_struct *mm)
 
 /* limits.c */
 int user_charge(kuid_t uid, bool server);
+u16 sb_owner_of(kuid_t uid);
 void user_uncharge(kuid_t uid, bool server);
 
 /* server.c: the registry */

@@ -19,12 +19,18 @@
 #include "kmod.h"
 #include "objects.h"
 
+/*
+ * Roots here carry an owner id in their low bits (HV_VIEW_REMAP's RSI): a
+ * root is the same whoever it is charged to.
+ */
+#define ROOT(r)		((r) & ~(u64)(HV_MAX_OWNERS - 1))
+
 static bool roots_has(const u64 *roots, unsigned int n, u64 root)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		if (roots[i] == root)
+		if (ROOT(roots[i]) == ROOT(root))
 			return true;
 	return false;
 }
@@ -78,9 +84,11 @@ static int reach_collect(struct sb_server *target, u64 **roots,
 
 			if (!att)
 				continue;
+			/* The root, and in its low bits its process's owner id. */
 			if (att->root != target->root &&
 			    !roots_has(*roots, *n, att->root))
-				err = roots_add(roots, n, max, att->root);
+				err = roots_add(roots, n, max, att->root |
+						sb_owner_of(att->uid));
 			via = att->sess->server;
 			if (via && via->live && via->reach_gen != sb_reach_gen &&
 			    tail < cap) {

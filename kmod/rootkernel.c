@@ -23,10 +23,12 @@
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/irq_work.h>
+#include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/workqueue.h>
 #include <asm/desc.h>
 #include <asm/msr.h>
+#include <asm/tsc.h>
 
 #include "../hv/hv.h"
 #include "kmod.h"
@@ -73,6 +75,43 @@ void hv_os_notify(enum hv_event event)
 {
 	irq_work_queue(event == HV_EVENT_HANDOFF ? &handoff_irq_work :
 		       &entry_sync_irq_work);
+}
+
+/*
+ * The stall bound (docs/design.md, "Stalls"): a call interrupted in a
+ * handler whose client does not resume within stall_ms stops holding its
+ * server (HC_CONT_EXPIRE): it goes on as an orphan handoff, or its slot
+ * is released.  Checked every stall_ms / 2, or every 50 ms if that is
+ * sooner (so that a smaller bound written at run time takes effect soon).
+ */
+static unsigned int stall_ms = 100;
+module_param(stall_ms, uint, 0644);
+MODULE_PARM_DESC(stall_ms,
+		 "an interrupted call whose client does not resume within this many ms stops holding its server (10-60000, default 100)");
+
+static void stall_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(stall_work, stall_fn);
+
+static unsigned int stall_bound_ms(void)
+{
+	return clamp_t(unsigned int, READ_ONCE(stall_ms), 10, 60000);
+}
+
+static unsigned long stall_period(void)
+{
+	return msecs_to_jiffies(min(stall_bound_ms() / 2, 50U));
+}
+
+static void stall_fn(struct work_struct *work)
+{
+	u64 now, ticks = (u64)stall_bound_ms() * tsc_khz;
+
+	preempt_disable();
+	now = rdtsc();
+	if (this_cpu_read(sb_hv_on) && now > ticks)
+		sb_hypercall(HC_CONT_EXPIRE, now - ticks, 0, 0);
+	preempt_enable();
+	schedule_delayed_work(&stall_work, stall_period());
 }
 
 static int sb_cpu_online(unsigned int cpu)
@@ -131,6 +170,7 @@ int sb_rootkernel_start(void)
 		return ret;
 	}
 	sb_cpuhp_state = ret;
+	schedule_delayed_work(&stall_work, stall_period());
 	return 0;
 }
 
@@ -139,6 +179,7 @@ void sb_rootkernel_stop(void)
 {
 	unsigned int cpu;
 
+	cancel_delayed_work_sync(&stall_work);
 	/* After this no exit can queue anything. */
 	cpuhp_remove_state(sb_cpuhp_state);
 	irq_work_sync(&entry_sync_irq_work);

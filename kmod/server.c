@@ -284,7 +284,9 @@ long sb_register(struct sb_session *sess, void __user *arg)
 	if (!err)
 		err = slots_setup(srv, sess, slots, r.nr_slots);
 	if (!err) {
-		view = sb_view_create_server(srv->handoff);
+		u16 owner = sb_owner_of(srv->owner);
+
+		view = owner ? sb_view_create_server(srv->handoff, owner) : -EDQUOT;
 		err = view < 0 ? view : 0;
 		if (!err)
 			atomic_inc(&sb_nr_views);

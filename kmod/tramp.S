@@ -249,12 +249,14 @@ sb_tramp_t1_ret:
 t1_leave:
 	/*
 	 * Nothing of the server's registers reaches the client: all but the
-	 * results, and the landing view (ECX), nonce (R12) and nest id (R13).
+	 * results, and the landing view (ECX), nonce (R12) and nest id (R13);
+	 * not the slot's FS base either (T2 loads the client's).
 	 */
 	mov	$SBT_XCLEAR_MASK, %eax
 	xor	%edx, %edx
 	xrstor64 sb_xinit(%rip)
 	xor	%eax, %eax
+	wrfsbase %rax
 	xor	%ebx, %ebx
 	xor	%ebp, %ebp
 	xor	%r8d, %r8d

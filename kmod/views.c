@@ -59,6 +59,7 @@ void sb_view_flush(unsigned int index)
 /**
  * sb_view_create_server() - make a server view at a free index
  * @handoff: system calls and faults in its handlers hand off (hv/cont.c)
+ * @owner: the owner id its EPT tables and handoff records are charged to
  *
  * A server view takes two indices: its own, even, and its return view's,
  * the next (hv/view.c).
@@ -66,7 +67,7 @@ void sb_view_flush(unsigned int index)
  * Return: the view index (2-510, even), or a negative errno: -ENOSPC when
  * no pair of indices is free.
  */
-int sb_view_create_server(bool handoff)
+int sb_view_create_server(bool handoff, u16 owner)
 {
 	unsigned int index;
 	long ret;
@@ -74,7 +75,7 @@ int sb_view_create_server(bool handoff)
 	mutex_lock(&sb_views_lock);
 	for (index = HV_VIEW_FIRST, ret = 0; index < HV_NR_VIEWS; index += 2) {
 		ret = sb_hypercall(HC_VIEW_CREATE_SERVER, index,
-			      handoff ? HV_VIEW_F_HANDOFF : 0, 0);
+				   handoff ? HV_VIEW_F_HANDOFF : 0, owner);
 		if (ret != -EBUSY)
 			break;
 		ret = 0;

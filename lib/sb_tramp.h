@@ -134,8 +134,8 @@ static inline void sb_stack_free(void *top, size_t size)
  * R12, which the trampoline preserves.  Everything the ABI lets the
  * trampoline clobber is declared clobbered: RCX, RSI, RDI, R8-R11 (as
  * in/out operands), every vector register, the x87/MMX stack, flags and
- * memory.  MXCSR and the x87 control word are not saved here (the compiler
- * does not model them): callers that care restore them (vmfunc.c does).
+ * memory.  MXCSR and the x87 control word come back as they were: the
+ * trampoline itself saves and restores them (uapi/skybridge.h).
  */
 static inline struct sb_tramp_res sb_tramp_call(uint64_t id, uint64_t a0,
 						uint64_t a1, uint64_t a2,

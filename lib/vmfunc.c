@@ -287,7 +287,7 @@ static long raw_ioctl(int fd, unsigned long cmd, void *arg)
 }
 
 /*
- * HC_ADOPT (hv/hypercall.h): this thread becomes the handler of handoff
+ * HC_ADOPT (uapi/skybridge_hv.h): this thread becomes the handler of handoff
  * @token until the handler returns.  Every GPR comes back as it was, the
  * vector registers in their init state (all caller-saved in the SysV ABI,
  * and MXCSR and the x87 control word at their defaults).
@@ -730,22 +730,14 @@ static inline uint64_t vm_call_tag(void)
 }
 
 /*
- * One trampoline call.  The trampoline leaves MXCSR and the x87 control
- * word in their init state; the caller's (fesetround(), flush-to-zero) are
- * put back.
+ * One trampoline call.  The trampoline itself gives the caller its MXCSR
+ * and x87 control word back (fesetround(), flush-to-zero survive).
  */
 static inline struct sb_tramp_res vm_invoke(struct vm_conn *c,
 					    const uint64_t args[SB_NARGS])
 {
-	struct sb_tramp_res r;
-	uint32_t mxcsr;
-	uint16_t fcw;
-
-	__asm__ volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(mxcsr), "=m"(fcw));
-	r = sb_tramp_call(c->id, args[0], args[1], args[2], args[3], c->view,
-			  c->key, vm_call_tag());
-	__asm__ volatile("ldmxcsr %0\n\tfldcw %1" :: "m"(mxcsr), "m"(fcw));
-	return r;
+	return sb_tramp_call(c->id, args[0], args[1], args[2], args[3], c->view,
+			     c->key, vm_call_tag());
 }
 
 /*

@@ -93,9 +93,12 @@
  * interrupted, EAGAIN an interrupt found no continuation record free (or
  * RDRAND gave no nonce for a call from a handler), EINVAL the resume was
  * refused (or SB_CALL_NESTED named no slot)), RDX = value.
- * Preserved: RBX, RBP, R12-R15, RSP, FS and GS base, RFLAGS.  Everything else
- * is clobbered: the other GPRs, every vector register (left in the init
- * state, MXCSR 0x1f80) and the x87 state.
+ * Preserved: RBX, RBP, R12-R15, RSP, FS and GS base, RFLAGS, MXCSR and the
+ * x87 control word (as the SysV ABI wants them).  Everything else is
+ * clobbered: the other GPRs and every vector register; the x87 stack is
+ * left empty.  The handler starts with RFLAGS clear but IF (no DF or AC of
+ * the client's), GS base 0, the slot's FS base and the default MXCSR and
+ * x87 control word (docs/design.md, "The boundary").
  *
  * The handler, entered on the slot's stack with the slot's FS base:
  *   struct { __s64 status; __u64 value; } handler(__u64 id, __u64 a0,

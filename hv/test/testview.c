@@ -7,6 +7,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/err.h>
 #include <linux/errno.h>
 #include <linux/string.h>
 #include <asm/processor-flags.h>
@@ -96,7 +97,7 @@ bool hv_test_view_trap(struct hv_cpu *hc, struct hv_regs *regs,
 		return false;
 	token = hv_cont_record(hc, regs, index, frame[0], frame[3], frame[2],
 			       NULL);
-	if (!token)
+	if (IS_ERR_VALUE(token))
 		return false;
 	hv_xrstor_init(hc->g);
 	memset(regs, 0, sizeof(*regs));

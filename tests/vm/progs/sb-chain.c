@@ -159,7 +159,8 @@ static struct sbt_ret b_handler(uint64_t id, uint64_t a0, uint64_t a1,
  * nonce, RCX = nest id, R8 = the claimed return view, R9 = key.  Every
  * CPU's slot of this process points at the frame, so that the call ends
  * in its own T3 whatever happens; the frame holds the thread's rseq area
- * (forge_rseq), whose rseq_cs T3 clears.  Returns the status.
+ * (forge_rseq), whose rseq_cs T3 clears, laid out as T0 lays it out
+ * (uapi/skybridge_tramp.h, SBF_*).  Returns the status.
  */
 uint64_t forge_rseq;
 int64_t chain_forge(uint64_t view, uint64_t id, uint64_t nonce, uint64_t nest,
@@ -176,6 +177,9 @@ __asm__(
 "	push %r14\n"
 "	push %r15\n"
 "	pushfq\n"
+"	sub $8, %rsp\n"			/* SBF_FPCTL: MXCSR, FCW */
+"	stmxcsr (%rsp)\n"
+"	fnstcw 4(%rsp)\n"
 "	rdgsbase %rax\n"
 "	push %rax\n"
 "	rdfsbase %rax\n"
