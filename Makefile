@@ -92,25 +92,41 @@ $(BIN):
 # emulated machine's headers only.  module/ is the production module, the one
 # users load; test/ is the test build (SKYBRIDGE_TEST=1: test views and
 # hooks); twin/ is a renamed copy for the second-hypervisor test.
-LAB_MOD := $(BUILD)/lab/module
-LAB_TEST := $(BUILD)/lab/test
-LAB_TWIN := $(BUILD)/lab/twin
-LAB_INITRAMFS := $(BUILD)/lab/base.cpio
+# LAB_KERNEL picks the guest: 6.1 (build/guest/, headers installed on the
+# host) or 6.12 (build/guest-6.12/, headers unpacked there).
+LAB_KERNEL ?= 6.1
+ifeq ($(LAB_KERNEL),6.12)
+LAB_GUEST := $(BUILD)/guest-6.12
+LAB_KVER  := $(shell cat $(LAB_GUEST)/kernel-version 2>/dev/null)
+LAB_KDIR  := $(if $(LAB_KVER),$(LAB_GUEST)/root/usr/src/linux-headers-$(LAB_KVER))
+LAB_DIR   := $(BUILD)/lab-6.12
+else ifeq ($(LAB_KERNEL),6.1)
+LAB_GUEST := $(BUILD)/guest
+LAB_KVER  := $(GUEST_KVER)
+LAB_KDIR  := $(GUEST_KDIR)
+LAB_DIR   := $(BUILD)/lab
+else
+$(error LAB_KERNEL must be 6.1 or 6.12, not '$(LAB_KERNEL)')
+endif
+LAB_MOD := $(LAB_DIR)/module
+LAB_TEST := $(LAB_DIR)/test
+LAB_TWIN := $(LAB_DIR)/twin
+LAB_INITRAMFS := $(LAB_DIR)/base.cpio
 lab: $(LAB_INITRAMFS)
 
 $(LAB_INITRAMFS): $(LAB_MOD)/skybridge.ko $(GUEST_PROGS) tests/vm/init tests/vm/lib.sh \
-		scripts/mkinitramfs.sh $(BUILD)/guest/kernel-version
-	sh scripts/mkinitramfs.sh $@ $(LAB_MOD)/skybridge.ko $(BIN) $(BUILD)/guest/root $(GUEST_KVER)
+		scripts/mkinitramfs.sh $(LAB_GUEST)/kernel-version
+	sh scripts/mkinitramfs.sh $@ $(LAB_MOD)/skybridge.ko $(BIN) $(LAB_GUEST)/root $(LAB_KVER)
 
-$(LAB_MOD)/skybridge.ko: $(KSRCS)
-	$(call need_kdir,$(GUEST_KDIR))
+$(LAB_MOD)/skybridge.ko: $(KSRCS) $(LAB_GUEST)/kernel-version
+	$(call need_kdir,$(LAB_KDIR))
 	@for d in $(LAB_MOD) $(LAB_TEST) $(LAB_TWIN); do \
 		mkdir -p $$d && rm -rf $$d/kmod $$d/hv $$d/uapi && \
 		cp -pR Kbuild kmod uapi hv $$d/ || exit 1; \
 	done
-	$(MAKE) -C $(GUEST_KDIR) M=$(LAB_MOD) modules
-	$(MAKE) -C $(GUEST_KDIR) M=$(LAB_TEST) SKYBRIDGE_TEST=1 modules
-	$(MAKE) -C $(GUEST_KDIR) M=$(LAB_TWIN) SKYBRIDGE_NAME=skybridge_twin modules
+	$(MAKE) -C $(LAB_KDIR) M=$(LAB_MOD) modules
+	$(MAKE) -C $(LAB_KDIR) M=$(LAB_TEST) SKYBRIDGE_TEST=1 modules
+	$(MAKE) -C $(LAB_KDIR) M=$(LAB_TWIN) SKYBRIDGE_NAME=skybridge_twin modules
 
 deps:
 	@sh scripts/install-deps.sh $(BUILD)
@@ -147,4 +163,4 @@ bench: bench-run trampath-run
 
 clean:
 	-$(if $(wildcard $(KDIR)/Makefile),$(MAKE) -C $(KDIR) M=$(SRC) clean)
-	rm -rf $(BUILD)/bin $(BUILD)/lab $(BUILD)/vm $(BUILD)/sparse.log
+	rm -rf $(BUILD)/bin $(BUILD)/lab $(BUILD)/lab-6.12 $(BUILD)/vm $(BUILD)/sparse.log

@@ -108,7 +108,7 @@ static int probe_controls(struct hv_caps *caps, bool true_ctls)
 }
 
 /* The bits the module's names and the shared table must agree on. */
-static_assert(SB_VMX_PROC2_XSAVES == BIT(20) && SB_VMX_EPT_2M == VMX_EPT_2MB_PAGE_BIT &&
+static_assert(SB_VMX_EPT_2M == VMX_EPT_2MB_PAGE_BIT &&
 	      SB_VMX_EPT_1G == VMX_EPT_1GB_PAGE_BIT);
 
 /*

@@ -10,10 +10,19 @@
  *                    its GPRs, RIP, RSP and RFLAGS, through an IRET frame.
  */
 #include <linux/linkage.h>
+#include <linux/objtool.h>
+#include <linux/version.h>
 #include <asm/asm.h>
 #include <asm/segment.h>
 #include <asm/unwind_hints.h>
 #include <asm/nospec-branch.h>
+
+/* 6.4: UNWIND_HINT_EMPTY became UNWIND_HINT_END_OF_STACK. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#define HV_UNWIND_HINT_EMPTY	UNWIND_HINT_END_OF_STACK
+#else
+#define HV_UNWIND_HINT_EMPTY	UNWIND_HINT_EMPTY
+#endif
 
 /* SDM Appendix B.4.3: natural-width guest-state fields. */
 #define VMCS_GUEST_RSP	0x681c
@@ -122,7 +131,12 @@ SYM_FUNC_END(hv_launch)
  * at stack top - 8.  Interrupts are off (a VM exit clears RFLAGS.IF).
  */
 SYM_CODE_START(hv_exit_entry)
-	UNWIND_HINT_EMPTY
+	/*
+	 * Reached by a VM exit (HOST_RIP), never by an indirect branch: no
+	 * ENDBR64, and objtool is told so (kernels with IBT check it).
+	 */
+	ANNOTATE_NOENDBR
+	HV_UNWIND_HINT_EMPTY
 	PUSH_GUEST_REGS
 	mov %rsp, %rdi				/* struct hv_regs * */
 	mov REGS_SIZE + 8(%rsp), %rsi		/* struct hv_cpu * */
@@ -153,7 +167,7 @@ SYM_CODE_END(hv_exit_entry)
  * back in one instruction and nothing is written to the guest's stack.
  */
 SYM_CODE_START(hv_devirt_return)
-	UNWIND_HINT_EMPTY
+	HV_UNWIND_HINT_EMPTY
 	lea -(REGS_SIZE + 5 * 8)(%rdi), %rsp
 	mov FRAME_RIP(%rsi), %rax
 	mov %rax, REGS_SIZE(%rsp)

@@ -52,13 +52,13 @@
 #define MT_WT			4
 #define MT_WP			5
 #define MT_WB			6
-#define MTRR_CAP_VCNT(c)	((c) & 0xff)
-#define MTRR_CAP_FIX		BIT_ULL(8)
-#define MTRR_DEF_TYPE(d)	((d) & 0xff)
-#define MTRR_DEF_FE		BIT_ULL(10)
-#define MTRR_DEF_E		BIT_ULL(11)
-#define MTRR_VAR_VALID		BIT_ULL(11)
-#define MTRR_MAX_VAR		32
+#define EPT_MTRR_VCNT(c)	((c) & 0xff)
+#define EPT_MTRR_FIX		BIT_ULL(8)
+#define EPT_MTRR_DEF_TYPE(d)	((d) & 0xff)
+#define EPT_MTRR_DEF_FE		BIT_ULL(10)
+#define EPT_MTRR_DEF_E		BIT_ULL(11)
+#define EPT_MTRR_VAR_VALID		BIT_ULL(11)
+#define EPT_MTRR_MAX_VAR		32
 #define FIXED_MTRR_END		0x100000ULL
 
 struct mtrr_snapshot {
@@ -67,7 +67,7 @@ struct mtrr_snapshot {
 	u8 def_type;
 	unsigned int nr_var;
 	u64 phys_mask;
-	struct { u64 base, mask; u8 type; } var[MTRR_MAX_VAR];
+	struct { u64 base, mask; u8 type; } var[EPT_MTRR_MAX_VAR];
 	u8 fixed[88];		/* one type per fixed sub-range, SDM 11.11.2.2 */
 };
 
@@ -100,15 +100,15 @@ static void mtrr_snapshot_read(u8 phys_bits)
 
 	rdmsrl(MSR_MTRRcap, cap);
 	rdmsrl(MSR_MTRRdefType, def);
-	mtrr.enabled = def & MTRR_DEF_E;
-	mtrr.fixed_enabled = (def & MTRR_DEF_FE) && (cap & MTRR_CAP_FIX);
-	mtrr.def_type = MTRR_DEF_TYPE(def);
+	mtrr.enabled = def & EPT_MTRR_DEF_E;
+	mtrr.fixed_enabled = (def & EPT_MTRR_DEF_FE) && (cap & EPT_MTRR_FIX);
+	mtrr.def_type = EPT_MTRR_DEF_TYPE(def);
 	mtrr.phys_mask = GENMASK_ULL(phys_bits - 1, 12);
 	mtrr.nr_var = 0;
-	for (i = 0; i < MTRR_CAP_VCNT(cap) && i < MTRR_MAX_VAR; i++) {
+	for (i = 0; i < EPT_MTRR_VCNT(cap) && i < EPT_MTRR_MAX_VAR; i++) {
 		rdmsrl(MTRRphysBase_MSR(i), base);
 		rdmsrl(MTRRphysMask_MSR(i), mask);
-		if (!(mask & MTRR_VAR_VALID))
+		if (!(mask & EPT_MTRR_VAR_VALID))
 			continue;
 		mtrr.var[mtrr.nr_var].base = base & mtrr.phys_mask;
 		mtrr.var[mtrr.nr_var].mask = mask & mtrr.phys_mask;

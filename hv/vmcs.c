@@ -21,6 +21,7 @@
 
 #include "hv.h"
 #include "vmx_ops.h"
+#include "../uapi/skybridge_vmxreq.h"
 
 #define AR_UNUSABLE		BIT(16)	/* SDM 24.4.1, Table 24-2 */
 
@@ -226,7 +227,7 @@ static bool write_controls(struct hv_cpu *hc)
 	/* SDM 24.6.14: VM function 0, EPTP switching, through the list. */
 	ok &= vmcs_write64(VM_FUNCTION_CONTROL, VMX_VMFUNC_EPTP_SWITCHING);
 	ok &= vmcs_write64(EPTP_LIST_ADDRESS, __pa(hc->g->eptp_list));
-	if (caps->proc2_ctls & SECONDARY_EXEC_XSAVES)
+	if (caps->proc2_ctls & SB_VMX_PROC2_XSAVES)
 		ok &= vmcs_write64(XSS_EXIT_BITMAP, 0);
 	return ok;
 }

@@ -31,6 +31,7 @@
 #include <linux/uaccess.h>
 
 #include "../uapi/skybridge.h"
+#include "compat.h"
 #include "kmod.h"
 #include "objects.h"
 
@@ -84,7 +85,7 @@ static int buf_update(struct sb_server *srv, struct sb_conn *conn,
 	vma = buf_vma(srv);
 	if (vma) {
 		addr = vma->vm_start + (unsigned long)id * srv->buf_size;
-		zap_page_range(vma, addr, srv->buf_size);
+		sb_zap_range(vma, addr, srv->buf_size);
 		if (show)
 			err = buf_insert(vma, srv, conn, id);
 	}
@@ -300,7 +301,7 @@ static int sb_conn_mmap(struct file *file, struct vm_area_struct *vma)
 	err = vma_setup(vma, (unsigned long)conn->nr_buf << PAGE_SHIFT);
 	if (err)
 		return err;
-	vma->vm_flags &= ~VM_MAYEXEC;
+	sb_vm_flags_clear(vma, VM_MAYEXEC);
 	return insert_pages(vma, conn->buf, conn->nr_buf);
 }
 
@@ -382,13 +383,13 @@ long sb_attach(struct sb_session *sess, void __user *arg)
 	if (err)
 		return err;
 	f = fdget(a.conn_fd);
-	if (!f.file)
+	if (!sb_fd_file(f))
 		return -EBADF;
-	if (f.file->f_op != &sb_conn_fops) {
+	if (sb_fd_file(f)->f_op != &sb_conn_fops) {
 		fdput(f);
 		return -EINVAL;
 	}
-	conn = f.file->private_data;
+	conn = sb_fd_file(f)->private_data;
 	mutex_lock(&sb_calls_lock);
 	err = att_create(sess, conn, &a.id, &a.key);
 	if (!err) {

@@ -29,6 +29,7 @@
 
 #include "../hv/hv.h"
 #include "../uapi/skybridge.h"
+#include "compat.h"
 #include "kmod.h"
 #include "objects.h"
 #include "tramp.h"
@@ -77,7 +78,7 @@ int vma_setup(struct vm_area_struct *vma, unsigned long len)
 {
 	if (vma->vm_end - vma->vm_start != len || !(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
-	vma->vm_flags |= VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP | VM_MIXEDMAP;
+	sb_vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP | VM_MIXEDMAP);
 	vma->vm_ops = &sb_vm_ops;
 	return 0;
 }
@@ -256,7 +257,7 @@ int sb_dev_mmap(struct file *file, struct vm_area_struct *vma)
 		err = vma_setup(vma, SB_TRAMP_CODE_PAGES * PAGE_SIZE);
 		if (err)
 			return err;
-		vma->vm_flags &= ~VM_MAYWRITE;
+		sb_vm_flags_clear(vma, VM_MAYWRITE);
 		return insert_pages(vma, sb_code, SB_TRAMP_CODE_PAGES);
 	}
 	if (vma->vm_pgoff == SB_TRAMP_DATA_PGOFF) {
@@ -265,7 +266,7 @@ int sb_dev_mmap(struct file *file, struct vm_area_struct *vma)
 		err = vma_setup(vma, SB_TRAMP_DATA_PAGES * PAGE_SIZE);
 		if (err)
 			return err;
-		vma->vm_flags &= ~VM_MAYEXEC;
+		sb_vm_flags_clear(vma, VM_MAYEXEC);
 		return insert_pages(vma, sess->data, SB_TRAMP_DATA_PAGES);
 	}
 	if (vma->vm_pgoff == SB_BUF_PGOFF) {
@@ -280,7 +281,7 @@ int sb_dev_mmap(struct file *file, struct vm_area_struct *vma)
 		err = vma_setup(vma, vma->vm_end - vma->vm_start);
 		if (err)
 			return err;
-		vma->vm_flags &= ~VM_MAYEXEC;
+		sb_vm_flags_clear(vma, VM_MAYEXEC);
 		vma->vm_private_data = sess;
 		sess->buf_addr = vma->vm_start;
 		sess->buf_len = vma->vm_end - vma->vm_start;

@@ -23,6 +23,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "compat.h"
 #include "kmod.h"
 
 static const u8 vmfunc_insn[3] = { 0x0f, 0x01, 0xd4 };
@@ -104,8 +105,8 @@ int sb_scan_exec(struct mm_struct *mm,
 				err = -EINTR;
 				break;
 			}
-			if (get_user_pages_remote(mm, addr, 1, FOLL_FORCE, &page,
-						  NULL, NULL) != 1) {
+			if (sb_gup_remote(mm, addr, 1, FOLL_FORCE, &page,
+					  NULL) != 1) {
 				pr_warn_ratelimited("%s[%d]: cannot read executable memory at 0x%lx: registration refused\n",
 						    current->comm,
 						    task_pid_nr(current), addr);

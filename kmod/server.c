@@ -27,6 +27,7 @@
 #include <linux/uaccess.h>
 
 #include "../uapi/skybridge.h"
+#include "compat.h"
 #include "kmod.h"
 #include "objects.h"
 
@@ -118,7 +119,7 @@ static void sb_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 }
 
 static const struct mmu_notifier_ops sb_mn_ops = {
-	.invalidate_range	= sb_mn_invalidate_range,
+	.SB_MN_INVALIDATE	= sb_mn_invalidate_range,
 	.release		= sb_mn_release,
 };
 

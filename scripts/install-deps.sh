@@ -6,13 +6,15 @@
 # Idempotent and quiet when everything is present.  Installs the host
 # toolchain, the emulator (Bochs with VMX/EPT/VMFUNC), the boot tools, the
 # userspace libraries, and the Debian cloud kernel headers for the emulated
-# machine.  The guest kernel *image* is never installed as the host's kernel:
+# machine: 6.1 (installed), and 6.12 (unpacked under build/guest-6.12/).  The guest kernel *image* is never installed as the host's kernel:
 # it is downloaded and unpacked under build/guest/ (see fetch_guest_kernel).
 #
 # Usage: scripts/install-deps.sh [BUILD_DIR]
 set -eu
 
 BUILD_DIR=${1:-$(dirname "$0")/../build}
+mkdir -p "$BUILD_DIR"
+BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
 GUEST_DIR=$BUILD_DIR/guest
 
 die() { echo "install-deps: $*" >&2; exit 1; }
@@ -89,6 +91,55 @@ fetch_guest_kernel() {
 	[ -f "$root/boot/vmlinuz-$abi" ] || die "no vmlinuz in linux-image-$abi"
 }
 
+# The second guest, Linux 6.12 LTS (Debian 13's kernel, offered to Debian 12
+# as linux-image-6.12.*+deb12-cloud-amd64), in build/guest-6.12/.  Its
+# headers package depends on its image package, so neither is installed on
+# the host: the image and the headers, their common part and kbuild are
+# unpacked into build/guest-6.12/root, and the headers' Makefile is pointed
+# at the unpacked common part.  The version is resolved once, as for 6.1.
+GUEST612_DIR=$BUILD_DIR/guest-6.12
+
+resolve_612_abi() {
+	if [ -s "$GUEST612_DIR/kernel-version" ]; then
+		cat "$GUEST612_DIR/kernel-version"
+		return
+	fi
+	apt_update_once
+	abi=$(apt-cache depends linux-headers-6.12-cloud-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: linux-headers-\(6\.12\..*-cloud-amd64\)$/\1/p' | head -n1)
+	[ -n "$abi" ] || die "cannot resolve the linux-headers-6.12-cloud-amd64 version"
+	echo "$abi"
+}
+
+fetch_612() {
+	abi=$1
+	root=$GUEST612_DIR/root
+	hdr=$root/usr/src/linux-headers-$abi
+	if [ -f "$root/boot/vmlinuz-$abi" ] && [ -f "$hdr/Makefile" ] &&
+	   grep -q "^include $root/" "$hdr/Makefile"; then
+		return
+	fi
+	need_root "linux-image-$abi"
+	apt_update_once
+	ver=${abi%-cloud-amd64}
+	echo "install-deps: unpacking guest kernel linux-image-$abi and its headers into $GUEST612_DIR"
+	tmp=$(mktemp -d)
+	chown _apt "$tmp" 2>/dev/null || chmod 777 "$tmp"
+	(cd "$tmp" && apt-get download -qq "linux-image-$abi" "linux-headers-$abi" \
+		"linux-headers-$ver-common" "linux-kbuild-$ver" >/dev/null) ||
+		die "apt-get download of linux-image-$abi and its headers failed"
+	rm -rf "$root"
+	mkdir -p "$root"
+	for deb in "$tmp"/*.deb; do
+		dpkg-deb -x "$deb" "$root" || die "unpacking $deb failed"
+	done
+	rm -rf "$tmp"
+	[ -f "$root/boot/vmlinuz-$abi" ] || die "no vmlinuz in linux-image-$abi"
+	[ -f "$hdr/Makefile" ] || die "no headers in linux-headers-$abi"
+	# "include /usr/src/linux-headers-VER-common/Makefile": the unpacked one.
+	sed -i "s|^include /usr/src/|include $root/usr/src/|" "$hdr/Makefile"
+}
+
 main() {
 	# shellcheck disable=SC2086
 	set -- $(missing_pkgs $HOST_PKGS)
@@ -101,6 +152,12 @@ main() {
 	fetch_guest_kernel "$abi"
 	echo "$abi" >"$GUEST_DIR/kernel-version.tmp"
 	mv "$GUEST_DIR/kernel-version.tmp" "$GUEST_DIR/kernel-version"
+
+	mkdir -p "$GUEST612_DIR"
+	abi=$(resolve_612_abi)
+	fetch_612 "$abi"
+	echo "$abi" >"$GUEST612_DIR/kernel-version.tmp"
+	mv "$GUEST612_DIR/kernel-version.tmp" "$GUEST612_DIR/kernel-version"
 }
 
 main

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * compat.h - the kernel API differences between the Linux versions the
+ * module builds for: Debian 12's 6.1, Debian 13's (and Debian 12's
+ * backported) 6.12, and what lies between by the version cut-offs (Ubuntu
+ * 24.04's 6.8).  A feature test where the kernel gives one; the version
+ * only where nothing else tells.  Each line names the change.
+ */
+#ifndef SKYBRIDGE_COMPAT_H
+#define SKYBRIDGE_COMPAT_H
+
+#include <linux/file.h>
+#include <linux/mm.h>
+#include <linux/version.h>
+
+/* 6.3: vma->vm_flags is const; changed through vm_flags_set()/_clear(). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define sb_vm_flags_set(vma, f)		vm_flags_set(vma, f)
+#define sb_vm_flags_clear(vma, f)	vm_flags_clear(vma, f)
+#else
+#define sb_vm_flags_set(vma, f)		((vma)->vm_flags |= (f))
+#define sb_vm_flags_clear(vma, f)	((vma)->vm_flags &= ~(f))
+#endif
+
+/* 6.12: struct fd is one word; its file through fd_file(). */
+#ifdef fd_file
+#define sb_fd_file(f)			fd_file(f)
+#else
+#define sb_fd_file(f)			((f).file)
+#endif
+
+/*
+ * 6.3: zap_page_range() is gone; zap_page_range_single() is exported
+ * instead (in 6.1 it exists but is not exported).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define sb_zap_range(vma, a, n)		zap_page_range_single(vma, a, n, NULL)
+#else
+#define sb_zap_range(vma, a, n)		zap_page_range(vma, a, n)
+#endif
+
+/* 6.5: get_user_pages_remote() lost its vmas argument. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#define sb_gup_remote(mm, start, n, flags, pages, locked) \
+	get_user_pages_remote(mm, start, n, flags, pages, locked)
+#else
+#define sb_gup_remote(mm, start, n, flags, pages, locked) \
+	get_user_pages_remote(mm, start, n, flags, pages, NULL, locked)
+#endif
+
+/*
+ * 6.6: mmu_notifier_ops.invalidate_range is gone;
+ * arch_invalidate_secondary_tlbs is called at the same points (after the
+ * page-table change, before the pages are freed), with the same arguments.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+#define SB_MN_INVALIDATE	arch_invalidate_secondary_tlbs
+#else
+#define SB_MN_INVALIDATE	invalidate_range
+#endif
+
+/* 6.5: ftrace_instruction_pointer_set() became _regs_set_instruction_pointer(). */
+#ifdef ftrace_regs_set_instruction_pointer
+#define sb_ftrace_set_ip(fregs, ip)	ftrace_regs_set_instruction_pointer(fregs, ip)
+#else
+#define sb_ftrace_set_ip(fregs, ip)	ftrace_instruction_pointer_set(fregs, ip)
+#endif
+
+#endif /* SKYBRIDGE_COMPAT_H */
