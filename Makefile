@@ -47,7 +47,7 @@ GUEST_PROGS := $(patsubst tests/vm/progs/%.c,$(BIN)/%,$(wildcard tests/vm/progs/
 USER_TARGETS :=
 HOST_TESTS :=
 
--include lib/lib.mk rewriter/rewriter.mk bench/bench.mk
+-include lib/lib.mk rewriter/rewriter.mk bench/bench.mk tests/host/btf/btf.mk
 
 .PHONY: all module user deps check fresh-check host-check vm-check demo vm-bench vm-fuzz vm-churn bench lab sparse clean help \
 	host-tests print-host-tests

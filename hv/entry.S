@@ -13,6 +13,7 @@
 #include <linux/objtool.h>
 #include <linux/version.h>
 #include <asm/asm.h>
+#include <asm/ibt.h>
 #include <asm/segment.h>
 #include <asm/unwind_hints.h>
 #include <asm/nospec-branch.h>
@@ -131,12 +132,15 @@ SYM_FUNC_END(hv_launch)
  * at stack top - 8.  Interrupts are off (a VM exit clears RFLAGS.IF).
  */
 SYM_CODE_START(hv_exit_entry)
-	/*
-	 * Reached by a VM exit (HOST_RIP), never by an indirect branch: no
-	 * ENDBR64, and objtool is told so (kernels with IBT check it).
-	 */
-	ANNOTATE_NOENDBR
 	HV_UNWIND_HINT_EMPTY
+	/*
+	 * Reached by a VM exit (HOST_RIP), never by an indirect branch; but
+	 * an ENDBR64 (a NOP to every CPU but one tracking indirect branches)
+	 * means nothing here depends on what a VM exit does to the IBT
+	 * tracker, and objtool, which sees the address taken, is satisfied.
+	 * KVM's vmx_vmexit does the same.  Empty without CONFIG_X86_KERNEL_IBT.
+	 */
+	ENDBR
 	PUSH_GUEST_REGS
 	mov %rsp, %rdi				/* struct hv_regs * */
 	mov REGS_SIZE + 8(%rsp), %rsi		/* struct hv_cpu * */
@@ -146,11 +150,13 @@ SYM_CODE_START(hv_exit_entry)
 
 	POP_GUEST_REGS
 	vmresume
-	/* Only reached when VMRESUME failed: never returns. */
+	/*
+	 * Only reached when VMRESUME failed.  hv_resume_failed() is
+	 * __noreturn, and objtool (6.12) knows it: nothing may follow.
+	 */
 	PUSH_GUEST_REGS
 	mov REGS_SIZE + 8(%rsp), %rdi
 	call hv_resume_failed
-	ud2
 
 .Lleave_vmx:
 	/* hv_handle_exit() did VMXOFF and restored the native state. */

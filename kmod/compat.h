@@ -13,6 +13,8 @@
 #include <linux/mm.h>
 #include <linux/version.h>
 
+#include "protos.h"
+
 /* 6.3: vma->vm_flags is const; changed through vm_flags_set()/_clear(). */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
 #define sb_vm_flags_set(vma, f)		vm_flags_set(vma, f)
@@ -65,5 +67,40 @@
 #else
 #define sb_ftrace_set_ip(fregs, ip)	ftrace_instruction_pointer_set(fregs, ip)
 #endif
+
+/*
+ * 6.6: do_mmap() takes a vm_flags_t before pgoff (user shadow stacks).  No
+ * macro tells, and a wrapper with the other prototype would build and
+ * corrupt every mmap: btf.c checks the running kernel's prototype against
+ * SB_DO_MMAP_TYPES before anything is redirected.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+#define SB_DO_MMAP_PARAMS						\
+	struct file *file, unsigned long addr, unsigned long len,	\
+	unsigned long prot, unsigned long flags, vm_flags_t vm_flags,	\
+	unsigned long pgoff, unsigned long *populate, struct list_head *uf
+#define SB_DO_MMAP_ARGS	\
+	file, addr, len, prot, flags, vm_flags, pgoff, populate, uf
+#define SB_DO_MMAP_VM_FLAGS	vm_flags
+#define SB_DO_MMAP_TYPES	SB_DO_MMAP_TYPES_6_6
+#else
+#define SB_DO_MMAP_PARAMS						\
+	struct file *file, unsigned long addr, unsigned long len,	\
+	unsigned long prot, unsigned long flags, unsigned long pgoff,	\
+	unsigned long *populate, struct list_head *uf
+#define SB_DO_MMAP_ARGS	file, addr, len, prot, flags, pgoff, populate, uf
+#define SB_DO_MMAP_VM_FLAGS	0
+#define SB_DO_MMAP_TYPES	SB_DO_MMAP_TYPES_6_1
+#endif
+
+/*
+ * The page-table mappings of an order-0 folio.  folio_mapcount() is not
+ * exported in 6.1 (mm/util.c) and an inline later; for an order-0 folio
+ * both read _mapcount, which starts at -1.
+ */
+static inline int sb_small_folio_mapcount(struct folio *folio)
+{
+	return atomic_read(&folio->_mapcount) + 1;
+}
 
 #endif /* SKYBRIDGE_COMPAT_H */

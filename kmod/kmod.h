@@ -38,7 +38,7 @@ void sb_handoff_schedule(void);
 struct mm_struct;
 int sb_scan_exec(struct mm_struct *mm,
 		 bool (*skip)(struct vm_area_struct *vma));
-int sb_scan_file(struct file *file, loff_t pos, loff_t len);
+int sb_scan_file(struct file *file, pgoff_t first, unsigned long nr);
 int sb_lockdown(struct mm_struct *mm,
 		bool (*skip)(struct vm_area_struct *vma));
 int sb_lockdown_init(void);

@@ -4,63 +4,73 @@
  *
  * VMFUNC has no privilege check, so the trampoline's checks mean something
  * only if the trampoline is the one place a registered process can execute
- * the instruction.  scan.c checks the executable memory a process has when
- * it registers a server, connects or attaches.  From that moment on its mm
- * is *locked* for the rest of its life (until exit or exec), and this file
- * keeps the check true.  The rules (docs/design.md, section 6, "Exec-memory
- * lockdown"):
+ * the instruction.  When a process registers a server, connects or
+ * attaches, its mm is *locked* for the rest of its life (until exit or
+ * exec): everything it has executable is checked, and from then on every
+ * page that becomes executable is checked first, and no checked page can
+ * change.  docs/design.md ("Exec-memory lockdown") has the threat analysis
+ * this follows; in short, by what each class of attack is closed:
  *
- *   1. No W+X: no mapping may be writable and executable at once.
- *   2. New executable memory only from a regular file that nobody can
- *      write: the lock takes the file's write access away the way exec
- *      does for a running binary (deny_write_access(): open for writing
- *      and truncate fail with ETXTBSY, for every process) and holds it
- *      until the mm dies.  The mapped range is read and searched first.
- *      Anonymous memory, memfds and SysV shm (whose writers the count
- *      misses) and device files never become executable; /dev/skybridge's
- *      trampoline is the one exception, and sb_dev_mmap() checks that
- *      mapping itself.
- *   3. mprotect() may add PROT_EXEC only to a file mapping that never had
- *      private copies of pages (no anon_vma), after the same check.
- *   4. A mapping that may become executable (VM_MAYEXEC) cannot grow by
- *      mremap() to cover unchecked bytes of its file.
- *   5. No forced writes: ptrace(POKETEXT/POKEDATA) and /proc/PID/mem
- *      writes into a locked mm fail with EIO (FOLL_FORCE ignores page
- *      protections).  process_vm_writev() honours them, so rule 1 covers
- *      it.  userfaultfd cannot place pages into a locked mm (UFFDIO_COPY
- *      fails with EACCES).
- *   6. No personality(READ_IMPLIES_EXEC), which would make the heap W+X.
+ * Which pages.  A page may execute only if scan.c passed it: no VMFUNC,
+ * no half of one at either edge (so no arrangement of pages can form one
+ * across a boundary), not pinned for DMA.
  *
- * A module cannot register an LSM (security_add_hooks() is __init), so the
- * rules are enforced by wrapping kernel functions through ftrace, the way
- * livepatch redirects a function: an IPMODIFY ftrace_ops sets the saved
- * instruction pointer to a wrapper with the same prototype, which decides
- * and then calls the original (a call from this module is not redirected).
- * The functions are found by name through a kprobe, since kallsyms is not
- * exported.  Every redirected call is counted, so that unload can wait for
- * the last wrapper to return.
+ * New executable memory.  VM_EXEC is set on a mapping only by do_mmap()
+ * and mprotect() (both redirected here, and run under the mmap_lock held
+ * for writing, in which the check and the change happen together), or
+ * implicitly by the READ_IMPLIES_EXEC personality, of which do_mmap() and
+ * mprotect() see the effect and brk() is the one other user (redirected
+ * too).  What the hooks test is the mm, so every process sharing it
+ * (clone(CLONE_VM)) is covered.  Anonymous memory, memfds, SysV shm and
+ * devices never become executable; /dev/skybridge's trampoline is the one
+ * exception (sb_dev_mmap() checks that mapping).
+ *
+ * The bytes behind a checked page.  Executable file pages come only from a
+ * regular file of a file system whose contents change only through the
+ * page cache (local block-device file systems, tmpfs and ramfs, mounted in
+ * the initial user namespace: not FUSE, network or user-namespace mounts),
+ * and the file the mapping finally holds (overlayfs swaps in the real one)
+ * loses its writers the way a running binary does (deny_write_access():
+ * open for writing and truncate fail with ETXTBSY for every process) until
+ * the mm dies.  The pages read are the page-cache pages themselves, the
+ * ones the mapping shows, and a pinned one is refused: after the writers
+ * are denied no new writable pin can be taken.
+ *
+ * The mappings themselves are sealed with the kernel's own flags:
+ * VM_MAYWRITE cleared, so that nothing can make a private copy of a page
+ * (mprotect(PROT_WRITE), ptrace and /proc/PID/mem writes with FOLL_FORCE,
+ * userfaultfd registration all fail in the kernel's own checks), and
+ * VM_DONTEXPAND set, so that mremap() cannot grow one over unchecked
+ * bytes of its file.  Those checks run under the kernel's own locks on
+ * every path, present or future, which is why they are used instead of
+ * more hooks.
+ *
+ * How functions are redirected and called: redirect.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/ftrace.h>
 #include <linux/hashtable.h>
-#include <linux/kprobes.h>
+#include <linux/magic.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/mmu_notifier.h>
-#include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/personality.h>
 #include <linux/rcupdate.h>
+#include <linux/rwsem.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <linux/wait_bit.h>
+#include <linux/static_call.h>
+#include <linux/user_namespace.h>
+#include <linux/userfaultfd_k.h>
 
+#include "compat.h"
 #include "kmod.h"
+#include "redirect.h"
 
 /* Files one locked mm may map executable: a bound, not a tuning knob. */
 #define SB_LOCK_MAX_FILES	4096
@@ -73,10 +83,8 @@ struct sb_xfile {
 struct sb_lock {
 	struct mmu_notifier mn;		/* mmu_notifier_get(): one per mm */
 	struct hlist_node hnode;	/* in sb_lock_hash while the mm lives */
-	struct mutex mutex;		/* files, nr_files, active, pending */
+	struct mutex mutex;		/* files, nr_files; active's writers */
 	bool active;			/* the rules apply */
-	bool kept;			/* a registration check passed */
-	unsigned int pending;		/* checks in progress */
 	struct list_head files;
 	unsigned int nr_files;
 };
@@ -85,24 +93,32 @@ static DEFINE_HASHTABLE(sb_lock_hash, 6);
 static DEFINE_MUTEX(sb_locks_mutex);	/* sb_lock_hash writers */
 static atomic_t sb_nr_locks = ATOMIC_INIT(0);	/* entries in sb_lock_hash */
 
+/*
+ * brk() takes the mmap_lock itself, after its wrapper decides; a lock
+ * activated in between would let a READ_IMPLIES_EXEC task's heap become
+ * executable unchecked.  Such a brk() runs under this semaphore read, and
+ * activation takes it for writing.  Other tasks never touch it.
+ */
+static DECLARE_RWSEM(sb_activation_sem);
+
 /* Refusals by kind, for debugfs "lockdown" and the lab. */
 enum {
-	SBL_WX, SBL_ANON, SBL_FILE, SBL_BUSY, SBL_VMFUNC, SBL_MPROTECT,
-	SBL_MREMAP, SBL_FORCE, SBL_UFFD, SBL_PERSONALITY, SBL_NR
+	SBL_WX, SBL_ANON, SBL_FILE, SBL_FS, SBL_BUSY, SBL_VMFUNC, SBL_PINNED,
+	SBL_PRIVATE, SBL_UFFD, SBL_BRK, SBL_NR
 };
 static const char *const sbl_names[SBL_NR] = {
-	"wx", "anon_exec", "not_regular_file", "file_writable", "vmfunc",
-	"mprotect_private", "mremap_grow", "forced_write", "uffd_copy",
-	"personality",
+	"wx", "anon_exec", "not_regular_file", "untrusted_fs", "file_writable",
+	"vmfunc", "pinned", "private_copies", "userfaultfd", "brk_read_implies_exec",
 };
 static atomic64_t sbl_count[SBL_NR];
 
-static void refused(unsigned int kind, const char *what)
+static void refused(unsigned int kind, const char *what, const char *detail)
 {
 	atomic64_inc(&sbl_count[kind]);
-	pr_info_ratelimited("%s[%d]: %s refused: the process is registered with skybridge (%s)\n",
+	pr_info_ratelimited("%s[%d]: %s refused: the process is registered with skybridge (%s%s%s)\n",
 			    current->comm, task_pid_nr(current), what,
-			    sbl_names[kind]);
+			    sbl_names[kind], detail ? ": " : "",
+			    detail ?: "");
 }
 
 /* --- the set of locked mms ------------------------------------------ */
@@ -129,7 +145,7 @@ static struct sb_lock *lock_active(struct mm_struct *mm)
 	return found && READ_ONCE(found->active) ? found : NULL;
 }
 
-/* Give back every file's write access (the mm is gone or unlocking). */
+/* Give back every file's write access (the mm is gone, or a check failed). */
 static void lock_release_files(struct sb_lock *l)
 {
 	struct sb_xfile *x, *tmp;
@@ -221,6 +237,7 @@ static int lock_file(struct sb_lock *l, struct file *file)
 	struct inode *inode = file_inode(file);
 	struct sb_xfile *x;
 
+	lockdep_assert_held(&l->mutex);
 	list_for_each_entry(x, &l->files, node)
 		if (file_inode(x->file) == inode)
 			return 0;
@@ -253,19 +270,52 @@ static bool file_kind_ok(struct file *file)
 	       file->f_op == file_inode(file)->i_fop;
 }
 
-/*
- * May @file become executable in a locked mm, bytes [@pgoff pages, +@len)?
- * Under mmap_lock; takes l->mutex.
- */
-static int file_exec_ok(struct sb_lock *l, struct file *file,
-			unsigned long pgoff, unsigned long len, const char *what)
+/* A stacking file system (overlayfs): the mapping will hold another file. */
+static bool file_stacked(struct file *file)
 {
+	return file_inode(file)->i_sb->s_stack_depth > 0;
+}
+
+/*
+ * NULL if the contents of @sb's files change only through its page cache,
+ * by writers the lock can deny; else why not.  A FUSE daemon answers reads
+ * as it likes (FOPEN_DIRECT_IO bypasses the cache), a network file system
+ * is changed by other machines, and a file system mounted in a user
+ * namespace is its mounter's to change underneath.
+ */
+static const char *fs_untrusted(struct super_block *sb)
+{
+	if (sb->s_user_ns != &init_user_ns)
+		return "file system mounted in a user namespace";
+	if (sb->s_magic == FUSE_SUPER_MAGIC)
+		return "FUSE file system";
+	if (sb->s_type->fs_flags & FS_REQUIRES_DEV)
+		return NULL;
+	if (sb->s_magic == TMPFS_MAGIC || sb->s_magic == RAMFS_MAGIC)
+		return NULL;
+	return "not a local block-device file system, tmpfs or ramfs";
+}
+
+/*
+ * May pages [@pgoff, +@nr) of @file become executable in @l's mm?  Kind,
+ * file system, writers denied, and with @scan the pages themselves.
+ * mmap_lock held for writing; takes l->mutex.
+ */
+static int file_exec_ok(struct sb_lock *l, struct file *file, pgoff_t pgoff,
+			unsigned long nr, const char *what, bool scan)
+{
+	const char *why;
 	int err;
 
-	if (sb_is_dev_file(file))
-		return 0;		/* the trampoline: sb_dev_mmap() decides */
 	if (!file_kind_ok(file)) {
-		refused(SBL_FILE, what);
+		refused(SBL_FILE, what, NULL);
+		return -EACCES;
+	}
+	if (!scan)
+		return 0;
+	why = fs_untrusted(file_inode(file)->i_sb);
+	if (why) {
+		refused(SBL_FS, what, why);
 		return -EACCES;
 	}
 	mutex_lock(&l->mutex);
@@ -273,32 +323,31 @@ static int file_exec_ok(struct sb_lock *l, struct file *file,
 	mutex_unlock(&l->mutex);
 	if (err) {
 		if (err == -ETXTBSY)
-			refused(SBL_BUSY, what);
+			refused(SBL_BUSY, what, NULL);
 		return err;
 	}
-	if (pgoff > (LLONG_MAX >> PAGE_SHIFT))
-		return 0;		/* past any file: nothing to read */
-	err = sb_scan_file(file, (loff_t)pgoff << PAGE_SHIFT, len);
+	err = sb_scan_file(file, pgoff, nr);
 	if (err == -ENOEXEC)
-		refused(SBL_VMFUNC, what);
+		refused(SBL_VMFUNC, what, NULL);
+	else if (err == -EBUSY)
+		refused(SBL_PINNED, what, NULL);
 	return err;
 }
 
-/* --- the wrapped functions ------------------------------------------ */
-
-/* Redirected calls in flight, so that unload can wait for them. */
-static atomic_t sb_hooks_inflight = ATOMIC_INIT(0);
-
-static void hook_enter(void)
+/*
+ * Seal a checked executable mapping (mmap_lock held for writing): nothing
+ * may write it, even with FOLL_FORCE, nor register it with userfaultfd
+ * (VM_MAYWRITE), nor grow it (VM_DONTEXPAND).
+ */
+static void seal(struct vm_area_struct *vma)
 {
-	atomic_inc(&sb_hooks_inflight);
+	if (vma->vm_flags & VM_MAYWRITE)
+		sb_vm_flags_clear(vma, VM_MAYWRITE);
+	if (!(vma->vm_flags & VM_DONTEXPAND))
+		sb_vm_flags_set(vma, VM_DONTEXPAND);
 }
 
-static void hook_exit(void)
-{
-	if (atomic_dec_and_test(&sb_hooks_inflight))
-		wake_up_var(&sb_hooks_inflight);
-}
+/* --- the redirected functions --------------------------------------- */
 
 static bool reads_exec(unsigned long prot, struct file *file)
 {
@@ -311,76 +360,143 @@ static bool reads_exec(unsigned long prot, struct file *file)
 			  (file->f_path.mnt->mnt_sb->s_iflags & SB_I_NOEXEC)));
 }
 
-static unsigned long (*orig_do_mmap)(struct file *file, unsigned long addr,
-				     unsigned long len, unsigned long prot,
-				     unsigned long flags, unsigned long pgoff,
-				     unsigned long *populate,
-				     struct list_head *uf);
+/*
+ * The originals, reached by direct calls (redirect.h).  The types are the
+ * prototypes this build was compiled for; btf.c checks them against the
+ * running kernel's before the calls are pointed anywhere.
+ */
+typedef unsigned long sb_do_mmap_fn(SB_DO_MMAP_PARAMS);
+typedef int sb_file_mprotect_fn(struct vm_area_struct *vma,
+				unsigned long reqprot, unsigned long prot);
+typedef long sb_syscall_fn(const struct pt_regs *regs);
+typedef int sb_do_munmap_fn(struct mm_struct *mm, unsigned long start,
+			    size_t len, struct list_head *uf);
 
-/* Rules 1 and 2; do_mmap() runs with current->mm's mmap_lock held. */
-static int mmap_check(struct file *file, unsigned long len,
+DEFINE_STATIC_CALL_NULL(sb_orig_do_mmap, sb_do_mmap_fn);
+DEFINE_STATIC_CALL_NULL(sb_orig_file_mprotect, sb_file_mprotect_fn);
+DEFINE_STATIC_CALL_NULL(sb_orig_x64_brk, sb_syscall_fn);
+DEFINE_STATIC_CALL_NULL(sb_orig_ia32_brk, sb_syscall_fn);
+DEFINE_STATIC_CALL_NULL(sb_orig_do_munmap, sb_do_munmap_fn);
+
+/* Rules for a new mapping, before it exists (mmap_lock held for writing). */
+static int mmap_check(struct sb_lock *l, struct file *file, unsigned long len,
 		      unsigned long prot, unsigned long pgoff)
 {
-	struct sb_lock *l = lock_active(current->mm);
-
-	if (!l || !reads_exec(prot, file))
-		return 0;
 	if (prot & PROT_WRITE) {
-		refused(SBL_WX, "mmap(PROT_WRITE|PROT_EXEC)");
+		refused(SBL_WX, "mmap(PROT_WRITE|PROT_EXEC)", NULL);
 		return -EACCES;
 	}
 	if (!file) {
-		refused(SBL_ANON, "mmap(PROT_EXEC) of anonymous memory");
+		refused(SBL_ANON, "mmap(PROT_EXEC) of anonymous memory", NULL);
 		return -EACCES;
 	}
-	if (!(file->f_mode & FMODE_READ))
-		return 0;		/* do_mmap() refuses it with EACCES */
-	return file_exec_ok(l, file, pgoff, len, "mmap(PROT_EXEC)");
+	if (sb_is_dev_file(file) || !(file->f_mode & FMODE_READ))
+		return 0;	/* sb_dev_mmap() decides; do_mmap() refuses */
+	/* A stacked file is checked once the mapping holds the real one. */
+	return file_exec_ok(l, file, pgoff, len >> PAGE_SHIFT,
+			    "mmap(PROT_EXEC)", !file_stacked(file));
 }
 
-static unsigned long sb_do_mmap(struct file *file, unsigned long addr,
-				unsigned long len, unsigned long prot,
-				unsigned long flags, unsigned long pgoff,
-				unsigned long *populate, struct list_head *uf)
+/*
+ * The mapping exists, with the lock still held: check what it finally
+ * holds (a stacking file system puts its real file there), and seal it.
+ */
+static int mmap_seal(struct sb_lock *l, struct mm_struct *mm,
+		     struct file *file, unsigned long start, unsigned long len)
 {
+	bool checked = file && !file_stacked(file);
+	struct vm_area_struct *vma;
+
+	for (vma = find_vma(mm, start); vma && vma->vm_start < start + len;
+	     vma = find_vma(mm, vma->vm_end)) {
+		int err;
+
+		if (!(vma->vm_flags & VM_EXEC))
+			continue;
+		if (vma->vm_file && sb_is_dev_file(vma->vm_file))
+			continue;
+		if ((vma->vm_flags & VM_WRITE) || !vma->vm_file) {
+			refused(vma->vm_flags & VM_WRITE ? SBL_WX : SBL_ANON,
+				"mmap(PROT_EXEC)", "the mapping made is not a read-only file mapping");
+			return -EACCES;
+		}
+		if (!checked || file_inode(vma->vm_file) != file_inode(file)) {
+			err = file_exec_ok(l, vma->vm_file, vma->vm_pgoff,
+					   vma_pages(vma), "mmap(PROT_EXEC)",
+					   true);
+			if (err)
+				return err;
+		}
+		seal(vma);
+	}
+	return 0;
+}
+
+static unsigned long sb_do_mmap(SB_DO_MMAP_PARAMS)
+{
+	struct mm_struct *mm = current->mm;
+	struct sb_lock *l;
 	unsigned long ret;
 	int err;
 
-	hook_enter();
-	err = mmap_check(file, PAGE_ALIGN(len), prot, pgoff);
-	ret = err ? (unsigned long)(long)err :
-	      orig_do_mmap(file, addr, len, prot, flags, pgoff, populate, uf);
-	hook_exit();
+	sb_redirect_enter();
+	l = lock_active(mm);
+	if (!l || (!reads_exec(prot, file) &&
+		   !(SB_DO_MMAP_VM_FLAGS & VM_EXEC))) {
+		ret = static_call(sb_orig_do_mmap)(SB_DO_MMAP_ARGS);
+		goto out;
+	}
+	err = mmap_check(l, file, PAGE_ALIGN(len), prot, pgoff);
+	if (err) {
+		ret = (unsigned long)(long)err;
+		goto out;
+	}
+	ret = static_call(sb_orig_do_mmap)(SB_DO_MMAP_ARGS);
+	if (IS_ERR_VALUE(ret))
+		goto out;
+	err = mmap_seal(l, mm, file, ret, PAGE_ALIGN(len));
+	if (err) {
+		/* Nothing ran in it: the lock was held throughout. */
+		static_call(sb_orig_do_munmap)(mm, ret, PAGE_ALIGN(len), uf);
+		ret = (unsigned long)(long)err;
+	}
+out:
+	sb_redirect_leave();
 	return ret;
 }
 
-static int (*orig_file_mprotect)(struct vm_area_struct *vma,
-				 unsigned long reqprot, unsigned long prot);
-
-/* Rules 1 and 3, per VMA, mmap_lock held for writing. */
+/* Rules for mprotect(PROT_EXEC), per VMA, mmap_lock held for writing. */
 static int mprotect_check(struct vm_area_struct *vma, unsigned long prot)
 {
+	const char *what = "mprotect(PROT_EXEC)";
 	struct sb_lock *l = lock_active(vma->vm_mm);
+	int err;
 
 	if (!l || !(prot & PROT_EXEC))
 		return 0;
 	if (prot & PROT_WRITE) {
-		refused(SBL_WX, "mprotect(PROT_WRITE|PROT_EXEC)");
+		refused(SBL_WX, "mprotect(PROT_WRITE|PROT_EXEC)", NULL);
 		return -EACCES;
 	}
 	if (vma->vm_flags & VM_EXEC)
-		return 0;		/* checked when it became executable */
+		return 0;	/* checked and sealed when it became executable */
 	if (!vma->vm_file) {
-		refused(SBL_ANON, "mprotect(PROT_EXEC) of anonymous memory");
+		refused(SBL_ANON, what, "anonymous memory");
 		return -EACCES;
 	}
 	if (vma->anon_vma) {
-		/* Private copies of pages may differ from the file. */
-		refused(SBL_MPROTECT, "mprotect(PROT_EXEC) of a written private mapping");
+		refused(SBL_PRIVATE, what, "the mapping has private copies of pages, which may differ from the file");
 		return -EACCES;
 	}
-	return file_exec_ok(l, vma->vm_file, vma->vm_pgoff,
-			    vma->vm_end - vma->vm_start, "mprotect(PROT_EXEC)");
+	if (vma->vm_flags & __VM_UFFD_FLAGS) {
+		refused(SBL_UFFD, what, "the mapping is registered with userfaultfd");
+		return -EACCES;
+	}
+	err = file_exec_ok(l, vma->vm_file, vma->vm_pgoff, vma_pages(vma),
+			   what, true);
+	if (!err)
+		seal(vma);	/* the whole mapping, even if only part is asked */
+	return err;
 }
 
 static int sb_file_mprotect(struct vm_area_struct *vma, unsigned long reqprot,
@@ -388,312 +504,132 @@ static int sb_file_mprotect(struct vm_area_struct *vma, unsigned long reqprot,
 {
 	int err;
 
-	hook_enter();
-	err = mprotect_check(vma, prot) ?: orig_file_mprotect(vma, reqprot, prot);
-	hook_exit();
+	sb_redirect_enter();
+	err = mprotect_check(vma, prot) ?:
+	      static_call(sb_orig_file_mprotect)(vma, reqprot, prot);
+	sb_redirect_leave();
 	return err;
 }
 
-static int (*orig_access_remote_vm)(struct mm_struct *mm, unsigned long addr,
-				    void *buf, int len, unsigned int gup_flags);
-
-/* Rule 5: ptrace pokes and /proc/PID/mem writes; 0 bytes means EIO. */
-static int sb_access_remote_vm(struct mm_struct *mm, unsigned long addr,
-			       void *buf, int len, unsigned int gup_flags)
+/*
+ * A READ_IMPLIES_EXEC task's brk() would make the heap writable and
+ * executable (VM_DATA_DEFAULT_FLAGS): in a locked mm it is refused, and
+ * brk() returns the break unchanged (ENOMEM from sbrk()).  A task changes
+ * only its own personality, so the test cannot go stale during the call.
+ * True if refused; otherwise the caller runs brk() and calls brk_done().
+ */
+static bool brk_refused(long *ret)
 {
-	int ret = 0;
-
-	hook_enter();
-	if ((gup_flags & FOLL_WRITE) && lock_active(mm))
-		refused(SBL_FORCE, "a forced write (ptrace, /proc/PID/mem)");
-	else
-		ret = orig_access_remote_vm(mm, addr, buf, len, gup_flags);
-	hook_exit();
-	return ret;
+	if (!(current->personality & READ_IMPLIES_EXEC))
+		return false;
+	down_read(&sb_activation_sem);
+	if (!lock_active(current->mm))
+		return false;	/* brk_done() releases the semaphore */
+	up_read(&sb_activation_sem);
+	refused(SBL_BRK, "brk() with READ_IMPLIES_EXEC", NULL);
+	*ret = READ_ONCE(current->mm->brk);
+	return true;
 }
 
-static ssize_t (*orig_mcopy_atomic)(struct mm_struct *dst_mm,
-				    unsigned long dst_start,
-				    unsigned long src_start, unsigned long len,
-				    atomic_t *mmap_changing, __u64 mode);
-
-static ssize_t sb_mcopy_atomic(struct mm_struct *dst_mm,
-			       unsigned long dst_start, unsigned long src_start,
-			       unsigned long len, atomic_t *mmap_changing,
-			       __u64 mode)
+static void brk_done(void)
 {
-	ssize_t ret;
+	if (current->personality & READ_IMPLIES_EXEC)
+		up_read(&sb_activation_sem);
+}
 
-	hook_enter();
-	if (lock_active(dst_mm)) {
-		refused(SBL_UFFD, "userfaultfd UFFDIO_COPY");
-		ret = -EACCES;
-	} else {
-		ret = orig_mcopy_atomic(dst_mm, dst_start, src_start, len,
-					mmap_changing, mode);
+static long sb_x64_brk(const struct pt_regs *regs)
+{
+	long ret;
+
+	sb_redirect_enter();
+	if (!brk_refused(&ret)) {
+		ret = static_call(sb_orig_x64_brk)(regs);
+		brk_done();
 	}
-	hook_exit();
+	sb_redirect_leave();
 	return ret;
 }
 
-/* Rule 4: may the mapping at @addr grow from @old_len to @new_len? */
-static long mremap_check(unsigned long addr, unsigned long old_len,
-			 unsigned long new_len)
-{
-	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *vma;
-	bool grows_file;
-
-	if (!lock_active(mm) || PAGE_ALIGN(new_len) <= PAGE_ALIGN(old_len))
-		return 0;
-	if (mmap_read_lock_killable(mm))
-		return -EINTR;
-	vma = vma_lookup(mm, addr);
-	/* Not only VM_EXEC: mprotect() may add it while mremap() runs. */
-	grows_file = vma && vma->vm_file && (vma->vm_flags & VM_MAYEXEC) &&
-		     !sb_is_dev_file(vma->vm_file);
-	mmap_read_unlock(mm);
-	if (!grows_file)
-		return 0;
-	refused(SBL_MREMAP, "mremap() growing a file mapping that may execute");
-	return -EACCES;
-}
-
-static long (*orig_x64_mremap)(const struct pt_regs *regs);
-static long (*orig_ia32_mremap)(const struct pt_regs *regs);
-
-static long sb_x64_mremap(const struct pt_regs *regs)
+static long sb_ia32_brk(const struct pt_regs *regs)
 {
 	long ret;
 
-	hook_enter();
-	ret = mremap_check(regs->di, regs->si, regs->dx) ?:
-	      orig_x64_mremap(regs);
-	hook_exit();
+	sb_redirect_enter();
+	if (!brk_refused(&ret)) {
+		ret = static_call(sb_orig_ia32_brk)(regs);
+		brk_done();
+	}
+	sb_redirect_leave();
 	return ret;
 }
 
-static long sb_ia32_mremap(const struct pt_regs *regs)
-{
-	long ret;
-
-	hook_enter();
-	ret = mremap_check((u32)regs->bx, (u32)regs->cx, (u32)regs->dx) ?:
-	      orig_ia32_mremap(regs);
-	hook_exit();
-	return ret;
-}
-
-/* Rule 6. */
-static long personality_check(unsigned int persona)
-{
-	if (persona == 0xffffffff || !(persona & READ_IMPLIES_EXEC) ||
-	    !lock_active(current->mm))
-		return 0;
-	refused(SBL_PERSONALITY, "personality(READ_IMPLIES_EXEC)");
-	return -EPERM;
-}
-
-static long (*orig_x64_personality)(const struct pt_regs *regs);
-static long (*orig_ia32_personality)(const struct pt_regs *regs);
-
-static long sb_x64_personality(const struct pt_regs *regs)
-{
-	long ret;
-
-	hook_enter();
-	ret = personality_check(regs->di) ?: orig_x64_personality(regs);
-	hook_exit();
-	return ret;
-}
-
-static long sb_ia32_personality(const struct pt_regs *regs)
-{
-	long ret;
-
-	hook_enter();
-	ret = personality_check(regs->bx) ?: orig_ia32_personality(regs);
-	hook_exit();
-	return ret;
-}
-
-/* --- ftrace redirection --------------------------------------------- */
-
-struct sb_hook {
-	const char *name;
-	void *wrapper;
-	void *orig_ptr;			/* where to store the original */
-	unsigned long addr;
+static struct sb_redirect sb_redirects[] = {
+	SB_REDIRECT("do_mmap", sb_do_mmap, sb_orig_do_mmap, SB_DO_MMAP_TYPES),
+	SB_REDIRECT("security_file_mprotect", sb_file_mprotect,
+		    sb_orig_file_mprotect, SB_FILE_MPROTECT_TYPES),
+	SB_REDIRECT("__x64_sys_brk", sb_x64_brk, sb_orig_x64_brk,
+		    SB_SYSCALL_TYPES),
+	SB_REDIRECT("__ia32_sys_brk", sb_ia32_brk, sb_orig_ia32_brk,
+		    SB_SYSCALL_TYPES),
+	/* Called, not redirected: undoing a mapping refused once made. */
+	SB_REDIRECT("do_munmap", NULL, sb_orig_do_munmap, SB_DO_MUNMAP_TYPES),
 };
-
-#define HOOK(sym, w, o) { .name = sym, .wrapper = w, .orig_ptr = &o }
-
-static struct sb_hook sb_hooks[] = {
-	HOOK("do_mmap", sb_do_mmap, orig_do_mmap),
-	HOOK("security_file_mprotect", sb_file_mprotect, orig_file_mprotect),
-	HOOK("__access_remote_vm", sb_access_remote_vm, orig_access_remote_vm),
-	HOOK("mcopy_atomic", sb_mcopy_atomic, orig_mcopy_atomic),
-	HOOK("__x64_sys_mremap", sb_x64_mremap, orig_x64_mremap),
-	HOOK("__ia32_sys_mremap", sb_ia32_mremap, orig_ia32_mremap),
-	HOOK("__x64_sys_personality", sb_x64_personality, orig_x64_personality),
-	HOOK("__ia32_sys_personality", sb_ia32_personality,
-	     orig_ia32_personality),
-};
-
-/*
- * One ftrace_ops for every hooked function: one code patch and one
- * trampoline at load, one RCU-tasks wait at unload.
- */
-static struct ftrace_ops sb_hook_ops;
-static bool sb_hooks_filtered, sb_hooks_registered;
-
-/*
- * Runs at the entry of a hooked function (@ip: its address), preemption
- * off.  The call from the wrapper itself (parent in this module) goes on
- * into the original.
- */
-static void notrace sb_ftrace_thunk(unsigned long ip, unsigned long parent_ip,
-				    struct ftrace_ops *ops,
-				    struct ftrace_regs *fregs)
-{
-	size_t i;
-
-	if (within_module(parent_ip, THIS_MODULE))
-		return;
-	for (i = 0; i < ARRAY_SIZE(sb_hooks); i++)
-		if (sb_hooks[i].addr == ip) {
-			ftrace_instruction_pointer_set(fregs,
-					(unsigned long)sb_hooks[i].wrapper);
-			return;
-		}
-}
-
-/*
- * kallsyms_lookup_name() is not exported; a kprobe resolves names.  It is
- * registered disabled, so nothing is patched: only the address is wanted.
- */
-static unsigned long symbol_addr(const char *name)
-{
-	struct kprobe kp = { .symbol_name = name, .flags = KPROBE_FLAG_DISABLED };
-	unsigned long addr;
-
-	if (register_kprobe(&kp) < 0)
-		return 0;
-	addr = (unsigned long)kp.addr;
-	unregister_kprobe(&kp);
-	return addr;
-}
-
-static void hooks_remove(void)
-{
-	if (sb_hooks_registered)
-		unregister_ftrace_function(&sb_hook_ops);
-	if (sb_hooks_filtered)
-		ftrace_free_filter(&sb_hook_ops);
-	sb_hooks_registered = sb_hooks_filtered = false;
-	/*
-	 * A task may have been redirected and not yet have counted itself in
-	 * hook_enter().  unregister_ftrace_function() of an ops in module
-	 * memory (dynamic) waits for an RCU-tasks grace period on a
-	 * preemptible kernel (ftrace_shutdown(), kernel/trace/ftrace.c), after
-	 * which every such task has passed a voluntary switch, which the
-	 * wrapper makes only after counting itself.  Then the count drains.
-	 */
-	wait_var_event(&sb_hooks_inflight, !atomic_read(&sb_hooks_inflight));
-}
-
-static int hooks_install(void)
-{
-	unsigned long ips[ARRAY_SIZE(sb_hooks)];
-	size_t i;
-	int err;
-
-	for (i = 0; i < ARRAY_SIZE(sb_hooks); i++) {
-		struct sb_hook *h = &sb_hooks[i];
-
-		h->addr = symbol_addr(h->name);
-		if (!h->addr) {
-			pr_err("lockdown: kernel function %s not found\n",
-			       h->name);
-			return -ENOENT;
-		}
-		/* The original runs past the ftrace site, unredirected. */
-		*(unsigned long *)h->orig_ptr = h->addr;
-		ips[i] = h->addr;
-	}
-	sb_hook_ops.func = sb_ftrace_thunk;
-	sb_hook_ops.flags = FTRACE_OPS_FL_IPMODIFY | FTRACE_OPS_FL_PERMANENT;
-#ifndef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
-	sb_hook_ops.flags |= FTRACE_OPS_FL_SAVE_REGS;
-#endif
-	sb_hooks_filtered = true;	/* even a failed call may leave a hash */
-	err = ftrace_set_filter_ips(&sb_hook_ops, ips, ARRAY_SIZE(ips), 0, 0);
-	if (err) {
-		pr_err("lockdown: cannot trace the hooked functions: %d\n", err);
-		goto fail;
-	}
-	err = register_ftrace_function(&sb_hook_ops);
-	if (err) {
-		pr_err("lockdown: cannot redirect the hooked functions: %d (another IPMODIFY user, such as a live patch?)\n",
-		       err);
-		goto fail;
-	}
-	sb_hooks_registered = true;
-	return 0;
-fail:
-	hooks_remove();
-	return err;
-}
 
 /* --- registration ----------------------------------------------------- */
 
-/* Rules 1 and 2 for what @mm has already (mmap_lock held for writing). */
+/*
+ * The rules for what @mm has mapped executable already, then the scan of
+ * every such page, then the seal (mmap_lock held for writing, l->mutex
+ * held: nothing can change in between).
+ */
 static int lock_existing(struct sb_lock *l, struct mm_struct *mm,
 			 bool (*skip)(struct vm_area_struct *vma))
 {
 	struct vm_area_struct *vma;
 	VMA_ITERATOR(vmi, mm, 0);
+	const char *why = NULL;
 	int err;
 
 	for_each_vma(vmi, vma) {
+		struct file *f = vma->vm_file;
+
 		if (!(vma->vm_flags & VM_EXEC) || (skip && skip(vma)))
 			continue;
-		if (vma->vm_flags & VM_WRITE) {
-			pr_warn_ratelimited("%s[%d]: writable and executable mapping at 0x%lx: registration refused\n",
+		err = -EACCES;
+		if (vma->vm_flags & VM_WRITE)
+			why = "is writable and executable";
+		else if (vma->vm_flags & __VM_UFFD_FLAGS)
+			why = "is registered with userfaultfd";
+		else if (f && !file_kind_ok(f))
+			why = "is not a regular file";
+		else if (f && (why = fs_untrusted(file_inode(f)->i_sb)))
+			;
+		else if (f && vma->anon_vma)
+			why = "has private copies of pages, which may differ from the file";
+		else if (f && (err = lock_file(l, f)))
+			why = err == -ETXTBSY ? "is open for writing" :
+			      "cannot be locked";
+		if (why && f) {
+			pr_warn_ratelimited("%s[%d]: executable mapping of %pD at 0x%lx %s: registration refused\n",
 					    current->comm, task_pid_nr(current),
-					    vma->vm_start);
-			return -EACCES;
+					    f, vma->vm_start, why);
+			return err;
 		}
-		if (!vma->vm_file)
-			continue;	/* anonymous or vdso: the scan reads it */
-		if (!file_kind_ok(vma->vm_file)) {
-			pr_warn_ratelimited("%s[%d]: %pD, mapped executable at 0x%lx, is not a regular file: registration refused\n",
+		if (why) {
+			pr_warn_ratelimited("%s[%d]: anonymous executable mapping at 0x%lx %s: registration refused\n",
 					    current->comm, task_pid_nr(current),
-					    vma->vm_file, vma->vm_start);
-			return -EACCES;
-		}
-		err = lock_file(l, vma->vm_file);
-		if (err) {
-			pr_warn_ratelimited("%s[%d]: %pD, mapped executable at 0x%lx, is open for writing: registration refused\n",
-					    current->comm, task_pid_nr(current),
-					    vma->vm_file, vma->vm_start);
+					    vma->vm_start, why);
 			return err;
 		}
 	}
+	err = sb_scan_exec(mm, skip);
+	if (err)
+		return err;
+	vma_iter_init(&vmi, mm, 0);
+	for_each_vma(vmi, vma)
+		if ((vma->vm_flags & VM_EXEC) && !(skip && skip(vma)))
+			seal(vma);
 	return 0;
-}
-
-static bool thread_reads_exec(void)
-{
-	struct task_struct *t;
-	bool found = false;
-
-	rcu_read_lock();
-	for_each_thread(current, t)
-		if (t->personality & READ_IMPLIES_EXEC)
-			found = true;
-	rcu_read_unlock();
-	return found;
 }
 
 /**
@@ -701,53 +637,47 @@ static bool thread_reads_exec(void)
  * @mm: current->mm, about to register a server, connect or attach
  * @skip: mappings not to check (the trampoline)
  *
- * Applies the rules to what @mm has now and from now on, then scans its
- * executable memory.  On success the mm stays locked until it dies, even
- * if the registration fails later for another reason, and later calls
- * return at once: every executable byte it gained since was checked when
- * it was mapped.  On failure the mm is unlocked again, unless an earlier
- * check locked it.
+ * Applies the rules to what @mm has now and from now on.  On success the
+ * mm stays locked until it dies, even if the registration fails later for
+ * another reason, and later calls return at once: every executable byte
+ * it gained since was checked when it was mapped.  On failure nothing is
+ * changed, so that the process can fix itself and retry.
  *
- * Return: 0; -EACCES for a W+X mapping or READ_IMPLIES_EXEC; -ETXTBSY if
- * a file mapped executable is open for writing; sb_scan_exec()'s errors.
+ * Return: 0; -EACCES (a mapping the rules refuse); -ETXTBSY (a file
+ * mapped executable is open for writing); -ENOEXEC, -EBUSY, -EFAULT
+ * (sb_scan_exec()); -EINTR; the hooks' errors.
  */
 int sb_lockdown(struct mm_struct *mm, bool (*skip)(struct vm_area_struct *vma))
 {
 	struct sb_lock *l;
 	int err;
 
-	if (thread_reads_exec()) {
-		pr_warn_ratelimited("%s[%d]: READ_IMPLIES_EXEC personality: registration refused\n",
-				    current->comm, task_pid_nr(current));
-		return -EACCES;
-	}
+	/* The rules for later changes must be in place before any check. */
+	err = sb_redirect_arm();
+	if (err)
+		return err;
 	l = lock_get(mm);
 	if (IS_ERR(l))
 		return PTR_ERR(l);
-	/* Locked by an earlier success: the rules kept it clean since. */
-	if (READ_ONCE(l->kept))
+	if (READ_ONCE(l->active))
 		return 0;
-	if (mmap_write_lock_killable(mm))
+	if (down_write_killable(&sb_activation_sem))
 		return -EINTR;
+	if (mmap_write_lock_killable(mm)) {
+		up_write(&sb_activation_sem);
+		return -EINTR;
+	}
 	mutex_lock(&l->mutex);
-	l->pending++;
-	WRITE_ONCE(l->active, true);
-	err = lock_existing(l, mm, skip);
-	mutex_unlock(&l->mutex);
-	mmap_write_unlock(mm);
-
-	/* Nothing can be added unchecked now: read what is there. */
-	err = err ?: sb_scan_exec(mm, skip);
-
-	mutex_lock(&l->mutex);
-	l->pending--;
-	if (!err)
-		l->kept = true;
-	else if (!l->kept && !l->pending) {
-		WRITE_ONCE(l->active, false);
-		lock_release_files(l);
+	if (!l->active) {
+		err = lock_existing(l, mm, skip);
+		if (err)
+			lock_release_files(l);
+		else
+			WRITE_ONCE(l->active, true);
 	}
 	mutex_unlock(&l->mutex);
+	mmap_write_unlock(mm);
+	up_write(&sb_activation_sem);
 	return err;
 }
 
@@ -764,7 +694,7 @@ void sb_lockdown_show(struct seq_file *m)
 
 int sb_lockdown_init(void)
 {
-	return hooks_install();
+	return sb_redirect_init(sb_redirects, ARRAY_SIZE(sb_redirects));
 }
 
 /* After the last session: no registration can start. */
@@ -774,7 +704,7 @@ void sb_lockdown_exit(void)
 	struct hlist_node *tmp;
 	int bkt;
 
-	hooks_remove();
+	sb_redirect_exit();
 	mutex_lock(&sb_locks_mutex);
 	hash_for_each_safe(sb_lock_hash, bkt, tmp, l, hnode)
 		lock_unhash(l);

@@ -265,7 +265,8 @@ static void mappings(void)
 	int clean = open("/tmp/lk-clean.bin", O_RDONLY);
 	int dirty = open("/tmp/lk-dirty.bin", O_RDONLY);
 	unsigned char *p, *q;
-	int e, fd, wfd;
+	int e, fd, wfd, st;
+	pid_t pid;
 
 	for (int i = 0; i < 2; i++) {
 		int err;
@@ -432,17 +433,44 @@ static void mappings(void)
 		   "%s", strerror(e));
 	munmap(p, PG);
 
-	/* mremap() may not grow an executable file mapping. */
+	/*
+	 * mremap() may not grow an executable file mapping (the kernel's own
+	 * VM_DONTEXPAND: EFAULT), but may move it; an unlocked child may grow
+	 * the same mapping over the VMFUNC page.
+	 */
 	fd = open("/tmp/lk-tail.bin", O_RDONLY);
 	p = mmap(NULL, PG, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
 	q = p == MAP_FAILED ? MAP_FAILED : mremap(p, PG, 4 * PG, MREMAP_MAYMOVE);
 	e = q == MAP_FAILED ? errno : 0;
-	tap_result(p != MAP_FAILED && e == EACCES,
-		   "mremap() growing an executable file mapping over unchecked bytes (VMFUNC on page 3): EACCES",
+	tap_result(p != MAP_FAILED && e == EFAULT,
+		   "mremap() growing an executable file mapping over unchecked bytes (VMFUNC on page 3): EFAULT",
 		   "mmap %s, mremap %s", p == MAP_FAILED ? "failed" : "ok",
 		   strerror(e));
+	if (q != MAP_FAILED)
+		p = q;
+	q = p == MAP_FAILED ? MAP_FAILED : mremap(p, PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED,
+						  (char *)p + 64 * PG);
+	e = q == MAP_FAILED ? errno : 0;
+	tap_result(q != MAP_FAILED && ((unsigned char *)q)[0] == 0xc3,
+		   "mremap() moving an executable file mapping without growing it: allowed",
+		   "%s", strerror(e));
+	if (q != MAP_FAILED)
+		p = q;
 	if (p != MAP_FAILED)
-		munmap(q == MAP_FAILED ? p : q, q == MAP_FAILED ? PG : 4 * PG);
+		munmap(p, PG);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		unsigned char *r;
+
+		p = mmap(NULL, PG, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+		r = p == MAP_FAILED ? MAP_FAILED : mremap(p, PG, 4 * PG, 0);
+		_exit(r == MAP_FAILED ? 100 : r[3 * PG + 100] == 0x0f ? 0 : 101);
+	}
+	waitpid(pid, &st, 0);
+	tap_result(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		   "(in an unlocked child the same growth works and shows the VMFUNC page)",
+		   "child status 0x%x", st);
 	close(fd);
 	p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 		 -1, 0);
@@ -451,10 +479,29 @@ static void mappings(void)
 		   "%s", strerror(errno));
 	munmap(q == MAP_FAILED ? p : q, q == MAP_FAILED ? PG : 16 * PG);
 
-	e = personality(PER_LINUX | READ_IMPLIES_EXEC) == -1 ? errno : 0;
-	tap_result(e == EPERM && personality(0xffffffff) == PER_LINUX,
-		   "personality(READ_IMPLIES_EXEC): EPERM, personality unchanged",
-		   "%s", strerror(e));
+	/*
+	 * READ_IMPLIES_EXEC may be set, but then the task's brk() is refused
+	 * and its readable mappings count as executable (so W+X is refused).
+	 */
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		void *b0, *b1, *m;
+
+		if (personality(PER_LINUX | READ_IMPLIES_EXEC) == -1)
+			_exit(100);
+		b0 = sbrk(0);
+		b1 = sbrk(PG);
+		m = mmap(NULL, PG, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		_exit(b1 != (void *)-1 || sbrk(0) != b0 ? 101 :
+		      m != MAP_FAILED ? 102 : errno != EACCES ? 103 : 0);
+	}
+	waitpid(pid, &st, 0);
+	tap_result(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		   "a READ_IMPLIES_EXEC task of a locked process: brk() refused (break unchanged), mmap(PROT_READ|PROT_WRITE) EACCES",
+		   "child status 0x%x (100 personality, 101 brk grew, 102 mmap worked, 103 wrong errno)",
+		   st);
 	close(clean);
 	close(dirty);
 }
@@ -510,9 +557,9 @@ static void writes(void)
 			   (void *)(w | ((uint64_t)peek & ~0xffffffULL))) ? errno : 0;
 		tap_result(e == EIO, "ptrace(POKETEXT) into the server's code: EIO",
 			   "%s", strerror(e));
-		e = ptrace(PTRACE_POKEDATA, srv.pid, (void *)word, (void *)1) ?
-		    errno : 0;
-		tap_result(e == EIO, "ptrace(POKEDATA) into the server's data: EIO too (no forced writes at all)",
+		e = ptrace(PTRACE_POKEDATA, srv.pid, (void *)word,
+			   (void *)0x5ca1ab1eUL) ? errno : 0;
+		tap_result(e == 0, "ptrace(POKEDATA) into the server's data (its own value): allowed, data cannot execute",
 			   "%s", strerror(e));
 		ptrace(PTRACE_DETACH, srv.pid, 0, 0);
 	} else {
@@ -540,48 +587,55 @@ static void writes(void)
 			   "%s", strerror(e));
 	}
 
-	/* userfaultfd cannot place pages here; in an unlocked child it can. */
+	/*
+	 * userfaultfd cannot register an executable mapping of a locked
+	 * process (it is sealed: no VM_MAYWRITE); in an unlocked child it can,
+	 * and UFFDIO_COPY then puts a page of its choosing there.
+	 */
 	for (int locked = 1; locked >= 0; locked--) {
 		fflush(stdout);
 		pid = fork();
 		if (pid == 0) {
 			int u = syscall(SYS_userfaultfd, O_CLOEXEC);
+			int fd = open("/tmp/lk-clean.bin", O_RDONLY);
 			struct uffdio_api api = { .api = UFFD_API };
 			struct uffdio_register reg;
 			struct uffdio_copy cp;
-			char *dst, *src = malloc(PG);
+			unsigned char *dst, *src = malloc(PG);
 
 			if (locked && sbt_connect(sbt_open(), victim,
 						  &(struct sbt_conn){ 0 }))
 				_exit(100);
-			dst = mmap(NULL, PG, PROT_READ | PROT_WRITE,
-				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-			if (u < 0 || ioctl(u, UFFDIO_API, &api))
+			dst = mmap(NULL, PG, PROT_READ | PROT_EXEC, MAP_PRIVATE,
+				   fd, 0);
+			if (u < 0 || ioctl(u, UFFDIO_API, &api) ||
+			    dst == MAP_FAILED)
 				_exit(101);
 			memset(&reg, 0, sizeof(reg));
 			reg.range.start = (uint64_t)dst;
 			reg.range.len = PG;
 			reg.mode = UFFDIO_REGISTER_MODE_MISSING;
 			if (ioctl(u, UFFDIO_REGISTER, &reg))
-				_exit(102);
-			memset(src, 7, PG);
+				_exit(errno == EPERM || errno == EINVAL ? 1 : 102);
+			memset(src, 0x90, PG);
+			memcpy(src, (const void *)vm_bytes, 3);
 			memset(&cp, 0, sizeof(cp));
 			cp.dst = (uint64_t)dst;
 			cp.src = (uint64_t)src;
 			cp.len = PG;
 			if (ioctl(u, UFFDIO_COPY, &cp))
-				_exit(errno == EACCES ? 1 : 103);
-			_exit(dst[0] == 7 ? 0 : 104);
+				_exit(103);
+			_exit(dst[0] == 0x0f ? 0 : 104);
 		}
 		waitpid(pid, &st, 0);
 		if (locked)
 			tap_result(WIFEXITED(st) && WEXITSTATUS(st) == 1,
-				   "userfaultfd UFFDIO_COPY into a locked process: EACCES",
-				   "child status 0x%x (0 copied, 1 EACCES, 100+ setup)",
+				   "userfaultfd cannot register an executable mapping of a locked process",
+				   "child status 0x%x (0 VMFUNC placed, 1 refused, 100+ setup)",
 				   st);
 		else
 			tap_result(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-				   "userfaultfd UFFDIO_COPY in an unlocked process: works",
+				   "(in an unlocked process UFFDIO_COPY puts VMFUNC into an executable mapping)",
 				   "child status 0x%x", st);
 	}
 }
