@@ -9,8 +9,10 @@
 # Contents: busybox (static), /init, /lab/lib.sh, /lab/skybridge.ko (the
 # production module), /lab/test/skybridge.ko (the test build), the
 # project's binaries in /lab/bin with the shared libraries they need (a real
-# glibc, so dynamically linked programs run as on any distribution), and the
-# guest kernel's own kvm modules for the second-hypervisor tests.
+# glibc, so dynamically linked programs run as on any distribution), the
+# guest kernel's own kvm modules for the second-hypervisor tests, and its
+# overlay and fuse modules for lockdown.sh's attacks (unpacked where the
+# kernel ships them xz-compressed, as 6.12 does).
 set -eu
 
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
@@ -69,6 +71,22 @@ for m in kernel/arch/x86/kvm/kvm-intel.ko kernel/arch/x86/kvm/kvm.ko \
 	if [ -f "$groot/$mdir/$m" ]; then
 		mkdir -p "$stage/$mdir/$(dirname "$m")"
 		cp "$groot/$mdir/$m" "$stage/$mdir/$m"
+	fi
+done
+
+# The guest kernel's overlay and fuse modules where they are modules (6.1:
+# both; 6.12: overlay, fuse is built in), uncompressed for busybox insmod.
+for m in kernel/fs/overlayfs/overlay.ko kernel/fs/fuse/fuse.ko; do
+	if [ -f "$groot/$mdir/$m" ]; then
+		mkdir -p "$stage/$mdir/$(dirname "$m")"
+		cp "$groot/$mdir/$m" "$stage/$mdir/$m"
+	elif [ -f "$groot/$mdir/$m.xz" ]; then
+		if command -v xz >/dev/null; then
+			mkdir -p "$stage/$mdir/$(dirname "$m")"
+			xz -dc "$groot/$mdir/$m.xz" >"$stage/$mdir/$m"
+		else
+			echo "mkinitramfs: no xz to unpack $m.xz: left out (install xz-utils)" >&2
+		fi
 	fi
 done
 
