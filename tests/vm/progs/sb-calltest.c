@@ -785,7 +785,8 @@ static int stray_child(unsigned int at, int unmap_first)
 		/* Refused: not locked, so the page may change and retry. */
 		if (mprotect(p, 8192, PROT_READ | PROT_WRITE))
 			_exit(203);
-		p[at] = 0x90;
+		/* All three: half of one at a page's edge is refused too. */
+		p[at] = p[at + 1] = p[at + 2] = 0x90;
 		if (mprotect(p, 8192, PROT_READ | PROT_EXEC))
 			_exit(204);
 		if (sbt_connect(fd, "ops", &c))

@@ -464,7 +464,8 @@ static void mappings(void)
 		unsigned char *r;
 
 		p = mmap(NULL, PG, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
-		r = p == MAP_FAILED ? MAP_FAILED : mremap(p, PG, 4 * PG, 0);
+		r = p == MAP_FAILED ? MAP_FAILED :
+		    mremap(p, PG, 4 * PG, MREMAP_MAYMOVE);
 		_exit(r == MAP_FAILED ? 100 : r[3 * PG + 100] == 0x0f ? 0 : 101);
 	}
 	waitpid(pid, &st, 0);
@@ -482,13 +483,15 @@ static void mappings(void)
 	/*
 	 * READ_IMPLIES_EXEC may be set, but then the task's brk() is refused
 	 * and its readable mappings count as executable (so W+X is refused).
+	 * A forked child has an mm of its own: it locks itself first.
 	 */
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
 		void *b0, *b1, *m;
 
-		if (personality(PER_LINUX | READ_IMPLIES_EXEC) == -1)
+		if (sbt_connect(sbt_open(), victim, &(struct sbt_conn){ 0 }) ||
+		    personality(PER_LINUX | READ_IMPLIES_EXEC) == -1)
 			_exit(100);
 		b0 = sbrk(0);
 		b1 = sbrk(PG);
@@ -500,7 +503,7 @@ static void mappings(void)
 	waitpid(pid, &st, 0);
 	tap_result(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 		   "a READ_IMPLIES_EXEC task of a locked process: brk() refused (break unchanged), mmap(PROT_READ|PROT_WRITE) EACCES",
-		   "child status 0x%x (100 personality, 101 brk grew, 102 mmap worked, 103 wrong errno)",
+		   "child status 0x%x (100 connect or personality, 101 brk grew, 102 mmap worked, 103 wrong errno)",
 		   st);
 	close(clean);
 	close(dirty);
