@@ -22,7 +22,8 @@ die() { echo "install-deps: $*" >&2; exit 1; }
 HOST_PKGS="build-essential bc kmod flex bison pkg-config
 	libelf-dev liburcu-dev libzydis-dev sparse
 	bochs bochsbios vgabios
-	busybox-static isolinux syslinux-common xorriso cpio
+	busybox-static isolinux syslinux-common xorriso cpio xz-utils
+	lz4 zstd
 	gnuplot-nox"
 
 missing_pkgs() {
