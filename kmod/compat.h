@@ -94,6 +94,17 @@
 #endif
 
 /*
+ * 6.6: user shadow stacks (CONFIG_X86_USER_SHADOW_STACK).  Is one enabled
+ * for @t?  Never before.
+ */
+#ifdef CONFIG_X86_USER_SHADOW_STACK
+#include <asm/prctl.h>
+#define sb_task_shstk(t)	(!!((t)->thread.features & ARCH_SHSTK_SHSTK))
+#else
+#define sb_task_shstk(t)	false
+#endif
+
+/*
  * The page-table mappings of an order-0 folio.  folio_mapcount() is not
  * exported in 6.1 (mm/util.c) and an inline later; for an order-0 folio
  * both read _mapcount, which starts at -1.

@@ -330,6 +330,7 @@ long sb_connect(struct sb_session *sess, void __user *arg)
 	mutex_lock(&sb_calls_lock);
 	err = server_find(c.name) ? 0 : -ENOENT;
 	mutex_unlock(&sb_calls_lock);
+	err = err ?: sb_shstk_refused();
 	err = err ?: sb_lockdown(current->mm, is_tramp_vma);
 	if (err)
 		return err;
@@ -379,7 +380,7 @@ long sb_attach(struct sb_session *sess, void __user *arg)
 		return -EFAULT;
 	if (a.size != sizeof(a) || a.flags || a.reserved[0] || a.reserved[1])
 		return -EINVAL;
-	err = sb_lockdown(current->mm, is_tramp_vma);
+	err = sb_shstk_refused() ?: sb_lockdown(current->mm, is_tramp_vma);
 	if (err)
 		return err;
 	f = fdget(a.conn_fd);

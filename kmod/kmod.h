@@ -41,6 +41,7 @@ int sb_scan_exec(struct mm_struct *mm,
 int sb_scan_file(struct file *file, pgoff_t first, unsigned long nr);
 int sb_lockdown(struct mm_struct *mm,
 		bool (*skip)(struct vm_area_struct *vma));
+int sb_shstk_refused(void);
 int sb_lockdown_init(void);
 void sb_lockdown_exit(void);
 void sb_lockdown_show(struct seq_file *m);

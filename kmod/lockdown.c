@@ -633,6 +633,38 @@ static int lock_existing(struct sb_lock *l, struct mm_struct *mm,
 }
 
 /**
+ * sb_shstk_refused() - refuse a process that uses user shadow stacks
+ *
+ * A handler runs on its client's thread, with the client's shadow-stack
+ * pointer, in the server's address space: its first CALL would write
+ * there, where the server may have a shadow stack of its own (a client
+ * can place its shadow stack at any free address: map_shadow_stack()).
+ * And a handed-off handler finishes in a server thread whose shadow stack
+ * never saw the call.  So neither a client nor a server may have one:
+ * registration, connect and attach refuse with EPROTONOSUPPORT if any
+ * thread of the caller has one on, and T1 refuses a call from a thread
+ * that turned one on later (RDSSP, before the server's view is touched:
+ * kmod/tramp.S).
+ *
+ * Return: 0 or -EPROTONOSUPPORT (logged).
+ */
+int sb_shstk_refused(void)
+{
+	struct task_struct *t;
+	bool on = false;
+
+	rcu_read_lock();
+	for_each_thread(current, t)
+		on |= sb_task_shstk(t);
+	rcu_read_unlock();
+	if (!on)
+		return 0;
+	pr_info_ratelimited("%s[%d]: user shadow stacks are enabled: skybridge calls do not support them (run it with glibc.cpu.x86_shstk=off in GLIBC_TUNABLES); refused\n",
+			    current->comm, task_pid_nr(current));
+	return -EPROTONOSUPPORT;
+}
+
+/**
  * sb_lockdown() - check a process's executable memory and lock it
  * @mm: current->mm, about to register a server, connect or attach
  * @skip: mappings not to check (the trampoline)

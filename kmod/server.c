@@ -243,6 +243,7 @@ long sb_register(struct sb_session *sess, void __user *arg)
 	if (!sb_vmfunc_ok)
 		return -EOPNOTSUPP;
 	err = mappings_ok(sess, r.handler, r.buf_size);
+	err = err ?: sb_shstk_refused();
 	err = err ?: sb_lockdown(current->mm, is_tramp_vma);
 	if (err)
 		return err;

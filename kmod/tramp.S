@@ -184,6 +184,15 @@ t0_vmfunc:
 	xor	%r13d, %r13d
 1:	cmp	INFO(SBI_VIEW), %ecx	/* landing check: am I in my view? */
 	jne	t1_not_attached
+	/*
+	 * No user shadow stack (lockdown.c, sb_shstk_refused()): the next
+	 * CALL would push to the client's SSP in this address space.  RDSSP
+	 * leaves RAX alone (a NOP) while none is enabled.
+	 */
+	xor	%eax, %eax
+	rdsspq	%rax
+	test	%rax, %rax
+	jnz	t1_shstk
 	cmp	$SKYBRIDGE_MAX_ATTACH, %rdi
 	jae	t1_denied
 	lea	INFO(SBI_KEYS), %rax
@@ -269,6 +278,9 @@ t1_leave:
 
 t1_not_attached:
 	mov	$-EPIPE, %rdi
+	jmp	2f
+t1_shstk:
+	mov	$-EPROTONOSUPPORT, %rdi
 	jmp	2f
 t1_denied:
 	lock incq INFO(SBI_DENIED)

@@ -87,6 +87,7 @@
  * returns RAX = status (0, the handler's status, or a negative errno from
  * the trampoline or the RootKernel: EPIPE not attached or server gone,
  * EACCES wrong key, EBUSY all slots busy, EOPNOTSUPP no registered rseq,
+ * EPROTONOSUPPORT the calling thread has a user shadow stack enabled,
  * EFAULT the handler faulted, ENOSYS the handler made a system call (both
  * only for a server registered without SB_REGISTER_HANDOFF, or a call
  * from a handler), ESTALE the server went away while the call was
@@ -159,18 +160,28 @@ struct sb_slot_desc {
  * SB_IOC_REGISTER, SB_IOC_CONNECT and SB_IOC_ATTACH first check the
  * calling process's executable memory and lock it (the exec-memory
  * lockdown, docs/design.md section 6); each fails with
- *   EACCES   a mapping is writable and executable, an executable mapping
- *            is not of a regular file (a memfd, SysV shm, a device), or a
- *            thread has the READ_IMPLIES_EXEC personality;
+ *   EACCES   a mapping is writable and executable; an executable mapping
+ *            is not of a regular file (a memfd, SysV shm, a device), is of
+ *            a file system other than a local block-device one, tmpfs or
+ *            ramfs of the initial user namespace (FUSE, NFS, a user
+ *            namespace's mount), has private copies of pages (written
+ *            since it was mapped), or is registered with userfaultfd;
  *   ETXTBSY  a file mapped executable is open for writing;
- *   ENOEXEC  an executable mapping but the trampoline holds the VMFUNC
- *            bytes 0F 01 D4 (sb-rewrite removes them from binaries).
- * The kernel log names the mapping and offset.  After the first success the
- * process stays locked until it exits or execs: PROT_EXEC for anonymous
- * memory, W+X, memfds and files open for writing fail with EACCES or
- * ETXTBSY, a file range holding VMFUNC with ENOEXEC, ptrace and
- * /proc/PID/mem writes into it with EIO, and its executable files cannot be
- * opened for writing (ETXTBSY) by anyone.
+ *   ENOEXEC  an executable page (but the trampoline's) holds the VMFUNC
+ *            bytes 0F 01 D4, ends with 0F 01 or begins with 01 D4
+ *            (sb-rewrite removes VMFUNC from binaries);
+ *   EBUSY    an executable page is pinned for DMA (an io_uring buffer);
+ *   EPROTONOSUPPORT  a thread has a user shadow stack enabled (calls do
+ *            not support them; a thread that enables one later has its
+ *            calls fail with the same error).
+ * The kernel log names the mapping and offset.  On failure nothing is
+ * changed.  After the first success the process stays locked until it
+ * exits or execs: what becomes executable passes the same checks
+ * (PROT_EXEC of anonymous memory or memfds and W+X: EACCES); its
+ * executable mappings cannot become writable, be written by ptrace or
+ * /proc/PID/mem (EIO), be registered with userfaultfd, or grow by mremap()
+ * (EFAULT); a READ_IMPLIES_EXEC thread's brk() is refused; and its
+ * executable files cannot be opened for writing (ETXTBSY) by anyone.
  */
 
 /* SB_IOC_REGISTER: make the calling process a server. */
