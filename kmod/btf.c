@@ -27,8 +27,8 @@
  */
 #ifdef __KERNEL__
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+#include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/kernel_read_file.h>
 #include <linux/printk.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -327,6 +327,43 @@ out:
 #define SB_BTF_PATH	"/sys/kernel/btf/vmlinux"
 #define SB_BTF_MAX	(256 << 20)
 
+/*
+ * Read the whole BTF file.  An ordinary read, not kernel_read_file(): that
+ * one asks the LSMs about a kernel_read_file_id, and 6.12's IPE warns
+ * (WARNING, a stack trace) about READING_UNKNOWN.
+ */
+static ssize_t btf_read(void **out)
+{
+	struct file *f = filp_open(SB_BTF_PATH, O_RDONLY, 0);
+	loff_t size, pos = 0;
+	void *buf;
+
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	size = i_size_read(file_inode(f));
+	if (size <= 0 || size > SB_BTF_MAX) {
+		fput(f);
+		return -EFBIG;
+	}
+	buf = vmalloc(size);
+	if (!buf) {
+		fput(f);
+		return -ENOMEM;
+	}
+	while (pos < size) {
+		ssize_t n = kernel_read(f, buf + pos, size - pos, &pos);
+
+		if (n <= 0) {
+			fput(f);
+			vfree(buf);
+			return n ?: -EIO;
+		}
+	}
+	fput(f);
+	*out = buf;
+	return size;
+}
+
 /**
  * sb_btf_check() - check prototypes against the running kernel's BTF
  * @protos, @n: the functions and the types this build expects
@@ -342,8 +379,7 @@ int sb_btf_check(const struct sb_btf_proto *protos, size_t n)
 	ssize_t len;
 	int err;
 
-	len = kernel_read_file_from_path(SB_BTF_PATH, 0, &data, SB_BTF_MAX,
-					 NULL, READING_UNKNOWN);
+	len = btf_read(&data);
 	if (len < 0) {
 		pr_err("cannot read %s (%zd): this kernel has no BTF (CONFIG_DEBUG_INFO_BTF), so the prototypes of the functions the lockdown redirects cannot be checked; refusing to load\n",
 		       SB_BTF_PATH, len);
