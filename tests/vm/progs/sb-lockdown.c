@@ -448,8 +448,10 @@ static void mappings(void)
 		   strerror(e));
 	if (q != MAP_FAILED)
 		p = q;
-	q = p == MAP_FAILED ? MAP_FAILED : mremap(p, PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED,
-						  (char *)p + 64 * PG);
+	/* To a place of our own: MREMAP_FIXED unmaps whatever is there. */
+	q = mmap(NULL, PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	q = p == MAP_FAILED || q == MAP_FAILED ? MAP_FAILED :
+	    mremap(p, PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, q);
 	e = q == MAP_FAILED ? errno : 0;
 	tap_result(q != MAP_FAILED && ((unsigned char *)q)[0] == 0xc3,
 		   "mremap() moving an executable file mapping without growing it: allowed",
