@@ -206,7 +206,7 @@ HOST_TESTS      += $(SB_INSTALL_TEST)
 
 $(SB_INSTALL_TEST): tests/host/install/run.sh install.mk
 	@mkdir -p $(@D)
-	sed -e 's|@SRC@|$(SRC)|g' -e 's|@BUILD@|$(BUILD)|g' $< >$@.tmp
+	sed -e 's|@SRC@|$(SRC)|g' $< >$@.tmp
 	chmod 0755 $@.tmp
 	mv $@.tmp $@
 

@@ -10,11 +10,10 @@
 # checks afterwards that the system's DKMS tree, /usr/src, /lib/modules,
 # /var/lib/dkms/mok.* and the loaded modules are as they were.
 #
-# Generated into build/host-tests/install by install.mk (@SRC@, @BUILD@).
+# Generated into build/host-tests/install by install.mk, which fills in SRC.
 # Prints "ok"/"not ok" lines; "not ok ... # TODO" is a known gap.
 set -u
 SRC=@SRC@
-BUILD=@BUILD@
 cd "$SRC" || exit 2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
