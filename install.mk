@@ -131,8 +131,8 @@ DKMS_FLAGS        ?=
 DKMS_KERNELS      ?=
 SB_DKMS_FILES := dkms.conf LICENSE $(wildcard LICENSES/*) $(KSRCS)
 SB_DKMS_DIR   := $(DKMS_SOURCE_TREE)/skybridge-$(SKYBRIDGE_VERSION)
-SB_DKMS_ARGS  := $(if $(DKMS_TREE),--dkmstree $(DKMS_TREE)) --sourcetree $(DKMS_SOURCE_TREE) \
-		 $(if $(DKMS_INSTALL_TREE),--installtree $(DKMS_INSTALL_TREE)) $(DKMS_FLAGS)
+SB_DKMS_ARGS  := $(strip $(if $(DKMS_TREE),--dkmstree $(DKMS_TREE)) --sourcetree $(DKMS_SOURCE_TREE) \
+		 $(if $(DKMS_INSTALL_TREE),--installtree $(DKMS_INSTALL_TREE)) $(DKMS_FLAGS))
 SB_DKMS_MV    := -m skybridge -v $(SKYBRIDGE_VERSION)
 
 define sb_no_destdir
