@@ -17,6 +17,11 @@
 #                     (FUZZ_CALLS=N, default 2000000)
 #   make vm-churn     register/connect/handoff/kill cycles, long
 #                     (CHURN_CYCLES=N, default 1000)
+#   make install      library, headers, pkg-config file, man pages, skyctl,
+#                     sb-rewrite, sb-exec, udev rule (PREFIX, DESTDIR);
+#                     make uninstall removes them
+#   make dkms-install the module through DKMS, for every kernel with headers
+#                     (as root); make dkms-uninstall removes it
 #
 # The module is built against the running kernel's build tree when it has one,
 # otherwise against the emulated machine's headers (override with KDIR=...).
@@ -25,6 +30,13 @@
 SRC       := $(CURDIR)
 BUILD     := $(SRC)/build
 BIN       := $(BUILD)/bin
+
+# The project's version: PACKAGE_VERSION in dkms.conf, its one place (not
+# "VERSION", which the kernel's own Makefile uses).
+SKYBRIDGE_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\([^"]*\)"$$/\1/p' $(SRC)/dkms.conf)
+ifeq ($(SKYBRIDGE_VERSION),)
+$(error no PACKAGE_VERSION="..." line in dkms.conf)
+endif
 
 GUEST_KVER := $(shell cat $(BUILD)/guest/kernel-version 2>/dev/null)
 GUEST_KDIR := $(if $(GUEST_KVER),/usr/src/linux-headers-$(GUEST_KVER))
@@ -47,7 +59,7 @@ GUEST_PROGS := $(patsubst tests/vm/progs/%.c,$(BIN)/%,$(wildcard tests/vm/progs/
 USER_TARGETS :=
 HOST_TESTS :=
 
--include lib/lib.mk rewriter/rewriter.mk bench/bench.mk tests/host/btf/btf.mk
+-include lib/lib.mk rewriter/rewriter.mk bench/bench.mk install.mk tests/host/btf/btf.mk
 
 .PHONY: all module user deps check fresh-check host-check vm-check demo vm-bench vm-fuzz vm-churn bench lab sparse clean help \
 	host-tests print-host-tests
@@ -55,7 +67,7 @@ HOST_TESTS :=
 all: module user
 
 help:
-	@sed -n '3,22p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,27p' Makefile | sed 's/^# \{0,1\}//'
 
 define need_kdir
 	@if [ -z "$(1)" ] || [ ! -f "$(1)/Makefile" ]; then \

@@ -1,22 +1,18 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# lib/lib.mk - libskybridge: static and shared library, pkg-config file,
-# host tests.  Included by the top-level Makefile (SRC, BUILD, BIN, CC,
-# CFLAGS come from there).
+# lib/lib.mk - libskybridge: static and shared library, host tests.
+# Included by the top-level Makefile (SRC, BUILD, BIN, CC, CFLAGS come from
+# there).  "make install" (install.mk) installs the library with its
+# header, pkg-config file and man pages.
 #
-#   make lib          $(BUILD)/lib/libskybridge.{a,so} and skybridge.pc
-#   make lib-install  copy library, header, man pages and .pc under PREFIX
-#                     (default /usr/local; DESTDIR honoured)
+#   make lib          $(BUILD)/lib/libskybridge.{a,so}
 
-SB_VERSION   := 0.1.0
 SB_LIBDIR    := $(BUILD)/lib
 SB_LIB_A     := $(SB_LIBDIR)/libskybridge.a
 SB_LIB_SO    := $(SB_LIBDIR)/libskybridge.so
-SB_LIB_PC    := $(SB_LIBDIR)/skybridge.pc
 SB_LIB_SRCS  := $(wildcard lib/*.c)
 SB_LIB_OBJS  := $(patsubst lib/%.c,$(SB_LIBDIR)/%.o,$(SB_LIB_SRCS))
 SB_LIB_HDRS  := $(wildcard lib/*.h) $(wildcard uapi/*.h)
-PREFIX       ?= /usr/local
 
 # Programs link the library statically (liburcu too), so they run in the
 # emulated guest and anywhere else with only glibc.
@@ -24,10 +20,10 @@ SB_CFLAGS    := $(CFLAGS) -I$(SRC)/lib
 SB_URCU_LIBS := -lurcu-cds -lurcu-mb -lurcu-common
 SB_LDLIBS    := $(SB_LIB_A) -Wl,-Bstatic $(SB_URCU_LIBS) -Wl,-Bdynamic -lpthread
 
-USER_TARGETS += $(SB_LIB_A) $(SB_LIB_SO) $(SB_LIB_PC)
+USER_TARGETS += $(SB_LIB_A) $(SB_LIB_SO)
 
-.PHONY: lib lib-install
-lib: $(SB_LIB_A) $(SB_LIB_SO) $(SB_LIB_PC)
+.PHONY: lib
+lib: $(SB_LIB_A) $(SB_LIB_SO)
 
 $(SB_LIBDIR)/%.o: lib/%.c $(SB_LIB_HDRS)
 	@mkdir -p $(@D)
@@ -44,20 +40,6 @@ $(SB_LIB_SO): $(SB_LIB_OBJS) lib/libskybridge.map
 		-Wl,--version-script=lib/libskybridge.map -Wl,-z,defs \
 		-o $@ $(SB_LIB_OBJS) $(SB_URCU_LIBS) -lpthread
 	ln -sf libskybridge.so $(SB_LIBDIR)/libskybridge.so.0
-
-$(SB_LIB_PC): lib/skybridge.pc.in lib/lib.mk
-	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(SB_VERSION)|' $< >$@
-
-lib-install: lib
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include \
-		$(DESTDIR)$(PREFIX)/share/man/man3
-	install -m 644 $(SB_LIB_A) $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(SB_LIB_SO) $(DESTDIR)$(PREFIX)/lib/libskybridge.so.0
-	ln -sf libskybridge.so.0 $(DESTDIR)$(PREFIX)/lib/libskybridge.so
-	install -m 644 $(SB_LIB_PC) $(DESTDIR)$(PREFIX)/lib/pkgconfig/
-	install -m 644 lib/libskybridge.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 lib/man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 
 # Host tests: each tests/host/lib/NAME.c is one program.
 SB_TEST_SRCS := $(wildcard tests/host/lib/test-*.c)

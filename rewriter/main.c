@@ -313,7 +313,7 @@ static int parse_args(struct run *r, int argc, char **argv)
 		case 'v': r->verbose = true; break;
 		case 's': r->stats = true; break;
 		case 'h': fputs(usage, stdout); exit(flush_stdout());
-		case 'V': puts("sb-rewrite (skybridge) 1.0"); exit(flush_stdout());
+		case 'V': puts("sb-rewrite (skybridge) " SKYBRIDGE_VERSION); exit(flush_stdout());
 		case ':':
 			fprintf(stderr, "sb-rewrite: option '%s' needs an argument\n", argv[optind - 1]);
 			return EXIT_ERR;

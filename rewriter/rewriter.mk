@@ -18,6 +18,10 @@ $(RW_OBJ)/%.o: rewriter/%.c $(RW_HDRS)
 	@mkdir -p $(RW_OBJ)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# sb-rewrite --version: the project's version (dkms.conf).
+$(RW_OBJ)/main.o: CFLAGS += -DSKYBRIDGE_VERSION='"$(SKYBRIDGE_VERSION)"'
+$(RW_OBJ)/main.o: dkms.conf
+
 $(BIN)/sb-rewrite: $(RW_OBJ)/main.o $(RW_COMMON_OBJS)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(RW_LIBS)

@@ -4,8 +4,8 @@
 # install-deps.sh - install everything skybridge needs on Debian 12, as root.
 #
 # Idempotent and quiet when everything is present.  Installs the host
-# toolchain, the emulator (Bochs with VMX/EPT/VMFUNC), the boot tools, the
-# userspace libraries, and the Debian cloud kernel headers for the emulated
+# toolchain, dkms, the emulator (Bochs with VMX/EPT/VMFUNC), the boot tools,
+# the userspace libraries, and the Debian cloud kernel headers for the emulated
 # machine: 6.1 (installed), and 6.12 (unpacked under build/guest-6.12/).  The guest kernel *image* is never installed as the host's kernel:
 # it is downloaded and unpacked under build/guest/ (see fetch_guest_kernel).
 #
@@ -25,6 +25,10 @@ HOST_PKGS="build-essential bc kmod flex bison pkg-config
 	busybox-static isolinux syslinux-common xorriso cpio xz-utils
 	lz4 zstd
 	gnuplot-nox"
+# dkms: "make dkms-install" and the host test's private DKMS builds.  Without
+# its Recommends (linux-headers-amd64 would add a second, generic kernel's
+# headers, and sudo).
+NORECOMMENDS_PKGS="dkms"
 
 missing_pkgs() {
 	for p in "$@"; do
@@ -44,11 +48,18 @@ apt_update_once() {
 	apt_updated=1
 }
 
+# apt_install [--no-install-recommends] PKG...
 apt_install() {
+	opts=
+	if [ "$1" = --no-install-recommends ]; then
+		opts=$1
+		shift
+	fi
 	need_root "$@"
 	apt_update_once
 	echo "install-deps: installing $*"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null ||
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $opts "$@" >/dev/null ||
 		die "apt-get install $* failed"
 }
 
@@ -145,6 +156,9 @@ main() {
 	# shellcheck disable=SC2086
 	set -- $(missing_pkgs $HOST_PKGS)
 	[ $# -eq 0 ] || apt_install "$@"
+	# shellcheck disable=SC2086
+	set -- $(missing_pkgs $NORECOMMENDS_PKGS)
+	[ $# -eq 0 ] || apt_install --no-install-recommends "$@"
 
 	mkdir -p "$GUEST_DIR"
 	abi=$(resolve_guest_abi)
