@@ -64,19 +64,14 @@ for prog in "$bindir"/*; do
 	copy_libs "$prog"
 done
 
-# The guest kernel's kvm modules (a competing hypervisor for the tests).
+# Modules of the guest kernel the tests load, uncompressed for busybox
+# insmod (6.12 ships them xz-compressed): kvm, a competing hypervisor; and
+# overlay and fuse where they are modules (6.1: both; 6.12: overlay, fuse
+# is built in), for the lockdown's attacks.
 mdir=lib/modules/$kver
 for m in kernel/arch/x86/kvm/kvm-intel.ko kernel/arch/x86/kvm/kvm.ko \
-	 kernel/virt/lib/irqbypass.ko; do
-	if [ -f "$groot/$mdir/$m" ]; then
-		mkdir -p "$stage/$mdir/$(dirname "$m")"
-		cp "$groot/$mdir/$m" "$stage/$mdir/$m"
-	fi
-done
-
-# The guest kernel's overlay and fuse modules where they are modules (6.1:
-# both; 6.12: overlay, fuse is built in), uncompressed for busybox insmod.
-for m in kernel/fs/overlayfs/overlay.ko kernel/fs/fuse/fuse.ko; do
+	 kernel/virt/lib/irqbypass.ko \
+	 kernel/fs/overlayfs/overlay.ko kernel/fs/fuse/fuse.ko; do
 	if [ -f "$groot/$mdir/$m" ]; then
 		mkdir -p "$stage/$mdir/$(dirname "$m")"
 		cp "$groot/$mdir/$m" "$stage/$mdir/$m"
