@@ -23,8 +23,12 @@ HOST_PKGS="build-essential bc kmod flex bison pkg-config
 	libelf-dev liburcu-dev libzydis-dev sparse
 	bochs bochsbios vgabios
 	busybox-static isolinux syslinux-common xorriso cpio xz-utils
-	lz4 zstd
+	lz4 zstd pahole
 	gnuplot-nox"
+# pahole: the 6.12 headers' module build runs it for the module's BTF
+# (CONFIG_DEBUG_INFO_BTF_MODULES); linux-headers-6.12 depends on it, but
+# those headers are unpacked here, not installed.  (Found by make
+# fresh-check: this machine had it from elsewhere.)
 # dkms: "make dkms-install" and the host test's private DKMS builds.  Without
 # its Recommends (linux-headers-amd64 would add a second, generic kernel's
 # headers, and sudo).
