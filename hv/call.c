@@ -124,9 +124,13 @@ static void set_user_state(u64 rip, u64 rsp)
 			 BIT(X86_TRAP_PF) | BIT(X86_TRAP_MF) | BIT(X86_TRAP_AC) | \
 			 BIT(X86_TRAP_XF))
 
-/* What the thread was doing when it left the view. */
+/*
+ * What the thread was doing when it left the view.  TRAP_STOPPED: nothing
+ * was delivered and the thread stopped between two instructions (an NMI
+ * exit, or a page walk through a closing remap).
+ */
 struct trap {
-	enum { TRAP_IRQ, TRAP_NMI, TRAP_EXCEPTION, TRAP_SYSCALL, TRAP_FAULT } kind;
+	enum { TRAP_IRQ, TRAP_STOPPED, TRAP_EXCEPTION, TRAP_SYSCALL, TRAP_FAULT } kind;
 	u64 *frame;		/* TRAP_IRQ: the frame the CPU pushed */
 	u64 rip, rsp, rflags;	/* the thread's user state */
 	u64 restart;		/* handoff: where the handler goes on, or 0 */
@@ -144,7 +148,7 @@ static bool classify(struct hv_cpu *hc, struct hv_regs *regs, bool nmi,
 	t->restart = 0;
 	if (nmi || (vmcs_read16(GUEST_CS_SELECTOR) & 3)) {
 		/* Nothing was delivered: the state is the thread's. */
-		t->kind = nmi ? TRAP_NMI : TRAP_FAULT;
+		t->kind = nmi ? TRAP_STOPPED : TRAP_FAULT;
 		t->rip = rip;
 		t->rsp = vmcs_readl(GUEST_RSP);
 		t->rflags = vmcs_readl(GUEST_RFLAGS);
@@ -365,7 +369,7 @@ static bool orphan_handoff(struct hv_cpu *hc, struct hv_regs *regs,
 			   struct hv_view *view, unsigned int index,
 			   const struct trap *t, bool nested)
 {
-	bool irq = t->kind == TRAP_IRQ || t->kind == TRAP_NMI;
+	bool irq = t->kind == TRAP_IRQ || t->kind == TRAP_STOPPED;
 	u64 server_root;
 
 	if (!view->handoff || nested || (!irq && !t->restart))
@@ -419,6 +423,28 @@ bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 		dead_end(hc, regs, NULL);
 		return true;
 	}
+	/*
+	 * A page walk through a closing remap (HV_VIEW_REMAP_CLOSE): the
+	 * thread was in the view when its remap closed, and stopped there
+	 * with nothing done.  It is kept as an interrupted call, whose
+	 * resume fails with ESTALE (or whose server finishes it).
+	 */
+	if (t.kind == TRAP_FAULT && view->kind != HV_VIEW_KIND_LANDING &&
+	    !hv_view_remap_live(view, hv_guest_root(g))) {
+		u32 vec = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+		u32 type = vec & VECTORING_INFO_TYPE_MASK;
+
+		t.kind = TRAP_STOPPED;
+		/*
+		 * The walk may have stopped the delivery of an event.  An
+		 * interrupt or NMI is delivered again, at the resume stub;
+		 * an exception or INT n comes back when the instruction runs
+		 * again on resume, and would hit the client now.
+		 */
+		if ((vec & VECTORING_INFO_VALID_MASK) &&
+		    type != INTR_TYPE_EXT_INTR && type != INTR_TYPE_NMI_INTR)
+			hc->drop_vectoring = true;
+	}
 	have_client = hv_call_client(hc, &client);
 	/* In a handler, not in the trampoline (a server view's T0, T1, T3). */
 	in_handler = view->kind == HV_VIEW_KIND_SERVER && !hv_tramp_va(g, t.rip);
@@ -439,7 +465,7 @@ bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 		rdi = regs->rdi;
 		rsi = regs->rsi;
 		hc->stats.call_landing_traps++;
-	} else if (t.kind == TRAP_IRQ || t.kind == TRAP_NMI) {
+	} else if (t.kind == TRAP_IRQ || t.kind == TRAP_STOPPED) {
 		token = have_client ? hv_cont_record(hc, regs, index, t.rip,
 						     t.rsp, t.rflags, &client) :
 				      (u64)-EAGAIN;

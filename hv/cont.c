@@ -266,7 +266,7 @@ static bool cont_return_nested(struct hv_cpu *hc, struct hv_regs *regs,
 		return false;
 	r = &g->views[rv];
 	if (r->state != HV_VIEW_LIVE || r->kind != HV_VIEW_KIND_RETURN ||
-	    !hv_view_remaps(r, root))
+	    !hv_view_remap_live(r, root))
 		return false;
 	enter(g, regs, &to, HV_TRAMP_VA(SBT_T2), c->rflags, 0, ~0ULL, NULL,
 	      r->eptp);
@@ -301,11 +301,11 @@ long hc_resume(struct hv_cpu *hc, struct hv_regs *regs)
 	v = &g->views[c->view];
 	/*
 	 * A call resumes only while its client's root is still remapped onto
-	 * the server's: otherwise the thread would run the server's code in
-	 * its own address space.
+	 * the server's, and the remap is not closing: otherwise the thread
+	 * would run the server's code in its own address space.
 	 */
 	if (v->state != HV_VIEW_LIVE || c->stale ||
-	    (c->call && !hv_view_remaps(v, root))) {
+	    (c->call && !hv_view_remap_live(v, root))) {
 		err = c->expired ? -ETIMEDOUT : -ESTALE;
 		err = cont_return_nested(hc, regs, c, root, err) ? 0 : err;
 		/* A call handed to its server lives on for the server. */

@@ -374,6 +374,25 @@ static u64 ept_leaf_at(u64 *root, u64 gpa, int *level)
 	return 0;
 }
 
+/*
+ * The 4 KiB entry for @gpa in the EPT at @root, present or not; 0 if a
+ * table on the way is missing or a large page maps it.  Nothing written.
+ */
+u64 ept_entry_4k(u64 *root, u64 gpa)
+{
+	u64 *table = root;
+	int level;
+
+	for (level = 4; level > 1; level--) {
+		u64 entry = table[LEVEL_INDEX(gpa, level)];
+
+		if (!(entry & EPT_RWX) || ept_is_leaf(entry, level))
+			return 0;
+		table = ept_next_table(entry);
+	}
+	return table[LEVEL_INDEX(gpa, 1)];
+}
+
 /* The leaf entry that maps @gpa in the EPT at @root, or 0; nothing written. */
 u64 ept_leaf(u64 *root, u64 gpa)
 {

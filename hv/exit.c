@@ -38,7 +38,7 @@
 #include "vmx_ops.h"
 
 static int exit_unexpected(struct hv_cpu *hc, struct hv_regs *regs, u32 reason);
-static void reinject_vectoring_event(void);
+static void reinject_vectoring_event(struct hv_cpu *hc);
 
 /* VM-entry interruption information (SDM 24.8.3). */
 #define INTR_TYPE_HW_EXCEPTION	(3 << 8)
@@ -368,7 +368,7 @@ static int exit_handle_exception_nmi(struct hv_cpu *hc, struct hv_regs *regs)
 		hc->stats.view_traps_kernel++;
 	}
 	/* An event this NMI interrupted in delivery goes first. */
-	reinject_vectoring_event();
+	reinject_vectoring_event(hc);
 	hc->nmi_pending = true;
 	nmi_deliver(hc);
 	return EXIT_RESUME;
@@ -477,10 +477,14 @@ static int exit_unexpected(struct hv_cpu *hc, struct hv_regs *regs, u32 reason)
  * An exit during event delivery (IDT-vectoring information valid) must
  * deliver that event again unless the handler injected its own.
  */
-static void reinject_vectoring_event(void)
+static void reinject_vectoring_event(struct hv_cpu *hc)
 {
 	u32 vec = vmcs_read32(IDT_VECTORING_INFO_FIELD);
 
+	if (hc->drop_vectoring) {
+		hc->drop_vectoring = false;
+		return;
+	}
 	if (!(vec & VECTORING_INFO_VALID_MASK) ||
 	    (vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_VALID))
 		return;
@@ -516,7 +520,7 @@ int hv_handle_exit(struct hv_regs *regs, struct hv_cpu *hc)
 	    reason == EXIT_REASON_EPT_MISCONFIG ||
 	    reason == EXIT_REASON_TASK_SWITCH ||
 	    reason == EXIT_REASON_APIC_ACCESS)
-		reinject_vectoring_event();
+		reinject_vectoring_event(hc);
 	if (regs->rsp != rsp)
 		vmcs_writel(GUEST_RSP, regs->rsp);
 	return ret;

@@ -79,6 +79,7 @@ struct hv_cpu {
 	void *vmcs;
 	void *stack;
 	bool nmi_pending;		/* waits for the guest's NMI window */
+	bool drop_vectoring;		/* this exit's event is not to be delivered again */
 	u64 idtr_base;			/* guard.c: this CPU's IDT as last seen */
 	u32 idtr_limit;
 	struct hv_cpu_stats stats;
@@ -287,6 +288,7 @@ u64 *ept_build_identity(const struct hv_caps *caps);
 u64 *ept_walk_4k(u64 *root, u64 gpa, const struct ept_ops *ops);
 u64 ept_lookup(u64 *root, u64 gpa);
 u64 ept_leaf(u64 *root, u64 gpa);
+u64 ept_entry_4k(u64 *root, u64 gpa);
 unsigned int ept_perms(u64 *root, u64 gpa);
 int ept_exec_only(u64 *root, u64 gpa, const struct ept_ops *ops);
 int ept_identity_clear(u64 *root, u64 gpa, u64 bits);
@@ -307,7 +309,19 @@ bool hv_guest_user_u64(u64 cr3, u64 va, u64 *val, bool write);
 u64 hv_guest_root(struct hv_global *g);
 
 /* view.c */
-enum hv_view_op { HV_CLEAR_EXEC, HV_SET_EXEC, HV_REMAP };
+/*
+ * A remap being taken away is closed first (HC_VIEW_REMAP, RDX =
+ * HV_VIEW_REMAP_CLOSE): the root's entry stays, with the server's root and
+ * owner in it, but not present (bits 2:0 clear), so that a thread still in
+ * the view stops at its next page walk.  HV_EPT_CLOSED marks it, and the
+ * entry's own access rights wait in bits 10:8 for the removal.  The CPU
+ * ignores every other bit of an EPT entry whose bits 2:0 are clear (SDM
+ * Vol. 3C, "EPT Translation Mechanism"; bit 63 only with EPT-violation
+ * #VE, which is never enabled here).
+ */
+#define HV_EPT_CLOSED		BIT_ULL(11)
+#define HV_EPT_CLOSED_RWX_SHIFT	8
+enum hv_view_op { HV_CLEAR_EXEC, HV_SET_EXEC, HV_REMAP, HV_REMAP_CLOSE };
 struct hv_view *hv_view_by_eptp(struct hv_global *g, u64 eptp,
 				unsigned int *index);
 int hv_view_new(struct hv_global *g, u64 index, enum hv_view_kind kind);
@@ -318,6 +332,7 @@ bool hv_gpa_usable(struct hv_global *g, u64 gpa);
 int hv_tramp_protect(struct hv_global *g);
 int hv_landing_build(struct hv_global *g);
 bool hv_view_remaps(struct hv_view *v, u64 root);
+bool hv_view_remap_live(struct hv_view *v, u64 root);
 u64 hv_view_remap_target(struct hv_view *v, u64 root);
 u16 hv_view_remap_owner(struct hv_view *v, u64 root);
 int hv_entry_page_add(struct hv_global *g, u64 gpa);

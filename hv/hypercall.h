@@ -46,6 +46,16 @@
  */
 #define HC_VIEW_REMAP		0x1009
 /*
+ * HC_VIEW_REMAP's RDX to close the remap of RSI first (-ENOENT if there is
+ * none): the view keeps knowing the server's root, but a thread of RSI's
+ * process still in the view stops at its next page walk and is taken out
+ * as an interrupted call that cannot resume (ESTALE), and none gets in.
+ * The caller flushes the view on every CPU, then removes the remap
+ * (RDX = 0): no thread is left running there with the remap gone, which
+ * would go on in its own address space with the server's registers.
+ */
+#define HV_VIEW_REMAP_CLOSE	1
+/*
  * CPL 0: scan every IDT a CPU has loaded again, add the pages of targets
  * that changed to the entry set (not executable in any view), write-protect
  * the tables' pages again, and INVEPT all contexts on this CPU.  Returns the

@@ -117,9 +117,18 @@ int hv_view_edit(struct hv_view *v, u64 gpa, enum hv_view_op op, u64 hpa)
 		*entry &= ~VMX_EPT_EXECUTABLE_MASK;
 	else if (op == HV_SET_EXEC)
 		*entry |= VMX_EPT_EXECUTABLE_MASK;
-	else	/* the new address, and the owner id of a remapped root */
+	else if (op == HV_REMAP_CLOSE && !(*entry & HV_EPT_CLOSED))
+		*entry = (*entry & ~(u64)VMX_EPT_RWX_MASK) | HV_EPT_CLOSED |
+			 ((*entry & VMX_EPT_RWX_MASK) << HV_EPT_CLOSED_RWX_SHIFT);
+	else if (op == HV_REMAP) {
+		/* the new address, and the owner id of a remapped root */
+		if (*entry & HV_EPT_CLOSED)
+			*entry = (*entry & ~(HV_EPT_CLOSED |
+				  ((u64)VMX_EPT_RWX_MASK << HV_EPT_CLOSED_RWX_SHIFT))) |
+				 ((*entry >> HV_EPT_CLOSED_RWX_SHIFT) & VMX_EPT_RWX_MASK);
 		*entry = (*entry & ~(PTE_PFN_MASK | HV_OWNER_MASK)) |
 			 (hpa & (PTE_PFN_MASK | HV_OWNER_MASK));
+	}
 	return 0;
 }
 
@@ -439,7 +448,8 @@ static unsigned int root_pages(struct hv_global *g)
  * HC_VIEW_REMAP: in server view RDI (and its return view), map the
  * page-table root pair at RSI onto the one at RDX, or with RDX = 0 remove
  * the remap (the root's interrupted calls there are handed to the server,
- * or dropped).
+ * or dropped), or with RDX = HV_VIEW_REMAP_CLOSE close it first (hv.h,
+ * HV_EPT_CLOSED).
  */
 long hc_view_remap(struct hv_cpu *hc, struct hv_regs *regs)
 {
@@ -455,6 +465,19 @@ long hc_view_remap(struct hv_cpu *hc, struct hv_regs *regs)
 
 	if (IS_ERR(v))
 		return PTR_ERR(v);
+	if (server == HV_VIEW_REMAP_CLOSE) {
+		if (v->kind != HV_VIEW_KIND_SERVER || (client & align) ||
+		    !hv_view_remap_live(v, client))
+			return -ENOENT;
+		for (i = 0; i < root_pages(g) && !err; i++) {
+			err = hv_view_edit(v, client + i * PAGE_SIZE,
+					   HV_REMAP_CLOSE, 0);
+			if (!err)
+				err = hv_view_edit(v + 1, client + i * PAGE_SIZE,
+						   HV_REMAP_CLOSE, 0);
+		}
+		return err;
+	}
 	if (v->kind != HV_VIEW_KIND_SERVER || (client & align) ||
 	    (server & align) || !hv_gpa_usable(g, client) ||
 	    (server && !hv_gpa_usable(g, server)))
@@ -488,12 +511,23 @@ long hc_view_remap(struct hv_cpu *hc, struct hv_regs *regs)
  * The server's page-table root that page-table root @root (hv_guest_root())
  * is remapped onto in server view @v, or 0 if it is not remapped there.
  */
+/* @root's entry in @v if its remap there is closing (HV_EPT_CLOSED), else 0. */
+static u64 closed_entry(struct hv_view *v, u64 root)
+{
+	u64 e = ept_entry_4k(v->root, root);
+
+	return e & HV_EPT_CLOSED ? e : 0;
+}
+
 u64 hv_view_remap_target(struct hv_view *v, u64 root)
 {
 	u64 to;
 
 	if (v->kind != HV_VIEW_KIND_SERVER && v->kind != HV_VIEW_KIND_RETURN)
 		return 0;
+	to = closed_entry(v, root);
+	if (to)
+		return to & PTE_PFN_MASK;
 	to = ept_lookup(v->root, root);
 	return to == root || to == ~0ULL ? 0 : to & PAGE_MASK;
 }
@@ -503,14 +537,21 @@ u16 hv_view_remap_owner(struct hv_view *v, u64 root)
 {
 	if (v->kind != HV_VIEW_KIND_SERVER && v->kind != HV_VIEW_KIND_RETURN)
 		return 0;
-	return (ept_leaf(v->root, root) & HV_OWNER_MASK) >> HV_OWNER_SHIFT;
+	return ((closed_entry(v, root) ?: ept_leaf(v->root, root)) &
+		HV_OWNER_MASK) >> HV_OWNER_SHIFT;
 }
 
-/* Does view @v map the page-table root @root onto another page? */
+/* Does view @v map the page-table root @root onto another page (or close that remap)? */
 bool hv_view_remaps(struct hv_view *v, u64 root)
 {
 	return (v->kind == HV_VIEW_KIND_SERVER || v->kind == HV_VIEW_KIND_RETURN) &&
 	       ept_lookup(v->root, root) != root;
+}
+
+/* ... and not closing: a thread of @root may (re-)enter @v. */
+bool hv_view_remap_live(struct hv_view *v, u64 root)
+{
+	return hv_view_remaps(v, root) && !closed_entry(v, root);
 }
 
 /**

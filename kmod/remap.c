@@ -105,14 +105,35 @@ static int reach_collect(struct sb_server *target, u64 **roots,
  * Make @srv's view remap exactly the @n roots at @want onto its root:
  * removals first, then additions, then one flush on every CPU
  * (sb_calls_lock held).
+ *
+ * A removal closes the remap first and flushes (HV_VIEW_REMAP_CLOSE): a
+ * thread of that root may be running in the view right now, in a call,
+ * and with the remap simply gone it would go on in its own address space
+ * with the server's registers (a crash, and the server's state shown to
+ * the client).  Closed, the flush's IPI takes it out as an interrupted
+ * call whose resume fails with ESTALE, and a thread that enters later
+ * stops at once the same way.
  */
 int remaps_apply(struct sb_server *srv, const u64 *want, unsigned int n)
 {
-	bool changed = false;
-	unsigned int i = 0;
+	bool changed = false, closed = false;
+	unsigned int i;
 	int err = 0;
 	long ret;
 
+	for (i = 0; i < srv->nr_remapped; i++) {
+		if (roots_has(want, n, srv->remapped[i]))
+			continue;
+		ret = sb_hypercall(HC_VIEW_REMAP, srv->view, srv->remapped[i],
+				   HV_VIEW_REMAP_CLOSE);
+		if (ret)
+			pr_err("view %d: cannot close a remap: %ld\n",
+			       srv->view, ret);
+		closed = true;
+	}
+	if (closed)
+		sb_view_flush(srv->view);
+	i = 0;
 	while (i < srv->nr_remapped) {
 		u64 root = srv->remapped[i];
 
