@@ -68,12 +68,13 @@ $(BUILD)/host-tests/lib-%: tests/host/lib/%.c tests/tap.h $(SB_LIB_A) lib/libsky
 	@mkdir -p $(@D)
 	$(CC) $(SB_CFLAGS) -o $@ $< $(SB_LDLIBS)
 
-# skyctl: servers, counters, objects and exits, from the module's debugfs.
+# skyctl: servers, counters, objects, exits, pool and lockdown, from the
+# module through SB_IOC_SYSSTATS (no debugfs).
 SKYCTL := $(BIN)/skyctl
 USER_TARGETS += $(SKYCTL)
 GUEST_PROGS  += $(SKYCTL)
 
-$(SKYCTL): lib/tools/skyctl.c
+$(SKYCTL): lib/tools/skyctl.c $(wildcard uapi/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $<
 
