@@ -8,8 +8,9 @@
  * figures come from the same functions the debugfs files use.
  *
  * Everything is gathered into kernel memory first and copied out with no
- * lock held: a fault on the caller's buffers may take its mmap_lock, which
- * the lockdown's hooks and the mmu notifier hold when they take ours.
+ * lock held: a fault on the caller's buffers may sleep for as long as the
+ * caller likes (userfaultfd, FUSE), and must not hold sb_calls_lock (every
+ * registration, connection and release) or the CPU hotplug lock meanwhile.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
