@@ -94,7 +94,7 @@ print-host-tests:
 	@for t in $(HOST_TESTS); do echo $$t; done
 
 $(BIN)/%: tests/vm/progs/%.c tests/tap.h tests/vm/progs/testview.h tests/vm/progs/sbcall.h \
-		tests/vm/progs/testserver.h lib/sb_tramp.h $(wildcard uapi/*.h) | $(BIN)
+		tests/vm/progs/testserver.h tests/vm/progs/sysstats.h lib/sb_tramp.h $(wildcard uapi/*.h) | $(BIN)
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) -lpthread
 
 $(BIN):

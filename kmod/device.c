@@ -4,14 +4,15 @@
  * process's data pages, and its mm, held by mmgrab() so that its root
  * outlives every remap), the mappings of the trampoline's code and data
  * and of a server's buffers, the ioctls' dispatch, SB_IOC_INFO and
- * SB_IOC_STATS, the debugfs "servers" and "objects" files, and the
- * trampoline's code pages, copied at module init.  sb_calls_lock
- * (server.c) protects what a session's release takes down (its server, its
- * attachments, its handoffs) and the servers that STATS and "servers"
- * read.  The code pages and sb_vmfunc_ok are written at module init and
- * exit only, when no process can call; a session's buffer address is set
- * by mmap() before it registers, under the process's mmap lock, which
- * sb_register() reads it under.
+ * SB_IOC_STATS, the debugfs "servers" and "objects" files and their
+ * figures for SB_IOC_SYSSTATS (sysstats.c), and the trampoline's code
+ * pages, copied at module init.  sb_calls_lock (server.c) protects what a
+ * session's release takes down (its server, its attachments, its handoffs)
+ * and the servers that STATS, SYSSTATS and "servers" read.  The code pages
+ * and sb_vmfunc_ok are written at module init and exit only, when no
+ * process can call; a session's buffer address is set by mmap() before it
+ * registers, under the process's mmap lock, which sb_register() reads it
+ * under.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -23,6 +24,7 @@
 #include <linux/sched/mm.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <asm/io.h>
 #include <asm/processor.h>
@@ -228,18 +230,84 @@ void sb_calls_show_servers(struct seq_file *m)
 	mutex_unlock(&sb_calls_lock);
 }
 
-/* The debugfs "objects" file: what is alive now. */
-void sb_calls_show_objects(struct seq_file *m)
+/*
+ * SB_IOC_SYSSTATS's server list: the first @room_srv servers into @srv and
+ * the first @room_att of their attachments (in server order, then by id)
+ * into @att; how many of each there are in *@nr_srv and *@nr_att.  The
+ * figures are the debugfs "servers" file's; uids in @ns.
+ */
+void sb_calls_list_servers(struct user_namespace *ns,
+			   struct sb_sysstats_server *srv, u32 room_srv,
+			   u32 *nr_srv, struct sb_sysstats_attachment *att,
+			   u32 room_att, u32 *nr_att)
 {
-	unsigned int handoffs;
+	struct sb_server *s;
+	u32 nsrv = 0, na = 0;
+	unsigned int i;
 
 	mutex_lock(&sb_calls_lock);
-	handoffs = sb_nr_handoffs;
+	list_for_each_entry(s, &sb_servers, node) {
+		if (nsrv < room_srv) {
+			struct sb_sysstats_server *r = &srv[nsrv];
+			struct sb_call_stats st = { .size = sizeof(st) };
+
+			server_stats(s, &st);
+			strscpy(r->name, s->name, sizeof(r->name));
+			r->view = s->view;
+			r->owner_uid = from_kuid_munged(ns, s->owner);
+			r->nr_slots = s->nr_slots;
+			r->slots_busy = st.slots_busy;
+			r->attachments = st.attachments;
+			r->calls = st.calls;
+			r->busy = st.busy;
+			r->denied = st.denied;
+			r->handoffs = st.handoffs;
+			r->handoffs_failed = st.handoffs_failed;
+			r->handoff_faults = st.handoff_faults;
+		}
+		for (i = 0; i < SKYBRIDGE_MAX_ATTACH; i++) {
+			struct sb_att *a = s->atts[i];
+			struct sb_sysstats_attachment *r;
+
+			if (!a || na++ >= room_att)
+				continue;
+			r = &att[na - 1];
+			r->server = nsrv;
+			r->id = i;
+			r->uid = from_kuid_munged(ns, a->uid);
+			r->calls = READ_ONCE(*count_u64(s->sess, SBN_CALLS, i));
+			r->busy = READ_ONCE(*count_u64(s->sess, SBN_BUSY, i));
+			r->handoffs = a->handoffs;
+		}
+		nsrv++;
+	}
 	mutex_unlock(&sb_calls_lock);
+	*nr_srv = nsrv;
+	*nr_att = na;
+}
+
+/* What is alive now: debugfs "objects" and SB_IOC_SYSSTATS. */
+void sb_calls_objects(struct sb_sysstats_objects *o)
+{
+	mutex_lock(&sb_calls_lock);
+	o->handoffs = sb_nr_handoffs;
+	mutex_unlock(&sb_calls_lock);
+	o->sessions = atomic_read(&sb_nr_sessions);
+	o->servers = atomic_read(&sb_nr_servers);
+	o->connections = atomic_read(&sb_nr_conns);
+	o->attachments = atomic_read(&sb_nr_atts);
+	o->views = atomic_read(&sb_nr_views);
+}
+
+/* The debugfs "objects" file. */
+void sb_calls_show_objects(struct seq_file *m)
+{
+	struct sb_sysstats_objects o;
+
+	sb_calls_objects(&o);
 	seq_printf(m, "sessions %d\nservers %d\nconnections %d\nattachments %d\nviews %d\nhandoffs %u\n",
-		   atomic_read(&sb_nr_sessions), atomic_read(&sb_nr_servers),
-		   atomic_read(&sb_nr_conns), atomic_read(&sb_nr_atts),
-		   atomic_read(&sb_nr_views), handoffs);
+		   (int)o.sessions, (int)o.servers, (int)o.connections,
+		   (int)o.attachments, (int)o.views, o.handoffs);
 }
 
 int sb_dev_mmap(struct file *file, struct vm_area_struct *vma)
@@ -319,6 +387,8 @@ long sb_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	switch (cmd) {
 	case SB_IOC_INFO:
 		return sb_info(uarg);
+	case SB_IOC_SYSSTATS:
+		return sb_sysstats(uarg);
 	case SB_IOC_LOOKUP:
 		return sb_lookup(uarg);
 	case SB_IOC_REGISTER:

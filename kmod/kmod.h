@@ -28,6 +28,17 @@ void sb_calls_exit(void);
 struct seq_file;
 void sb_calls_show_objects(struct seq_file *m);
 void sb_calls_show_servers(struct seq_file *m);
+struct sb_sysstats_objects;
+struct sb_sysstats_server;
+struct sb_sysstats_attachment;
+struct user_namespace;
+void sb_calls_objects(struct sb_sysstats_objects *o);
+void sb_calls_list_servers(struct user_namespace *ns,
+			   struct sb_sysstats_server *srv, u32 room_srv,
+			   u32 *nr_srv, struct sb_sysstats_attachment *att,
+			   u32 room_att, u32 *nr_att);
+/* SB_IOC_SYSSTATS: sysstats.c */
+long sb_sysstats(void __user *arg);
 long sb_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 int sb_dev_open(struct inode *inode, struct file *file);
 int sb_dev_release(struct inode *inode, struct file *file);
@@ -45,6 +56,8 @@ int sb_shstk_refused(void);
 int sb_lockdown_init(void);
 void sb_lockdown_exit(void);
 void sb_lockdown_show(struct seq_file *m);
+unsigned int sb_lockdown_counts(unsigned int *locked, const char **names,
+				u64 *refused, unsigned int n);
 bool sb_is_dev_file(struct file *file);
 
 /* rootkernel.c: the RootKernel's OS glue */

@@ -743,3 +743,20 @@ void sb_lockdown_exit(void)
 	mutex_unlock(&sb_locks_mutex);
 	mmu_notifier_synchronize();
 }
+
+/*
+ * SB_IOC_SYSSTATS: the locked mms, and the name and refusals of each kind
+ * (up to @n of them); returns the number of kinds.
+ */
+unsigned int sb_lockdown_counts(unsigned int *locked, const char **names,
+				u64 *refused, unsigned int n)
+{
+	unsigned int i;
+
+	*locked = atomic_read(&sb_nr_locks);
+	for (i = 0; i < n && i < SBL_NR; i++) {
+		names[i] = sbl_names[i];
+		refused[i] = atomic64_read(&sbl_count[i]);
+	}
+	return SBL_NR;
+}

@@ -50,14 +50,29 @@ $(BUILD)/host-tests/lib-%: tests/host/lib/%.c tests/tap.h $(SB_LIB_A) lib/libsky
 	@mkdir -p $(@D)
 	$(CC) $(SB_CFLAGS) -o $@ $< $(SB_LDLIBS)
 
-# skyctl: servers, counters, objects and exits, from the module's debugfs.
+# skyctl: servers, counters, objects, exits, pool and lockdown, from the
+# module through SB_IOC_SYSSTATS (no debugfs).
 SKYCTL := $(BIN)/skyctl
 USER_TARGETS += $(SKYCTL)
 GUEST_PROGS  += $(SKYCTL)
 
-$(SKYCTL): lib/tools/skyctl.c
+$(SKYCTL): lib/tools/skyctl.c $(wildcard uapi/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $<
+
+# Host test of skyctl: its command line, and its output for a stand-in for
+# the module (fake-sysstats.so, preloaded: it answers SB_IOC_SYSSTATS).
+HOST_TESTS += $(BUILD)/host-tests/tool-skyctl
+
+$(BUILD)/host-tests/fake-sysstats.so: tests/host/lib/fake-sysstats.c $(wildcard uapi/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
+
+$(BUILD)/host-tests/tool-skyctl: tests/host/lib/tool-skyctl.c tests/tap.h tests/host/lib/runcmd.h \
+		$(SKYCTL) $(BUILD)/host-tests/fake-sysstats.so
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DSKYCTL='"$(SKYCTL)"' \
+		-DFAKE_SO='"$(BUILD)/host-tests/fake-sysstats.so"' -o $@ $<
 
 # Examples (examples/): echo and key-value servers and clients, linked
 # statically against the library like every program that may run in the lab.

@@ -314,6 +314,194 @@ struct sb_wait {
 	__u64 reserved[2];	/* in: zero */
 };
 
+/*
+ * SB_IOC_SYSSTATS on a session (an open file of /dev/skybridge, of any
+ * process): the module's machine-wide state and counters, the figures of
+ * the debugfs files under /sys/kernel/debug/skybridge/ (state, version,
+ * exits, objects, lockdown, servers), for callers that cannot read
+ * debugfs: it is root's only, it may be absent (debugfs=off, not mounted)
+ * and a kernel in lockdown restricts it.  An older module fails with
+ * ENOTTY.  SB_API_VERSION is unchanged: the command is an addition.
+ *
+ * Who may ask: every caller may read the counts (they name nobody, as
+ * /proc/stat does not).  The server list (SB_SYSSTATS_SERVERS: names,
+ * owners and counters of every user's servers, and the uid of every
+ * attached process) needs CAP_SYS_ADMIN, as debugfs "servers" is root's.
+ *
+ * Three arrays are optional: per-CPU records, servers and attachments,
+ * each given as an address, a record size and a count.  On input the
+ * count is the records the array has room for (0: none wanted, and the
+ * address may be 0) and the size must be sizeof() the record (when the
+ * count is not 0); on output the count is the records that exist.  The
+ * kernel writes the first min(in, out) of them: a caller whose array was
+ * too small sees a larger count and may call again.
+ *
+ * Every field not marked "in" is output only: its input value is ignored.
+ * Errors: EINVAL  @size is not sizeof(struct sb_sysstats), an unknown flag,
+ *                 a reserved or pad word that is not zero, a record size
+ *                 that is not the record's, a count without an address,
+ *                 or a server or attachment array without
+ *                 SB_SYSSTATS_SERVERS;
+ *         EPERM   SB_SYSSTATS_SERVERS without CAP_SYS_ADMIN;
+ *         EFAULT  an address the kernel cannot read or write.
+ */
+#define SB_SYSSTATS_SERVERS	(1u << 0)	/* in: list servers too */
+
+#define SB_SYSSTATS_EXIT_REASONS	80	/* exit reasons counted per CPU */
+#define SB_SYSSTATS_EVENTS		32	/* room for events per CPU */
+#define SB_SYSSTATS_LOCKDOWN_KINDS	16	/* room for refusal kinds */
+#define SB_SYSSTATS_KIND_LEN		32	/* a kind's name, NUL included */
+
+/*
+ * The RootKernel's events, counted per CPU: indices in
+ * struct sb_sysstats_cpu's events[] (the first nr_events are filled), by
+ * the names debugfs "exits" gives them (SB_SYSSTATS_EVENT_NAMES).
+ */
+#define SB_EV_HIDDEN_MEMORY_VIOLATION	0	/* guest touched RootKernel memory */
+#define SB_EV_HYPERCALL_REFUSED		1	/* hypercalls refused */
+#define SB_EV_VIEW_TRAP_KERNEL_ENTRY	2	/* kernel entry in a view: to plain */
+#define SB_EV_VIEW_TRAP_OTHER		3	/* other fault in a view: to plain */
+#define SB_EV_CONT_SAVED		4	/* interrupted visits saved */
+#define SB_EV_CONT_RESUMED		5	/* ... and resumed */
+#define SB_EV_CONT_TABLE_FULL		6	/* no free record: visit ended */
+#define SB_EV_CALL_ABORTED		7	/* calls abandoned: fault or syscall */
+#define SB_EV_CALL_LANDING_TRAP		8	/* kernel entries in the landing view */
+#define SB_EV_ENTRY_MSR_WRITE		9	/* WRMSR to LSTAR, CSTAR, SYSENTER_EIP */
+#define SB_EV_ENTRY_IDT_LOAD		10	/* LIDT that changed the IDTR */
+#define SB_EV_ENTRY_IDT_WRITE_REFUSED	11	/* writes to a loaded IDT refused */
+#define SB_EV_ENTRY_PAGE_ADDED		12	/* entry pages found by the above */
+#define SB_EV_DESC_EMULATED		13	/* LGDT, LIDT, SGDT, ... carried out */
+#define SB_EV_HANDOFF			14	/* handler traps handed off */
+#define SB_EV_HANDOFF_ORPHANED		15	/* ... of clients that went away */
+#define SB_EV_HANDOFF_ADOPTED		16	/* HC_ADOPT that succeeded */
+#define SB_EV_HANDOFF_RETURNED		17	/* adopted handlers that returned */
+#define SB_EV_CALL_DEAD_END		18	/* calls with no client frame left */
+#define SB_EV_CONT_EXPIRED		19	/* interrupted calls that stalled */
+#define SB_EV_NR			20
+
+/* { index, name } pairs, as VMX_EXIT_REASONS in <asm/vmx.h> names exits. */
+#define SB_SYSSTATS_EVENT_NAMES \
+	{ SB_EV_HIDDEN_MEMORY_VIOLATION,	"HIDDEN_MEMORY_VIOLATION" }, \
+	{ SB_EV_HYPERCALL_REFUSED,		"HYPERCALL_REFUSED" }, \
+	{ SB_EV_VIEW_TRAP_KERNEL_ENTRY,		"VIEW_TRAP_KERNEL_ENTRY" }, \
+	{ SB_EV_VIEW_TRAP_OTHER,		"VIEW_TRAP_OTHER" }, \
+	{ SB_EV_CONT_SAVED,			"CONT_SAVED" }, \
+	{ SB_EV_CONT_RESUMED,			"CONT_RESUMED" }, \
+	{ SB_EV_CONT_TABLE_FULL,		"CONT_TABLE_FULL" }, \
+	{ SB_EV_CALL_ABORTED,			"CALL_ABORTED" }, \
+	{ SB_EV_CALL_LANDING_TRAP,		"CALL_LANDING_TRAP" }, \
+	{ SB_EV_ENTRY_MSR_WRITE,		"ENTRY_MSR_WRITE" }, \
+	{ SB_EV_ENTRY_IDT_LOAD,			"ENTRY_IDT_LOAD" }, \
+	{ SB_EV_ENTRY_IDT_WRITE_REFUSED,	"ENTRY_IDT_WRITE_REFUSED" }, \
+	{ SB_EV_ENTRY_PAGE_ADDED,		"ENTRY_PAGE_ADDED" }, \
+	{ SB_EV_DESC_EMULATED,			"DESC_EMULATED" }, \
+	{ SB_EV_HANDOFF,			"HANDOFF" }, \
+	{ SB_EV_HANDOFF_ORPHANED,		"HANDOFF_ORPHANED" }, \
+	{ SB_EV_HANDOFF_ADOPTED,		"HANDOFF_ADOPTED" }, \
+	{ SB_EV_HANDOFF_RETURNED,		"HANDOFF_RETURNED" }, \
+	{ SB_EV_CALL_DEAD_END,			"CALL_DEAD_END" }, \
+	{ SB_EV_CONT_EXPIRED,			"CONT_EXPIRED" }
+
+/* One online CPU (debugfs "state" and "exits"), in CPU order. */
+struct sb_sysstats_cpu {
+	__u32 cpu;		/* its number */
+	__u32 flags;		/* SB_CPU_* */
+	__u64 launch_tsc;	/* TSC ticks its launch took (VMXON to guest) */
+	__u64 exits_total;	/* VM exits */
+	__u64 exits[SB_SYSSTATS_EXIT_REASONS];	/* by basic exit reason (Intel
+				 * SDM vol. 3, appendix C; named by
+				 * VMX_EXIT_REASONS in <asm/vmx.h>) */
+	__u64 events[SB_SYSSTATS_EVENTS];	/* by SB_EV_* */
+	__u64 reserved[2];	/* zero */
+};
+#define SB_CPU_VMX		(1u << 0)	/* runs under the RootKernel */
+#define SB_CPU_COUNTED		(1u << 1)	/* the RootKernel gave its counts:
+						 * without it, exits and events
+						 * are zero ("native") */
+
+/* A registered server (debugfs "servers"): SB_SYSSTATS_SERVERS only. */
+struct sb_sysstats_server {
+	char name[SKYBRIDGE_NAME_LEN];
+	__u32 view;		/* its view index */
+	__u32 owner_uid;	/* its owner, in the caller's user namespace */
+	__u32 nr_slots;
+	__u32 slots_busy;	/* slots in use now */
+	__u32 attachments;	/* attached processes now */
+	__u32 pad;		/* zero */
+	__u64 calls;		/* as struct sb_call_stats */
+	__u64 busy;
+	__u64 denied;
+	__u64 handoffs;
+	__u64 handoffs_failed;
+	__u64 handoff_faults;
+	__u64 reserved[2];	/* zero */
+};
+
+/* An attachment of a listed server: SB_SYSSTATS_SERVERS only. */
+struct sb_sysstats_attachment {
+	__u32 server;		/* its server's index in the server array
+				 * (past its end if that was too small) */
+	__u32 id;		/* attachment id */
+	__u32 uid;		/* the uid it is charged to (caller's namespace) */
+	__u32 pad;		/* zero */
+	__u64 calls;		/* calls that reached the handler */
+	__u64 busy;		/* refused with EBUSY */
+	__u64 handoffs;		/* calls handed off */
+	__u64 reserved;		/* zero */
+};
+
+/* Live objects (debugfs "objects"). */
+struct sb_sysstats_objects {
+	__u32 sessions;		/* open files of /dev/skybridge (the caller's
+				 * own included) */
+	__u32 servers;		/* servers registered */
+	__u32 connections;	/* connection files */
+	__u32 attachments;	/* processes attached to a server */
+	__u32 views;		/* server views in use (a pair of indices each) */
+	__u32 handoffs;		/* handoffs not yet collected */
+};
+
+/* A kind of exec-memory lockdown refusal (debugfs "lockdown"). */
+struct sb_sysstats_lockdown {
+	char name[SB_SYSSTATS_KIND_LEN];	/* NUL-terminated: "wx", ... */
+	__u64 refused;		/* refusals of this kind since load */
+};
+
+struct sb_sysstats {
+	__u32 size;		/* in: sizeof(struct sb_sysstats) */
+	__u32 flags;		/* in: SB_SYSSTATS_* */
+	__u64 cpus;		/* in: address of nr_cpus struct sb_sysstats_cpu */
+	__u32 cpu_size;		/* in: sizeof(struct sb_sysstats_cpu) */
+	__u32 nr_cpus;		/* in: room at @cpus; out: online CPUs */
+	__u64 servers;		/* in: address of nr_servers records */
+	__u32 server_size;	/* in: sizeof(struct sb_sysstats_server) */
+	__u32 nr_servers;	/* in: room at @servers; out: servers */
+	__u64 attachments;	/* in: address of nr_attachments records */
+	__u32 attachment_size;	/* in: sizeof(struct sb_sysstats_attachment) */
+	__u32 nr_attachments;	/* in: room; out: attachments of all servers */
+	__u32 hv_version;	/* HV_VERSION (uapi/skybridge_hv.h) */
+	__u32 state;		/* SB_STATE_* */
+	__u32 cpus_vmx;		/* online CPUs under the RootKernel */
+	__u32 nr_exit_reasons;	/* exits[] entries counted (all of them) */
+	__u32 nr_events;	/* events[] entries filled (SB_EV_NR today) */
+	struct sb_sysstats_objects objects;
+	__u32 ept_pool_pages;	/* the RootKernel's pool of view EPT pages */
+	__u32 ept_pool_free;	/* ... free now */
+	__u32 ept_pool_share;	/* ... that one user may hold */
+	__u32 records;		/* continuation and handoff records */
+	__u32 records_used;	/* ... in use now */
+	__u32 records_share;	/* ... that one user may hold */
+	__u32 locked;		/* processes under the exec-memory lockdown */
+	__u32 nr_lockdown_kinds;	/* lockdown[] entries filled */
+	__u32 pad;		/* in: zero */
+	struct sb_sysstats_lockdown lockdown[SB_SYSSTATS_LOCKDOWN_KINDS];
+	__u64 reserved[8];	/* in: zero */
+};
+#define SB_STATE_HV		(1u << 0)	/* the RootKernel answered: the
+						 * pool and record figures */
+#define SB_STATE_VMFUNC		(1u << 1)	/* direct calls work
+						 * (SB_INFO_VMFUNC) */
+
 #define SB_IOC_INFO		_IOWR(SKYBRIDGE_IOCTL_TYPE, 0x00, struct sb_info)
 #define SB_IOC_REGISTER		_IOWR(SKYBRIDGE_IOCTL_TYPE, 0x01, struct sb_register)
 #define SB_IOC_UNREGISTER	_IO(SKYBRIDGE_IOCTL_TYPE, 0x02)
@@ -324,6 +512,7 @@ struct sb_wait {
 #define SB_IOC_PARK		_IOWR(SKYBRIDGE_IOCTL_TYPE, 0x07, struct sb_park)
 #define SB_IOC_COMPLETE		_IOW(SKYBRIDGE_IOCTL_TYPE, 0x08, struct sb_complete)
 #define SB_IOC_WAIT		_IOWR(SKYBRIDGE_IOCTL_TYPE, 0x09, struct sb_wait)
+#define SB_IOC_SYSSTATS		_IOWR(SKYBRIDGE_IOCTL_TYPE, 0x0a, struct sb_sysstats)
 #endif /* !__ASSEMBLY__ */
 
 #endif /* _UAPI_SKYBRIDGE_H */

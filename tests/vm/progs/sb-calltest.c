@@ -72,6 +72,7 @@
 #include <x86intrin.h>
 
 #include "sbcall.h"
+#include "sysstats.h"
 #include "testserver.h"
 #include "../../tap.h"
 
@@ -225,40 +226,16 @@ static void report(const char *what, uint64_t *t)
 	       (unsigned long long)t[9900]);
 }
 
-/* Sum of a counter over all CPUs, from the RootKernel's exit statistics. */
-static long long hv_counter(const char *fmt)
-{
-	FILE *f = fopen("/sys/kernel/debug/skybridge/exits", "r");
-	long long sum = 0, n;
-	char line[128];
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, fmt, &n) == 1)
-			sum += n;
-	fclose(f);
-	return sum;
-}
-
+/* VM exits, summed over the CPUs (SB_IOC_SYSSTATS: sysstats.h). */
 static long long vm_exits(void)
 {
-	return hv_counter("cpu %*u: total %lld");
+	return sbs_exits();
 }
 
-/* Free view EPT pages (one pool: every CPU reports the same number). */
+/* Free view EPT pages (one pool). */
 static long long ept_pool_free(void)
 {
-	FILE *f = fopen("/sys/kernel/debug/skybridge/exits", "r");
-	long long n = -1;
-	char line[128];
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "cpu %*u: EPT_POOL_FREE %lld", &n) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return n;
+	return sbs_pool_free();
 }
 
 static void pipe_round_trips(uint64_t *t)
@@ -1279,7 +1256,6 @@ static void busy_test(void)
 	{
 		struct sb_call_stats ss = { .size = sizeof(ss) };
 		char line[256] = "", want[160];
-		FILE *f;
 		int rc = ioctl(cl.c.fd, SB_IOC_STATS, &ss);
 
 		tap_result(rc == 0 && ss.calls == 2 && ss.busy == 5,
@@ -1291,14 +1267,9 @@ static void busy_test(void)
 		snprintf(want, sizeof(want),
 			 "server ops view %u owner 0 slots 1 busy_now 0 attachments 1 calls 2 busy 5 denied 1 handoffs 0 handoffs_failed 0 faults 0",
 			 cl.c.view);
-		f = fopen("/sys/kernel/debug/skybridge/servers", "r");
-		while (f && fgets(line, sizeof(line), f) && strncmp(line, "server ops ", 11))
-			;
-		if (f)
-			fclose(f);
-		line[strcspn(line, "\n")] = 0;
+		sbs_server_named("ops", line, sizeof(line));
 		tap_result(st == -EACCES && !strcmp(line, want),
-			   "stats: debugfs shows the server's calls, busy and denied counts",
+			   "stats: SB_IOC_SYSSTATS shows the server's calls, busy and denied counts",
 			   "wrong key: %lld; line \"%s\", expected \"%s\"",
 			   (long long)st, line, want);
 	}
@@ -1307,19 +1278,10 @@ static void busy_test(void)
 	client_end(&cl);
 }
 
-/* The server's line in debugfs "servers", without the newline. */
+/* The server's line as debugfs "servers" has it (SB_IOC_SYSSTATS). */
 static void server_line(const char *name, char *line, size_t len)
 {
-	char prefix[80];
-	FILE *f = fopen("/sys/kernel/debug/skybridge/servers", "r");
-
-	snprintf(prefix, sizeof(prefix), "server %s ", name);
-	line[0] = 0;
-	while (f && fgets(line, (int)len, f) && strncmp(line, prefix, strlen(prefix)))
-		line[0] = 0;
-	if (f)
-		fclose(f);
-	line[strcspn(line, "\n")] = 0;
+	sbs_server_named(name, line, len);
 }
 
 /*
@@ -1476,11 +1438,11 @@ static void handoff_test(void)
 	server_line("ops", line, sizeof(line));
 	snprintf(want, sizeof(want), " handoffs %d handoffs_failed 0 faults 1", N + 3);
 	tap_result(strstr(line, want) != NULL,
-		   "handoff: debugfs counts the server's handoffs",
+		   "handoff: SB_IOC_SYSSTATS counts the server's handoffs",
 		   "line \"%s\", expected \"%s\"", line, want);
 
 	/* A client killed mid-call: the handler finishes, its lock is freed. */
-	orphaned = hv_counter("cpu %*u: HANDOFF_ORPHANED %lld");
+	orphaned = sbs_event(SB_EV_HANDOFF_ORPHANED);
 	doomed = doomed_client();
 	usleep(150000);
 	st = sbt_call_wait(&cl.c, OP_LOCKSPIN, 1, 1, 0, &v);
@@ -1500,10 +1462,10 @@ static void handoff_test(void)
 		   "during: %lld, after: %lld value %llu (%llu tries)",
 		   (long long)st, (long long)first, (unsigned long long)v,
 		   (unsigned long long)sum);
-	tap_result(hv_counter("cpu %*u: HANDOFF_ORPHANED %lld") > orphaned,
+	tap_result(sbs_event(SB_EV_HANDOFF_ORPHANED) > orphaned,
 		   "handoff: the dead client's call was handed to the server",
 		   "HANDOFF_ORPHANED %lld before, %lld after", orphaned,
-		   hv_counter("cpu %*u: HANDOFF_ORPHANED %lld"));
+		   sbs_event(SB_EV_HANDOFF_ORPHANED));
 	printf("# handoff: the lock was free again after %llu ticks and %llu refusals\n",
 	       (unsigned long long)(__rdtsc() - t0), (unsigned long long)sum);
 	client_end(&cl);
@@ -1527,18 +1489,10 @@ static long meminfo(const char *field)
 	return v;
 }
 
-/* The debugfs "objects" file on one line. */
+/* The objects, as the debugfs "objects" file has them, on one line. */
 static void objects(char *out, size_t len)
 {
-	FILE *f = fopen("/sys/kernel/debug/skybridge/objects", "r");
-	size_t n = 0;
-	int c;
-
-	while (f && (c = fgetc(f)) != EOF && n + 1 < len)
-		out[n++] = c == '\n' ? ' ' : (char)c;
-	out[n] = 0;
-	if (f)
-		fclose(f);
+	sbs_objects(out, len);
 }
 
 /*

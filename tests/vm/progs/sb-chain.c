@@ -50,6 +50,7 @@
 #include <x86intrin.h>
 
 #include "sbcall.h"
+#include "sysstats.h"
 #include "testserver.h"
 #include "../../tap.h"
 
@@ -237,21 +238,23 @@ static int views_free(int fd)
 	return ioctl(fd, SB_IOC_INFO, &info) ? -1 : (int)info.views_free;
 }
 
-/* Sum of one counter of the RootKernel's exits file over all CPUs. */
+/*
+ * Sum of one of the RootKernel's counters over all CPUs: "total" (VM
+ * exits) or an event (SB_IOC_SYSSTATS: sysstats.h).
+ */
 static long long exits_sum(const char *name)
 {
-	FILE *f = fopen("/sys/kernel/debug/skybridge/exits", "r");
-	long long sum = 0, n;
-	char line[160], key[64];
+	static const struct { unsigned int ev; const char *name; } ev[] = {
+		SB_SYSSTATS_EVENT_NAMES
+	};
+	size_t i;
 
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "cpu %*u: %63s %lld", key, &n) == 2 &&
-		    !strcmp(key, name))
-			sum += n;
-	fclose(f);
-	return sum;
+	if (!strcmp(name, "total"))
+		return sbs_exits();
+	for (i = 0; i < sizeof(ev) / sizeof(ev[0]); i++)
+		if (!strcmp(ev[i].name, name))
+			return sbs_event(ev[i].ev);
+	return -1;
 }
 
 static int cmp_u64(const void *a, const void *b)

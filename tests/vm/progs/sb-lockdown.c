@@ -34,6 +34,7 @@
 #include <x86intrin.h>
 
 #include "sbcall.h"
+#include "sysstats.h"
 #include "testserver.h"
 #include "../../tap.h"
 
@@ -72,17 +73,10 @@ static int make_file(const char *path, int pages, long vm_at)
 	return open(path, O_RDONLY);
 }
 
+/* Processes under the lockdown (SB_IOC_SYSSTATS: sysstats.h). */
 static int lock_count(void)
 {
-	FILE *f = fopen("/sys/kernel/debug/skybridge/lockdown", "r");
-	int n = -1;
-
-	if (f) {
-		if (fscanf(f, "locked %d", &n) != 1)
-			n = -1;
-		fclose(f);
-	}
-	return n;
+	return sbs_locked();
 }
 
 /* errno of an mmap, or 0 (and the mapping unmapped). */
@@ -717,7 +711,7 @@ int main(int argc, char **argv)
 		   "%s", strerror(e));
 
 	registration(&c);
-	tap_result(lock_count() >= before + 2, "debugfs counts the locked processes",
+	tap_result(lock_count() >= before + 2, "SB_IOC_SYSSTATS counts the locked processes",
 		   "before %d, now %d", before, lock_count());
 	mappings();
 	writes();

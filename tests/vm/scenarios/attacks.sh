@@ -37,8 +37,8 @@ if subtest lockdown; then
 	run_tap timeout 600 sb-lockdown ${LAB_SUBTEST_ARGS-}
 	check_dmesg "lockdown"
 fi
-sed 's/^/# lockdown: /' /sys/kernel/debug/skybridge/lockdown
+skyctl stats lockdown | sed 's/^/# lockdown: /'
 check "lockdown: no process is left locked" \
-	grep -qx "locked 0" /sys/kernel/debug/skybridge/lockdown
+	sh -c 'skyctl stats lockdown | grep -qx "locked 0"'
 dmesg | grep -i skybridge | tail -n 20 | sed 's/^/# dmesg: /'
 lab_done

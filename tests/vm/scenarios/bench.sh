@@ -16,7 +16,7 @@ if [ "${1-}" = --quick ]; then
 	kv_args="-n 200 -r 100"
 fi
 check "insmod (RootKernel under the benchmark)" insmod "$MODULE"
-echo "# RootKernel state: $(tr '\n' ' ' </sys/kernel/debug/skybridge/state)"
+echo "# RootKernel state: $(skyctl stats state | tr '\n' ' ')"
 skybench --guest --no-throughput --placement same --csv /tmp/skybench.csv "$@"
 rc=$?
 [ $rc -eq 0 ] && ok "skybench ran" || not_ok "skybench exited $rc"
@@ -29,7 +29,7 @@ kvbench --guest $kv_args
 rc=$?
 [ $rc -eq 0 ] && ok "kvbench ran" || not_ok "kvbench exited $rc"
 echo "# exits during the benchmarks:"
-sed 's/^/#   /' /sys/kernel/debug/skybridge/exits
+skyctl stats exits | sed 's/^/#   /'
 check "rmmod" rmmod skybridge
 check_dmesg "bench"
 lab_done

@@ -40,7 +40,7 @@ fi
 # Everything the tests made is gone: counted objects and EPT pages (the
 # kernel's own counters move for reasons of their own: printed only).
 echo "# memory after the call tests: $(grep -E '^(MemFree|Slab|SUnreclaim):' /proc/meminfo | tr -s ' ' | tr '\n' ' ')"
-objs=$(tr '\n' ' ' </sys/kernel/debug/skybridge/objects)
+objs=$(skyctl stats objects | tr '\n' ' ')
 [ "$objs" = "sessions 0 servers 0 connections 0 attachments 0 views 0 handoffs 0 " ] &&
 	ok "calls: no session, server, connection, attachment or view is left" ||
 	not_ok "calls: objects left: $objs"

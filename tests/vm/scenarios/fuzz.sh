@@ -8,17 +8,17 @@
 #
 # Usage (guest): fuzz.sh [CALLS]   (default 200000)
 . /lab/lib.sh
-D=/sys/kernel/debug/skybridge
 calls=${1:-200000}
 
-pool() { grep ' EPT_POOL_FREE ' $D/exits | head -n 1 | awk '{print $NF}'; }
+# The module's figures: skyctl stats (SB_IOC_SYSSTATS), no debugfs.
+pool() { skyctl stats pool | sed -n 's/^ept_pool_free \([0-9]*\)$/\1/p'; }
 
 module_loaded || check "insmod" insmod "$MODULE"
 pool0=$(pool)
-echo "# objects before: $(tr '\n' ' ' <$D/objects)"
+echo "# objects before: $(skyctl stats objects | tr '\n' ' ')"
 run_tap timeout 1500 sb-fuzz -n "$calls" -t 2 -s "$(date +%s)" "fuzz: "
 check_dmesg "after $calls fuzzed calls"
-objs=$(tr '\n' ' ' <$D/objects)
+objs=$(skyctl stats objects | tr '\n' ' ')
 echo "# objects after: $objs"
 if [ "$objs" = "sessions 0 servers 0 connections 0 attachments 0 views 0 handoffs 0 " ]; then
 	ok "fuzz: every session, server, connection, attachment and view is gone"

@@ -52,7 +52,7 @@ check_dmesg "library: echo"
 
 # The key-value example allocates and locks in its handler: on the fast path
 # the system calls that may take are handed to the slot threads (handoff).
-h0=$(awk '/HANDOFF_ADOPTED/ { n += $4 } END { print n + 0 }' /sys/kernel/debug/skybridge/exits)
+h0=$(skyctl stats exits | awk '/HANDOFF_ADOPTED/ { n += $4 } END { print n + 0 }')
 sb-kv-server kvdemo >/tmp/kv-server.out 2>&1 &
 srv=$!
 sleep 2
@@ -61,7 +61,7 @@ for i in 1 2 3 4 5 6 7 8; do
 	out="$out$(sb-kv-client -n kvdemo put key$i value-$i 2>&1);"
 done
 got=$(sb-kv-client -n kvdemo get key5 2>&1)
-h1=$(awk '/HANDOFF_ADOPTED/ { n += $4 } END { print n + 0 }' /sys/kernel/debug/skybridge/exits)
+h1=$(skyctl stats exits | awk '/HANDOFF_ADOPTED/ { n += $4 } END { print n + 0 }')
 echo "# kv: $out get: $got; handoffs adopted $h0 -> $h1"
 case "$out|$got" in
 *"ok (8 keys);|value-5") ok "the key-value example stores and finds 8 keys on the fast path" ;;

@@ -46,8 +46,8 @@ for a in private-copy brk brk-race uring overlay fuse mremap mremap-race forced 
 	run_tap timeout 900 sb-escape "$a" ${LAB_SUBTEST_ARGS-}
 	check_dmesg "escape $a"
 done
-sed 's/^/# lockdown: /' /sys/kernel/debug/skybridge/lockdown
+skyctl stats lockdown | sed 's/^/# lockdown: /'
 check "escape: no process is left locked" \
-	grep -qx "locked 0" /sys/kernel/debug/skybridge/lockdown
+	sh -c 'skyctl stats lockdown | grep -qx "locked 0"'
 dmesg | grep -i skybridge | tail -n 20 | sed 's/^/# dmesg: /'
 lab_done

@@ -11,8 +11,8 @@
 # Sub-tests (scenarios/run-one.sh shares.sh SUBTEST): records, pool, stall.
 . /lab/lib.sh
 subtests records pool stall
-D=/sys/kernel/debug/skybridge
-pool_free() { sed -n 's/^cpu 0: EPT_POOL_FREE \([0-9]*\)$/\1/p' $D/exits; }
+# The module's figures: skyctl stats (SB_IOC_SYSSTATS), no debugfs.
+pool_free() { skyctl stats pool | sed -n 's/^ept_pool_free \([0-9]*\)$/\1/p'; }
 
 reload() {
 	module_loaded && rmmod skybridge
@@ -21,15 +21,16 @@ reload() {
 # objects_clean NAME: every object gone and the pool full again.
 objects_clean() {
 	sleep 1
-	if grep -Eq ' [1-9]' $D/objects; then
-		not_ok "$1: objects left: $(tr '\n' ' ' <$D/objects)"
+	objs=$(skyctl stats objects | tr '\n' ' ')
+	if [ -z "$objs" ] || echo "$objs" | grep -Eq ' [1-9]'; then
+		not_ok "$1: objects left: ${objs:-(skyctl failed)}"
 	else
 		ok "$1: no object is left"
 	fi
 	p=$(pool_free)
 	[ "$p" = "$pool0" ] && ok "$1: the EPT pool has every page back ($p)" ||
 		not_ok "$1: the EPT pool has $p pages free, $pool0 at first"
-	r=$(sed -n 's/^cpu 0: RECORDS_USED \([0-9]*\)$/\1/p' $D/exits)
+	r=$(skyctl stats pool | sed -n 's/^records_used \([0-9]*\)$/\1/p')
 	[ "${r:-x}" = 0 ] && ok "$1: every record is free again" ||
 		not_ok "$1: $r records still in use"
 	check_dmesg "$1"
