@@ -305,6 +305,25 @@ static bool handler_nested(struct hv_cpu *hc, struct hv_view *view,
 }
 
 /**
+ * hv_call_release_own_slot() - the busy slot whose thread pointer is @fs in
+ * the server at page-table root @root is free again; nothing up a chain
+ * (a calling handler gets its call's error when the thread resumes)
+ */
+void hv_call_release_own_slot(u64 root, u64 fs)
+{
+	struct hv_fault f;
+	u64 top, pa;
+	int slot = busy_slot(root, fs, &top);
+
+	if (slot < 0)
+		return;
+	pa = hv_guest_pa(root, HV_TRAMP_VA(SBT_INFO + SBI_BUSY),
+			 HV_GMEM_USER | HV_GMEM_WRITE, &f);
+	if (pa)
+		clear_bit(slot, (unsigned long *)__va(pa));
+}
+
+/**
  * hv_call_release_slots() - the handler whose thread pointer is @fs, in
  * server view @view, on a thread of the process at root @client_root,
  * cannot go on and nobody can be told (an interrupt with no record free or

@@ -366,18 +366,22 @@ static bool cont_orphan(struct hv_global *g, struct hv_cont *c,
 
 /*
  * The continuations made by page-table root @root in view @index can never
- * resume (its remap is gone): their owners get ESTALE.  A direct call
- * interrupted in its handler is handed to the server (root @server_root, 0
- * if the view does not hand off).  A call interrupted in the trampoline
- * itself holds no server state worth finishing; its record may be taken
- * for new ones meanwhile.
+ * resume (its remap onto the server's root @server_root is gone): their
+ * owners get ESTALE.  A direct call interrupted in its handler is handed to
+ * the server if the view hands off.  Otherwise, or for a call interrupted
+ * in the trampoline itself (which holds no server state worth finishing),
+ * the server's slot the call held is free again at once: until 2026-12-07
+ * it stayed busy for good, so that a client of a server without handoff
+ * took one of its slots with each connection it closed mid-call
+ * (sb-calltest disconnect).  The records may be taken for new ones
+ * meanwhile.
  *
  * Return: true if a call was handed off (the caller notifies the kernel).
  */
 bool hv_cont_drop_root(struct hv_global *g, unsigned int index, u64 root,
 		       u64 server_root)
 {
-	bool handed = false;
+	bool handoff = g->views[index].handoff, handed = false;
 	unsigned int i;
 
 	for (i = 0; i < g->limits.records; i++) {
@@ -387,7 +391,10 @@ bool hv_cont_drop_root(struct hv_global *g, unsigned int index, u64 root,
 		    c->view != index || c->root != root)
 			continue;
 		c->stale = true;
-		handed |= cont_orphan(g, c, server_root);
+		if (handoff && cont_orphan(g, c, server_root))
+			handed = true;
+		else if (server_root && c->call)
+			hv_call_release_own_slot(server_root, c->fs_base);
 	}
 	return handed;
 }

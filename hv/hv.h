@@ -383,6 +383,7 @@ bool hv_call_trap(struct hv_cpu *hc, struct hv_regs *regs,
 bool hv_call_plain_fetch(struct hv_cpu *hc, struct hv_regs *regs);
 bool hv_call_client(struct hv_cpu *hc, struct hv_client *c);
 bool hv_call_set_slot(struct hv_cpu *hc, const struct hv_client *c);
+void hv_call_release_own_slot(u64 root, u64 fs);
 void hv_call_release_slots(struct hv_global *g, struct hv_view *view,
 			   u64 client_root, u64 fs);
 

@@ -482,9 +482,11 @@ long hc_view_remap(struct hv_cpu *hc, struct hv_regs *regs)
 	    (server & align) || !hv_gpa_usable(g, client) ||
 	    (server && !hv_gpa_usable(g, server)))
 		return -EINVAL;
-	/* The server this root goes to now: its interrupted calls are handed
-	 * to it when the remap goes (cont.c). */
-	if (!server && v->handoff)
+	/*
+	 * The server this root goes to now: its interrupted calls are handed
+	 * to it, or their slots freed, when the remap goes (cont.c).
+	 */
+	if (!server)
 		old = hv_view_remap_target(v, client);
 	v->charge = v[1].charge = owner;
 	for (i = 0; i < root_pages(g) && !err; i++) {

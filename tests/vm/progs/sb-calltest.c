@@ -4,7 +4,7 @@
  *
  * Usage: sb-calltest basic [CALLS] | threads | long | signals | migrate |
  *                    faults | fork | scm | stray | shstk | munmap | busy | limits |
- *                    kill | handoff | cycle N | churn N | hold SECS
+ *                    kill | disconnect | handoff | cycle N | churn N | hold SECS
  *
  * basic: a server process (an adder: a0+a1+a2+a3, status a3 == 7 ? -42 : 0)
  * and a client process; lookup, connect, CALLS calls (default 1000000) with
@@ -27,6 +27,9 @@
  *           max_attachments_per_user=3): EDQUOT, other users apart.
  * kill:     the server killed during a 10 s call: the call fails within 5 s,
  *           the next call fails at once with EPIPE.
+ * disconnect: the connection closed by another thread during a 3 s call
+ *           (2+ CPUs): the call fails with ESTALE, no signal, and the
+ *           server's one slot serves a new connection.
  * busy:     one slot held by a 300 ms call: other calls meanwhile get
  *           EBUSY at once; the slot serves again afterwards.
  * faults:   a handler that faults, makes a system call or executes ud2 ends
@@ -1209,6 +1212,93 @@ static void kill_test(void)
 }
 
 /*
+ * The connection closed by another thread while a call spins in the
+ * handler (2+ CPUs: the caller is running in the server's view right
+ * then).  Until 2026-12-07 the remap went while the thread ran there: it
+ * went on in its own address space with the server's registers, and died
+ * of SIGSEGV at RIP 0 (the server's return address, read from a stack
+ * that is not there).  The call must end with an error instead, no signal,
+ * and the server's only slot must serve the next connection.
+ */
+static volatile sig_atomic_t disc_signals;
+
+static void disc_on_signal(int sig)
+{
+	(void)sig;
+	disc_signals++;
+	_exit(77);		/* the state is not the client's to go on with */
+}
+
+static void disconnect_test(void)
+{
+	int ncpus = sysconf(_SC_NPROCESSORS_ONLN), fd2, i, bad = 0;
+	struct sigaction sa = { .sa_handler = disc_on_signal };
+	struct spinner s = { .ms = 3000 };
+	struct sbt_conn c2 = { .fd = -1 };
+	pthread_attr_t attr;
+	struct client cl;
+	cpu_set_t set;
+	uint64_t v, t0, t1;
+	pthread_t t;
+	int64_t st;
+
+	if (ncpus < 2) {
+		printf("ok - disconnect # SKIP needs 2 CPUs (the caller must be running in the view when the connection closes)\n");
+		return;
+	}
+	if (client_start(&cl, 1)) {
+		tap_result(0, "disconnect: setup", "server or connect failed");
+		return;
+	}
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGILL, &sa, NULL);
+	s.c = &cl.c;
+	/* The caller on CPU 1, running in the view when CPU 0 closes. */
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	CPU_ZERO(&set);
+	CPU_SET(1, &set);
+	pthread_attr_init(&attr);
+	pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	pthread_create(&t, &attr, spinner_main, &s);
+	pthread_attr_destroy(&attr);
+	while (!s.started)
+		sched_yield();
+	usleep(200000);
+	t0 = __rdtsc();
+	close(cl.c.fd);
+	pthread_join(t, NULL);
+	t1 = __rdtsc() - t0;
+	tap_result(disc_signals == 0 && (s.st == -ESTALE || s.st == -EPIPE) &&
+		   t1 < 100000000ull,
+		   "disconnect: a call in flight when its connection is closed fails with ESTALE, no signal, within 2 s",
+		   "status %lld after %llu ticks, %d signals", (long long)s.st,
+		   (unsigned long long)t1, (int)disc_signals);
+	signal(SIGSEGV, SIG_DFL);
+	signal(SIGBUS, SIG_DFL);
+	signal(SIGILL, SIG_DFL);
+	/* The server's one slot: free again for a new connection. */
+	st = sbt_connect(cl.fd, "ops", &c2);
+	fd2 = st ? -1 : c2.fd;
+	for (i = 0; i < 3 && fd2 >= 0; i++) {
+		st = sbt_call(&c2, OP_ADD, i, 2, 3, &v);
+		bad += st || v != (uint64_t)i + 5;
+	}
+	tap_result(fd2 >= 0 && bad == 0,
+		   "disconnect: the server's only slot serves a new connection afterwards",
+		   "connect %s, %d of 3 calls wrong, last status %lld",
+		   fd2 >= 0 ? "ok" : "failed", bad, (long long)st);
+	cl.c.fd = fd2;
+	client_end(&cl);
+	CPU_ZERO(&set);
+	for (i = 0; i < ncpus; i++)
+		CPU_SET(i, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/*
  * Exhaustion: one slot, held by a call that spins 300 ms; more calls meanwhile
  * are refused at once with EBUSY, and the slot serves again afterwards.
  */
@@ -1575,7 +1665,7 @@ int main(int argc, char **argv)
 		{ "faults", faults }, { "fork", fork_test }, { "scm", scm_test },
 		{ "stray", stray }, { "shstk", shstk }, { "munmap", munmap_test },
 		{ "busy", busy_test }, { "limits", limits_test },
-		{ "kill", kill_test }, { "handoff", handoff_test },
+		{ "kill", kill_test }, { "disconnect", disconnect_test }, { "handoff", handoff_test },
 	};
 	unsigned int i;
 
@@ -1601,6 +1691,6 @@ int main(int argc, char **argv)
 			return tap_exit();
 		}
 	}
-	fprintf(stderr, "usage: sb-calltest basic [CALLS] | threads | long | signals | migrate | faults | fork | scm | stray | shstk | munmap | busy | limits | kill | handoff | cycle N | churn N | hold SECS\n");
+	fprintf(stderr, "usage: sb-calltest basic [CALLS] | threads | long | signals | migrate | faults | fork | scm | stray | shstk | munmap | busy | limits | kill | disconnect | handoff | cycle N | churn N | hold SECS\n");
 	return 2;
 }

@@ -11,7 +11,7 @@
 # ARGS N), chain (sb-chain; ARGS: -n CALLS), limits, rmmod.  The check
 # that no object is left runs after each.
 . /lab/lib.sh
-subtests basic threads long busy kill handoff signals migrate faults fork scm stray shstk munmap cycle churn chain limits rmmod
+subtests basic threads long busy kill disconnect handoff signals migrate faults fork scm stray shstk munmap cycle churn chain limits rmmod
 ncpus=$(grep -c ^processor /proc/cpuinfo)
 
 module_loaded || check "insmod" insmod "$MODULE"
@@ -24,7 +24,7 @@ if subtest basic; then
 	done
 fi
 echo "# memory before the call tests: $(grep -E '^(MemFree|Slab|SUnreclaim):' /proc/meminfo | tr -s ' ' | tr '\n' ' ')"
-for t in threads long busy kill handoff signals migrate faults fork scm stray shstk munmap "cycle 20" "churn 20"; do
+for t in threads long busy kill disconnect handoff signals migrate faults fork scm stray shstk munmap "cycle 20" "churn 20"; do
 	subtest "${t%% *}" || continue
 	[ -z "${LAB_SUBTEST_ARGS-}" ] || t="${t%% *} $LAB_SUBTEST_ARGS"
 	# shellcheck disable=SC2086
