@@ -68,14 +68,15 @@ list() {
 }
 
 # Host: how many leading arguments are options for tests/vm/run.
-nopts=0 cpus=1 name='' kernel=''
+nopts=0 cpus=1 name='' kernel='' model=''
 count_opts() {
 	while [ $# -gt 0 ]; do
 		case $1 in
-		--kernel|--cpus|--mem|--cmdline|--timeout|--add|--name)
+		--kernel|--cpu-model|--cpus|--mem|--cmdline|--timeout|--add|--name)
 			[ $# -ge 2 ] || usage "option $1 needs a value"
 			[ "$1" = --cpus ] && cpus=$2
 			[ "$1" = --kernel ] && [ "$2" != 6.1 ] && kernel=-$2
+			[ "$1" = --cpu-model ] && model=-$2
 			[ "$1" = --name ] && name=$2
 			nopts=$((nopts + 2))
 			shift 2 ;;
@@ -139,7 +140,7 @@ if [ $in_guest = 0 ]; then
 		i=$((i + 1))
 	done
 	shift "$n"
-	[ -n "$name" ] || set -- --name "one-${scen%.sh}${sub:+-$sub}-cpus$cpus$kernel" "$@"
+	[ -n "$name" ] || set -- --name "one-${scen%.sh}${sub:+-$sub}-cpus$cpus$kernel$model" "$@"
 	exec "$DIR/../run" --add "$DIR:/lab/scenarios" "$@"
 fi
 
