@@ -304,6 +304,20 @@ static bool handler_nested(struct hv_cpu *hc, struct hv_view *view,
 	return true;
 }
 
+/*
+ * Slot @slot of the server at page-table root @root is free again: atomic
+ * on its busy mask, where T1 claims slots with lock bts on other CPUs.
+ */
+static void clear_busy(u64 root, int slot)
+{
+	struct hv_fault f;
+	u64 pa = hv_guest_pa(root, HV_TRAMP_VA(SBT_INFO + SBI_BUSY),
+			     HV_GMEM_USER | HV_GMEM_WRITE, &f);
+
+	if (pa)
+		clear_bit(slot, (unsigned long *)__va(pa));
+}
+
 /**
  * hv_call_release_own_slot() - the busy slot whose thread pointer is @fs in
  * the server at page-table root @root is free again; nothing up a chain
@@ -311,16 +325,11 @@ static bool handler_nested(struct hv_cpu *hc, struct hv_view *view,
  */
 void hv_call_release_own_slot(u64 root, u64 fs)
 {
-	struct hv_fault f;
-	u64 top, pa;
+	u64 top;
 	int slot = busy_slot(root, fs, &top);
 
-	if (slot < 0)
-		return;
-	pa = hv_guest_pa(root, HV_TRAMP_VA(SBT_INFO + SBI_BUSY),
-			 HV_GMEM_USER | HV_GMEM_WRITE, &f);
-	if (pa)
-		clear_bit(slot, (unsigned long *)__va(pa));
+	if (slot >= 0)
+		clear_busy(root, slot);
 }
 
 /**
@@ -328,8 +337,7 @@ void hv_call_release_own_slot(u64 root, u64 fs)
  * server view @view, on a thread of the process at root @client_root,
  * cannot go on and nobody can be told (an interrupt with no record free or
  * no client frame; a stalled call): its slot is released, and so, up a
- * chain, is each calling handler's, which ran on that same thread.  Atomic
- * on each busy mask: T1 claims slots there with lock bts on other CPUs.
+ * chain, is each calling handler's, which ran on that same thread.
  */
 void hv_call_release_slots(struct hv_global *g, struct hv_view *view,
 			   u64 client_root, u64 fs)
@@ -341,10 +349,7 @@ void hv_call_release_slots(struct hv_global *g, struct hv_view *view,
 	root = hv_view_remap_target(view, client_root);
 	slot = root ? busy_slot(root, fs, &top) : -1;
 	for (depth = 0; slot >= 0 && depth < 16; depth++) {
-		pa = hv_guest_pa(root, HV_TRAMP_VA(SBT_INFO + SBI_BUSY),
-				 HV_GMEM_USER | HV_GMEM_WRITE, &f);
-		if (pa)
-			clear_bit(slot, (unsigned long *)__va(pa));
+		clear_busy(root, slot);
 		/*
 		 * The caller's slot is its nest id - 1, in the view before its
 		 * return view; this server's memory says so, and this server
