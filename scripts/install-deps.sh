@@ -85,6 +85,24 @@ resolve_guest_abi() {
 	echo "$abi"
 }
 
+# unpack_pkgs ROOT PKG...: download the packages (never installed) and
+# unpack them all into ROOT, emptied first.
+unpack_pkgs() {
+	dest=$1
+	shift
+	tmp=$(mktemp -d)
+	# apt-get download fetches as the _apt user, which must write here.
+	chown _apt "$tmp" 2>/dev/null || chmod 777 "$tmp"
+	(cd "$tmp" && apt-get download -qq "$@" >/dev/null) ||
+		die "apt-get download $* failed"
+	rm -rf "$dest"
+	mkdir -p "$dest"
+	for deb in "$tmp"/*.deb; do
+		dpkg-deb -x "$deb" "$dest" || die "unpacking $deb failed"
+	done
+	rm -rf "$tmp"
+}
+
 fetch_guest_kernel() {
 	abi=$1
 	root=$GUEST_DIR/root
@@ -94,16 +112,7 @@ fetch_guest_kernel() {
 	need_root "linux-image-$abi"
 	apt_update_once
 	echo "install-deps: unpacking guest kernel linux-image-$abi into $GUEST_DIR"
-	tmp=$(mktemp -d)
-	# apt-get download fetches as the _apt user, which must write here.
-	chown _apt "$tmp" 2>/dev/null || chmod 777 "$tmp"
-	(cd "$tmp" && apt-get download -qq "linux-image-$abi" >/dev/null) ||
-		die "apt-get download linux-image-$abi failed"
-	rm -rf "$root"
-	mkdir -p "$root"
-	dpkg-deb -x "$tmp"/linux-image-"$abi"_*.deb "$root" ||
-		die "unpacking linux-image-$abi failed"
-	rm -rf "$tmp"
+	unpack_pkgs "$root" "linux-image-$abi"
 	[ -f "$root/boot/vmlinuz-$abi" ] || die "no vmlinuz in linux-image-$abi"
 }
 
@@ -139,17 +148,8 @@ fetch_612() {
 	apt_update_once
 	ver=${abi%-cloud-amd64}
 	echo "install-deps: unpacking guest kernel linux-image-$abi and its headers into $GUEST612_DIR"
-	tmp=$(mktemp -d)
-	chown _apt "$tmp" 2>/dev/null || chmod 777 "$tmp"
-	(cd "$tmp" && apt-get download -qq "linux-image-$abi" "linux-headers-$abi" \
-		"linux-headers-$ver-common" "linux-kbuild-$ver" >/dev/null) ||
-		die "apt-get download of linux-image-$abi and its headers failed"
-	rm -rf "$root"
-	mkdir -p "$root"
-	for deb in "$tmp"/*.deb; do
-		dpkg-deb -x "$deb" "$root" || die "unpacking $deb failed"
-	done
-	rm -rf "$tmp"
+	unpack_pkgs "$root" "linux-image-$abi" "linux-headers-$abi" \
+		"linux-headers-$ver-common" "linux-kbuild-$ver"
 	[ -f "$root/boot/vmlinuz-$abi" ] || die "no vmlinuz in linux-image-$abi"
 	[ -f "$hdr/Makefile" ] || die "no headers in linux-headers-$abi"
 	# "include /usr/src/linux-headers-VER-common/Makefile": the unpacked one.
