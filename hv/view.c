@@ -509,10 +509,6 @@ long hc_view_remap(struct hv_cpu *hc, struct hv_regs *regs)
 	return err;
 }
 
-/*
- * The server's page-table root that page-table root @root (hv_guest_root())
- * is remapped onto in server view @v, or 0 if it is not remapped there.
- */
 /* @root's entry in @v if its remap there is closing (HV_EPT_CLOSED), else 0. */
 static u64 closed_entry(struct hv_view *v, u64 root)
 {
@@ -521,6 +517,11 @@ static u64 closed_entry(struct hv_view *v, u64 root)
 	return e & HV_EPT_CLOSED ? e : 0;
 }
 
+/*
+ * The server's page-table root that page-table root @root (hv_guest_root())
+ * is remapped onto in server view @v, or 0 if it is not remapped there
+ * (still the server's while the remap is closing).
+ */
 u64 hv_view_remap_target(struct hv_view *v, u64 root)
 {
 	u64 to;
