@@ -274,73 +274,6 @@ static bool cont_return_nested(struct hv_cpu *hc, struct hv_regs *regs,
 	return true;
 }
 
-/**
- * hc_resume() - HC_RESUME: go back into the view of continuation RDI
- *
- * Return: HC_ENTERED after restoring it (or, for a chained call that
- * cannot resume, after sending the error to its caller), or a negative
- * errno for the caller's RAX: -EINVAL (no such token of this address
- * space), -ESTALE (the server or the remap went away), -ETIMEDOUT (the
- * call stalled past the bound and was taken away).
- */
-long hc_resume(struct hv_cpu *hc, struct hv_regs *regs)
-{
-	struct hv_global *g = hc->g;
-	u64 root = hv_guest_root(g), token = regs->rdi;
-	struct hv_cont *c;
-	struct hv_view *v;
-	long err = 0;
-
-	arch_spin_lock(&g->view_lock);
-	c = cont_find(g, token);
-	if (!c || c->root != root) {
-		c = NULL;
-		err = -EINVAL;		/* forged, reused or foreign */
-		goto out;
-	}
-	v = &g->views[c->view];
-	/*
-	 * A call resumes only while its client's root is still remapped onto
-	 * the server's, and the remap is not closing: otherwise the thread
-	 * would run the server's code in its own address space.
-	 */
-	if (v->state != HV_VIEW_LIVE || c->stale ||
-	    (c->call && !hv_view_remap_live(v, root))) {
-		err = c->expired ? -ETIMEDOUT : -ESTALE;
-		err = cont_return_nested(hc, regs, c, root, err) ? 0 : err;
-		/* A call handed to its server lives on for the server. */
-		if (c->kind == HV_CONT_RESUME)
-			cont_drop(g, c);
-		else
-			c->root = 0;
-		goto out;
-	}
-	/* This CPU's slot becomes the thread's. */
-	if (c->call && !hv_call_set_slot(hc, &c->client)) {
-		err = -EFAULT;
-		cont_drop(g, c);
-		goto out;
-	}
-	enter(g, regs, &c->regs, c->rip, c->rflags, c->fs_base, c->gs_base,
-	      c->xsave, v->eptp);
-	cont_drop(g, c);
-	hc->stats.conts_resumed++;
-out:
-	arch_spin_unlock(&g->view_lock);
-	return err ?: HC_ENTERED;
-}
-
-/* Drop the continuations of a view being freed (view_lock held). */
-void hv_cont_drop_view(struct hv_global *g, unsigned int index)
-{
-	unsigned int i;
-
-	for (i = 0; i < g->limits.records; i++)
-		if (g->conts[i].view == index &&
-		    g->conts[i].kind != HV_CONT_ADOPTED)
-			cont_drop(g, &g->conts[i]);
-}
-
 /*
  * RESUME record @c, a call interrupted in its handler, goes on in its
  * server as an orphan: the handler runs to completion on its slot thread
@@ -365,6 +298,102 @@ static bool cont_orphan(struct hv_global *g, struct hv_cont *c,
 }
 
 /*
+ * Interrupted call @c can never resume (its remap onto the server's root
+ * @server_root is closing or gone): the server finishes it if the view
+ * hands off, else the server's slot it held is free again.
+ *
+ * Return: true if handed off (the caller notifies the kernel).
+ */
+static bool cont_give_back(struct hv_global *g, struct hv_cont *c,
+			   u64 server_root)
+{
+	c->stale = true;
+	if (g->views[c->view].handoff && cont_orphan(g, c, server_root))
+		return true;
+	if (server_root && c->call)
+		hv_call_release_own_slot(server_root, c->fs_base);
+	return false;
+}
+
+/**
+ * hc_resume() - HC_RESUME: go back into the view of continuation RDI
+ *
+ * Return: HC_ENTERED after restoring it (or, for a chained call that
+ * cannot resume, after sending the error to its caller), or a negative
+ * errno for the caller's RAX: -EINVAL (no such token of this address
+ * space), -ESTALE (the server or the remap went away), -ETIMEDOUT (the
+ * call stalled past the bound and was taken away).
+ */
+long hc_resume(struct hv_cpu *hc, struct hv_regs *regs)
+{
+	struct hv_global *g = hc->g;
+	u64 root = hv_guest_root(g), token = regs->rdi;
+	bool handed = false;
+	struct hv_cont *c;
+	struct hv_view *v;
+	long err = 0;
+
+	arch_spin_lock(&g->view_lock);
+	c = cont_find(g, token);
+	if (!c || c->root != root) {
+		c = NULL;
+		err = -EINVAL;		/* forged, reused or foreign */
+		goto out;
+	}
+	v = &g->views[c->view];
+	/*
+	 * A call resumes only while its client's root is still remapped onto
+	 * the server's, and the remap is not closing: otherwise the thread
+	 * would run the server's code in its own address space.
+	 */
+	if (v->state != HV_VIEW_LIVE || c->stale ||
+	    (c->call && !hv_view_remap_live(v, root))) {
+		/*
+		 * A remap closing, not removed yet: the call is given back
+		 * now, as the removal would, which will not find the record.
+		 */
+		if (v->state == HV_VIEW_LIVE && !c->stale && c->call &&
+		    hv_view_remaps(v, root))
+			handed = cont_give_back(g, c,
+						hv_view_remap_target(v, root));
+		err = c->expired ? -ETIMEDOUT : -ESTALE;
+		err = cont_return_nested(hc, regs, c, root, err) ? 0 : err;
+		/* A call handed to its server lives on for the server. */
+		if (c->kind == HV_CONT_RESUME)
+			cont_drop(g, c);
+		else
+			c->root = 0;
+		goto out;
+	}
+	/* This CPU's slot becomes the thread's. */
+	if (c->call && !hv_call_set_slot(hc, &c->client)) {
+		err = -EFAULT;
+		cont_drop(g, c);
+		goto out;
+	}
+	enter(g, regs, &c->regs, c->rip, c->rflags, c->fs_base, c->gs_base,
+	      c->xsave, v->eptp);
+	cont_drop(g, c);
+	hc->stats.conts_resumed++;
+out:
+	arch_spin_unlock(&g->view_lock);
+	if (handed)
+		hv_os_notify(HV_EVENT_HANDOFF);
+	return err ?: HC_ENTERED;
+}
+
+/* Drop the continuations of a view being freed (view_lock held). */
+void hv_cont_drop_view(struct hv_global *g, unsigned int index)
+{
+	unsigned int i;
+
+	for (i = 0; i < g->limits.records; i++)
+		if (g->conts[i].view == index &&
+		    g->conts[i].kind != HV_CONT_ADOPTED)
+			cont_drop(g, &g->conts[i]);
+}
+
+/*
  * The continuations made by page-table root @root in view @index can never
  * resume (its remap onto the server's root @server_root is gone): their
  * owners get ESTALE.  A direct call interrupted in its handler is handed to
@@ -381,7 +410,7 @@ static bool cont_orphan(struct hv_global *g, struct hv_cont *c,
 bool hv_cont_drop_root(struct hv_global *g, unsigned int index, u64 root,
 		       u64 server_root)
 {
-	bool handoff = g->views[index].handoff, handed = false;
+	bool handed = false;
 	unsigned int i;
 
 	for (i = 0; i < g->limits.records; i++) {
@@ -390,11 +419,7 @@ bool hv_cont_drop_root(struct hv_global *g, unsigned int index, u64 root,
 		if (!c->token || c->kind != HV_CONT_RESUME ||
 		    c->view != index || c->root != root)
 			continue;
-		c->stale = true;
-		if (handoff && cont_orphan(g, c, server_root))
-			handed = true;
-		else if (server_root && c->call)
-			hv_call_release_own_slot(server_root, c->fs_base);
+		handed |= cont_give_back(g, c, server_root);
 	}
 	return handed;
 }
