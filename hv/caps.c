@@ -37,6 +37,29 @@ static const struct vmx_want entry_want[] = { SB_VMX_REQ_ENTRY(WANT) };
 static const struct vmx_want ept_want[] = { SB_VMX_REQ_EPT_VPID(WANT) };
 static const struct vmx_want vmfunc_want[] = { SB_VMX_REQ_VMFUNC(WANT) };
 
+struct vmx_want_if_cpu {
+	const char *name;
+	u32 bits;
+	u32 leaf, subleaf;
+	u8 reg, bit;
+};
+#define WANT_IF_CPU(name, bits, leaf, subleaf, reg, bit) \
+	{ name, bits, leaf, subleaf, reg, bit },
+static const struct vmx_want_if_cpu proc2_if_cpu[] = {
+	SB_VMX_REQ_PROC2_IF_CPU(WANT_IF_CPU)
+};
+
+/* Whether this CPU has @w's instruction: its CPUID bit, leaf in range. */
+static bool cpu_has_insn(const struct vmx_want_if_cpu *w)
+{
+	u32 r[4];
+
+	if (cpuid_eax(0) < w->leaf)
+		return false;
+	cpuid_count(w->leaf, w->subleaf, &r[0], &r[1], &r[2], &r[3]);
+	return r[w->reg] & BIT(w->bit);
+}
+
 /* The first of @want whose bits @have lacks, named in the log; or 0. */
 static int missing(const char *what, const struct vmx_want *want, size_t n,
 		   u64 have)
@@ -72,10 +95,13 @@ static int adjust_ctls(u32 msr, const char *kind, const struct vmx_want *want,
 
 static int probe_controls(struct hv_caps *caps, bool true_ctls)
 {
-	/* Optional: the guest kernel uses XSAVES when the CPU has it. */
-	u32 optional2 = boot_cpu_has(X86_FEATURE_XSAVES) ? SB_VMX_PROC2_XSAVES : 0;
-	u32 lo, hi;
+	u32 lo, hi, need2 = 0;
+	size_t i;
 	int err;
+
+	for (i = 0; i < ARRAY_SIZE(proc2_if_cpu); i++)
+		if (cpu_has_insn(&proc2_if_cpu[i]))
+			need2 |= proc2_if_cpu[i].bits;
 
 #define ADJUST(m, kind, want, extra, out)					\
 	(err = err ?: adjust_ctls(true_ctls ? SB_MSR_VMX_TRUE_##m : SB_MSR_VMX_##m, \
@@ -88,10 +114,19 @@ static int probe_controls(struct hv_caps *caps, bool true_ctls)
 	ADJUST(ENTRY_CTLS, "VM-entry control", entry_want, 0, &caps->entry_ctls);
 #undef ADJUST
 	err = err ?: adjust_ctls(SB_MSR_VMX_PROCBASED_CTLS2, "secondary control",
-				 proc2_want, ARRAY_SIZE(proc2_want), optional2,
+				 proc2_want, ARRAY_SIZE(proc2_want), need2,
 				 &caps->proc2_ctls);
 	if (err)
 		return err;
+	/* The guest's kernel would meet #UD where CPUID promised it. */
+	for (i = 0; i < ARRAY_SIZE(proc2_if_cpu); i++) {
+		if ((need2 & proc2_if_cpu[i].bits) &&
+		    !(caps->proc2_ctls & proc2_if_cpu[i].bits)) {
+			pr_err("CPU has the instruction but lacks the VMX secondary control \"%s\"\n",
+			       proc2_if_cpu[i].name);
+			return -EOPNOTSUPP;
+		}
+	}
 
 	/* NMI-window exiting is turned on only while an NMI waits. */
 	rdmsr(true_ctls ? SB_MSR_VMX_TRUE_PROCBASED_CTLS :

@@ -227,7 +227,7 @@ static bool write_controls(struct hv_cpu *hc)
 	/* SDM 24.6.14: VM function 0, EPTP switching, through the list. */
 	ok &= vmcs_write64(VM_FUNCTION_CONTROL, VMX_VMFUNC_EPTP_SWITCHING);
 	ok &= vmcs_write64(EPTP_LIST_ADDRESS, __pa(hc->g->eptp_list));
-	if (caps->proc2_ctls & SB_VMX_PROC2_XSAVES)
+	if (caps->proc2_ctls & VMCS_CONTROL_BIT(XSAVES))
 		ok &= vmcs_write64(XSS_EXIT_BITMAP, 0);
 	return ok;
 }

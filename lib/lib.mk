@@ -50,15 +50,24 @@ $(BUILD)/host-tests/lib-%: tests/host/lib/%.c tests/tap.h $(SB_LIB_A) lib/libsky
 	@mkdir -p $(@D)
 	$(CC) $(SB_CFLAGS) -o $@ $< $(SB_LDLIBS)
 
+# The preflight's canned machines include lib/tools/preflight.c itself.
+$(BUILD)/host-tests/lib-test-preflight: lib/tools/preflight.c lib/tools/preflight.h \
+	$(wildcard uapi/*.h)
+
 # skyctl: servers, counters, objects, exits, pool and lockdown, from the
 # module through SB_IOC_SYSSTATS (no debugfs).
 SKYCTL := $(BIN)/skyctl
 USER_TARGETS += $(SKYCTL)
 GUEST_PROGS  += $(SKYCTL)
 
-$(SKYCTL): lib/tools/skyctl.c $(wildcard uapi/*.h)
+# "make skyctl": skyctl alone (a C compiler and linux-libc-dev), for
+# "skyctl check" on a box before anything else is built or installed.
+.PHONY: skyctl
+skyctl: $(SKYCTL)
+
+$(SKYCTL): lib/tools/skyctl.c lib/tools/preflight.c lib/tools/preflight.h $(wildcard uapi/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $<
+	$(CC) $(CFLAGS) -o $@ lib/tools/skyctl.c lib/tools/preflight.c
 
 # Host test of skyctl: its command line, and its output for a stand-in for
 # the module (fake-sysstats.so, preloaded: it answers SB_IOC_SYSSTATS).

@@ -10,9 +10,10 @@
 # production module), /lab/test/skybridge.ko (the test build), the
 # project's binaries in /lab/bin with the shared libraries they need (a real
 # glibc, so dynamically linked programs run as on any distribution), the
-# guest kernel's own kvm modules for the second-hypervisor tests, and its
-# overlay and fuse modules for lockdown.sh's attacks (unpacked where the
-# kernel ships them xz-compressed, as 6.12 does).
+# guest kernel's own kvm modules for the second-hypervisor tests, its msr
+# module for skyctl check, and its overlay and fuse modules for
+# lockdown.sh's attacks (unpacked where the kernel ships them
+# xz-compressed, as 6.12 does), with a modules.dep for modprobe.
 set -eu
 
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
@@ -65,11 +66,12 @@ for prog in "$bindir"/*; do
 done
 
 # Modules of the guest kernel the tests load, uncompressed for busybox
-# insmod (6.12 ships them xz-compressed): kvm, a competing hypervisor; and
-# overlay and fuse where they are modules (6.1: both; 6.12: overlay, fuse
-# is built in), for the lockdown's attacks.
+# insmod (6.12 ships them xz-compressed): msr, for skyctl check; kvm, a
+# competing hypervisor; and overlay and fuse where they are modules (6.1:
+# both; 6.12: overlay, fuse is built in), for the lockdown's attacks.
 mdir=lib/modules/$kver
-for m in kernel/arch/x86/kvm/kvm-intel.ko kernel/arch/x86/kvm/kvm.ko \
+for m in kernel/arch/x86/kernel/msr.ko \
+	 kernel/arch/x86/kvm/kvm-intel.ko kernel/arch/x86/kvm/kvm.ko \
 	 kernel/virt/lib/irqbypass.ko \
 	 kernel/fs/overlayfs/overlay.ko kernel/fs/fuse/fuse.ko; do
 	if [ -f "$groot/$mdir/$m" ]; then
@@ -84,6 +86,10 @@ for m in kernel/arch/x86/kvm/kvm-intel.ko kernel/arch/x86/kvm/kvm.ko \
 		fi
 	fi
 done
+
+# modules.dep, so that "modprobe msr" (skyctl check) works as on a real box.
+busybox depmod -b "$stage" "$kver" ||
+	die "busybox depmod failed for $kver"
 
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$out.tmp"
 mv "$out.tmp" "$out"

@@ -68,8 +68,19 @@
 	X("enable VPID", 1u << 5)					\
 	X("enable INVPCID", 1u << 12)					\
 	X("enable VM functions", 1u << 13)
-/* Set when the CPU has the matching instruction (CPUID), else #UD. */
-#define SB_VMX_PROC2_XSAVES		(1u << 20)
+/*
+ * Secondary controls the RootKernel sets when the CPU has the instruction
+ * they govern: with the control at 0 the instruction is #UD in the guest,
+ * and Linux uses it wherever CPUID shows it (XSAVES for the FPU state,
+ * TPAUSE in udelay() with WAITPKG).  X(name, bits, CPUID leaf, subleaf,
+ * register (0 EAX, 1 EBX, 2 ECX, 3 EDX), bit): CPUID.(0DH,1):EAX[3] is
+ * XSAVES, CPUID.(07H,0):ECX[5] WAITPKG (SDM Vol. 2A, CPUID).  A CPU that
+ * has the instruction but whose VMX cannot enable it is refused.  (PCONFIG,
+ * bit 11, is left out: Linux only reads its CPUID leaf.)
+ */
+#define SB_VMX_REQ_PROC2_IF_CPU(X)					\
+	X("enable XSAVES/XRSTORS", 1u << 20, 0xd, 1, 0, 3)		\
+	X("enable user wait and pause", 1u << 26, 7, 0, 2, 5)
 
 /* VM-exit controls (24.7.1). */
 #define SB_VMX_REQ_EXIT(X)						\

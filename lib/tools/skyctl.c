@@ -17,9 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <asm/vmx.h>
+#include <cpuid.h>
 
+#include "preflight.h"
 #include "uapi/skybridge.h"
 
 static const struct { unsigned int reason; const char *name; } exit_names[] = {
@@ -34,10 +38,12 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: skyctl [all | servers | objects | exits]\n"
 		"       skyctl stats [SECTION...]\n"
+		"       skyctl check\n"
 		"       skyctl -h | --help\n"
 		"\n"
 		"Show the state of skybridge, asked of the module through %s\n"
-		"(SB_IOC_SYSSTATS): debugfs is not needed.\n"
+		"(SB_IOC_SYSSTATS): debugfs is not needed.  Or, before anyone loads\n"
+		"the module, check whether this box can run it.\n"
 		"\n"
 		"  all      (the default) servers, then everything \"stats\" shows\n"
 		"  servers  every registered server: view index, owner uid, slots,\n"
@@ -74,6 +80,18 @@ static void usage(FILE *f)
 		"           \"ept_pool_share N\" (per user), \"records N\",\n"
 		"           \"records_used N\", \"records_share N\"\n"
 		"\n"
+		"\"check\" needs no module.  It prints one line per check, \"PASS\",\n"
+		"\"WARN\", \"FAIL\" or \"SKIP\" (could not run), the check's name and\n"
+		"what it saw, then a verdict: an Intel CPU with VMX; no hypervisor\n"
+		"below this kernel, and no kvm_intel holding VMX; XSAVE state that fits\n"
+		"a page; the kernel's series (6.1 and 6.12 are tested), PTI, IBT, user\n"
+		"shadow stacks; whether the kernel loads unsigned modules (Secure Boot,\n"
+		"lockdown); and, as root, through /dev/cpu/N/msr (it loads the msr\n"
+		"module if needed): IA32_FEATURE_CONTROL on every CPU, and every VMX\n"
+		"control, EPT, VPID and VM-function capability the RootKernel needs,\n"
+		"from the same table the module checks (uapi/skybridge_vmxreq.h), the\n"
+		"same on every CPU.  It changes nothing but loading msr.\n"
+		"\n"
 		"The server list names every user's servers: it needs root\n"
 		"(CAP_SYS_ADMIN); everything else is open to any user who may open\n"
 		"%s.  \"all\" leaves the servers out, and says so, for\n"
@@ -81,7 +99,10 @@ static void usage(FILE *f)
 		"each server's own memory: a server can reset or forge its own.\n"
 		"\n"
 		"Exit status: 0 on success, 1 if the module could not be asked (not\n"
-		"loaded, too old, or the servers without root), 2 on a usage error.\n",
+		"loaded, too old, or the servers without root), 2 on a usage error.\n"
+		"\"check\": 0 ready (warnings may remain), 1 not ready (a check\n"
+		"failed), 2 could not tell (a check could not run: not root, no msr\n"
+		"module; or a usage error).\n",
 		SKYBRIDGE_DEVICE_PATH, SKYBRIDGE_DEVICE_PATH);
 }
 
@@ -501,6 +522,90 @@ static int stats_sections(int n, char **names)
 	return 0;
 }
 
+/* "skyctl check": the machine as it is (preflight.c reads it through us). */
+static void real_cpuid(void *ctx, uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	(void)ctx;
+	__cpuid_count(leaf, sub, r[0], r[1], r[2], r[3]);
+}
+
+static int real_rdmsr(void *ctx, unsigned int cpu, uint32_t msr, uint64_t *val)
+{
+	char path[64];
+	int fd, err = 0;
+
+	(void)ctx;
+	snprintf(path, sizeof(path), "/dev/cpu/%u/msr", cpu);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, val, sizeof(*val), msr) != sizeof(*val))
+		err = errno ? -errno : -EIO;
+	close(fd);
+	return err;
+}
+
+static int real_read_file(void *ctx, const char *path, char *buf, size_t size)
+{
+	size_t n = 0;
+	ssize_t r;
+	int fd;
+
+	(void)ctx;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (n < size - 1 && (r = read(fd, buf + n, size - 1 - n)) > 0)
+		n += r;
+	close(fd);
+	buf[n] = '\0';
+	return n;
+}
+
+/* modprobe msr, quietly: preflight.c says what came of it. */
+static int real_load_msr(void *ctx)
+{
+	int status, null;
+	pid_t pid;
+
+	(void)ctx;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		execlp("modprobe", "modprobe", "msr", (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return WIFEXITED(status) && WEXITSTATUS(status) == 127 ? -ENOENT : -EIO;
+	return access("/dev/cpu/0/msr", F_OK) ? -ENODEV : 0;
+}
+
+static int check(void)
+{
+	struct utsname u;
+	struct pf_ops ops = {
+		.cpuid = real_cpuid,
+		.rdmsr = real_rdmsr,
+		.read_file = real_read_file,
+		.load_msr = real_load_msr,
+		.root = geteuid() == 0,
+	};
+	int rc;
+
+	ops.release = uname(&u) ? "unknown" : u.release;
+	rc = sb_preflight(&ops, stdout);
+	fflush(stdout);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	const char *what = "all";
@@ -519,6 +624,11 @@ int main(int argc, char **argv)
 		what = argv[1];
 	if (!strcmp(what, "stats"))
 		return stats_sections(argc - 2, argv + 2);
+	if (!strcmp(what, "check")) {
+		if (argc > 2)
+			usage_error("check takes no arguments: '%s'", argv[2]);
+		return check();
+	}
 	if (strcmp(what, "all") && strcmp(what, "servers") &&
 	    strcmp(what, "objects") && strcmp(what, "exits"))
 		usage_error("unknown command '%s'", what);

@@ -24,6 +24,21 @@
 
 static char logpath[64];
 
+/* Whether this host's CPU shows VMX ("vmx" among /proc/cpuinfo's flags). */
+static bool has_vmx(void)
+{
+	char line[8192];
+	bool vmx = false;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "flags", 5) && strstr(line, " vmx"))
+			vmx = true;
+	if (f)
+		fclose(f);
+	return vmx;
+}
+
 /* skyctl @args with the fake module in mode @mode (and extra @env). */
 static int run(const char *mode, const char *env, const char *args)
 {
@@ -152,6 +167,7 @@ int main(void)
 		   "skyctl servers: the table, with its attachments", "exit %d: %.400s", rc, out);
 	rc = run("ok", "", "--help");
 	tap_result(rc == 0 && !strncmp(out, "Usage: skyctl ", 14) && strstr(out, "stats SECTION") &&
+		   strstr(out, "skyctl check\n") && strstr(out, "2 could not tell") &&
 		   strstr(out, "CAP_SYS_ADMIN") && !err[0],
 		   "skyctl --help: the usage, on stdout", "exit %d: %.200s", rc, out);
 
@@ -177,6 +193,22 @@ int main(void)
 			   "exit %d, stderr \"%s\"", rc, err);
 	} else {
 		printf("ok - skyctl stats on this host, no module # SKIP the module is loaded here\n");
+	}
+	/*
+	 * skyctl check on this host: a machine without VMX (the developers'
+	 * and CI's) must be told so, with exit 1; the canned machines are
+	 * test-preflight's.
+	 */
+	fails("ok", "", "check extra", 2, "check takes no arguments: 'extra'",
+	      "an extra argument");
+	if (!has_vmx()) {
+		rc = run_cmd("", SKYCTL, "check");
+		tap_result(rc == 1 && strstr(out, "\nFAIL  VMX: CPUID.1:ECX[5] clear") &&
+			   strstr(out, "\nverdict: not ready: ") && !err[0],
+			   "skyctl check on this host (no VMX): FAIL names VMX, exit 1",
+			   "exit %d, stdout \"%.2000s\", stderr \"%s\"", rc, out, err);
+	} else {
+		printf("ok - skyctl check on this host # SKIP this CPU has VMX\n");
 	}
 	unlink(logpath);
 	return tap_exit();

@@ -1,10 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# rootkernel: late launch on every CPU, what guest code can and cannot see,
-# a workload under the hypervisor, no exits on hot paths, hidden RootKernel
-# memory, a second hypervisor refused, CPU hotplug, NMIs, and 20 load/unload
-# cycles.  dmesg is checked after every step.  The production module
+# rootkernel: skyctl check (the preflight) before and after, late launch on
+# every CPU, what guest code can and cannot see, a workload under the
+# hypervisor, no exits on hot paths, hidden RootKernel memory, a second
+# hypervisor refused, CPU hotplug, NMIs, and 20 load/unload cycles.  dmesg is checked after every step.  The production module
 # ($MODULE) throughout, but for the two checks that need the test build's
 # hooks ($TEST_MODULE): the hidden-memory probe and the launch rollback.
 #
@@ -31,6 +31,60 @@ if [ "$ncpus" = 1 ]; then
 	echo "# measure: native $(sb-workload -c)"
 fi
 
+# skyctl check, the preflight, before any insmod: another user cannot read
+# MSRs and is told so (exit 2); root gets the msr module loaded for it and
+# a ready box; with kvm_intel holding VMX (6.12 does from load) it fails
+# the box, and the module then refuses too: the two agree.
+rmmod msr 2>/dev/null
+su -s /bin/sh nobody -c '/lab/bin/skyctl check' >/tmp/pf.out 2>&1
+rc=$?
+if [ $rc = 2 ] && grep -q '^SKIP  MSR access: .*run skyctl check as root' /tmp/pf.out &&
+   grep -q '^verdict: could not tell' /tmp/pf.out && ! grep -q '^FAIL' /tmp/pf.out; then
+	ok "skyctl check as nobody: could not tell (exit 2), asks for root"
+else
+	not_ok "skyctl check as nobody: exit $rc: $(tr '\n' '|' </tmp/pf.out)"
+fi
+skyctl check >/tmp/pf.out 2>&1
+rc=$?
+if [ $rc = 0 ] && grep -q '^verdict: ready' /tmp/pf.out && ! grep -Eq '^(FAIL|SKIP)' /tmp/pf.out &&
+   grep -q '^PASS  MSR access: /dev/cpu/N/msr (loaded the msr module)' /tmp/pf.out &&
+   grep -q '^PASS  VMX function "VM function EPTP switching"' /tmp/pf.out &&
+   grep -q "^PASS  same VMX on every CPU: $ncpus online CPU" /tmp/pf.out; then
+	ok "skyctl check as root: ready (exit 0), msr loaded, $(grep -c '^PASS  VMX ' /tmp/pf.out) VMX requirements pass, CPUs: $ncpus"
+else
+	not_ok "skyctl check as root: exit $rc: $(grep -Ev '^PASS' /tmp/pf.out | tr '\n' '|')"
+fi
+K=/lib/modules/$(uname -r)/kernel
+insmod $K/virt/lib/irqbypass.ko 2>/dev/null
+insmod $K/arch/x86/kvm/kvm.ko 2>/dev/null
+if insmod $K/arch/x86/kvm/kvm-intel.ko 2>/tmp/kvm.err; then
+	skyctl check >/tmp/pf.out 2>&1
+	rc=$?
+	if [ "$(cat /sys/module/kvm/parameters/enable_virt_at_load 2>/dev/null)" = Y ]; then
+		if [ $rc = 1 ] && grep -q '^FAIL  other hypervisors: kvm_intel is loaded and holds VMX' /tmp/pf.out; then
+			ok "skyctl check with kvm_intel holding VMX: not ready (exit 1), says why"
+		else
+			not_ok "skyctl check with kvm_intel holding VMX: exit $rc: $(grep -v '^PASS' /tmp/pf.out | tr '\n' '|')"
+		fi
+		if insmod "$MODULE" 2>/tmp/sb.err; then
+			not_ok "the module loaded while kvm_intel holds VMX"
+			rmmod skybridge
+		else
+			ok "the module agrees: refused while kvm_intel holds VMX: $(dmesg | grep -m1 -o 'CPU [0-9]*: VMXON failed.*')"
+		fi
+		module_loaded && not_ok "skybridge left loaded after the refusal"
+	elif [ $rc = 0 ] && grep -q '^WARN  other hypervisors: kvm_intel is loaded' /tmp/pf.out; then
+		ok "skyctl check with kvm_intel loaded (VMX taken per guest): ready, warns"
+	else
+		not_ok "skyctl check with kvm_intel loaded: exit $rc: $(grep -v '^PASS' /tmp/pf.out | tr '\n' '|')"
+	fi
+	rmmod kvm_intel
+else
+	not_ok "kvm_intel does not load natively: $(cat /tmp/kvm.err)"
+fi
+rmmod kvm irqbypass 2>/dev/null
+check_dmesg "after skyctl check"
+
 check "insmod" insmod "$MODULE"
 n=$(skyctl stats state | grep -c ': vmx,')
 if [ "$n" = "$ncpus" ]; then ok "all $ncpus CPUs run under the RootKernel"; else
@@ -51,6 +105,12 @@ for c in $(seq 0 $((ncpus - 1))); do
 done
 skyctl stats exits | grep -q 'DESC_EMULATED [1-9]' && ok "descriptor-table instructions were emulated and counted" ||
 	not_ok "no descriptor-table instruction counted"
+skyctl check >/tmp/pf.out 2>&1
+rc=$?
+[ $rc = 0 ] && grep -q '^PASS  skybridge: the RootKernel 0.1 is running' /tmp/pf.out &&
+	grep -q '^verdict: ready: skybridge is running' /tmp/pf.out &&
+	ok "skyctl check under the RootKernel: says it runs, ready" ||
+	not_ok "skyctl check under the RootKernel: exit $rc: $(grep -v '^PASS' /tmp/pf.out | tr '\n' '|')"
 check_dmesg "after the guest-visible checks"
 
 echo "# state: $(skyctl stats state | tr '\n' ' ')"
