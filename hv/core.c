@@ -196,6 +196,25 @@ fail:
 	return err;
 }
 
+/* The native state at VMLAUNCH, for a VM entry that fails (exit.c). */
+static void native_save(struct hv_native *n)
+{
+	native_store_gdt(&n->gdt);
+	store_idt(&n->idt);
+	asm volatile("sldt %0" : "=rm"(n->ldt));
+	n->cr3 = __native_read_cr3();
+	n->cr4 = __read_cr4();
+	rdmsrl(MSR_FS_BASE, n->fs);
+	rdmsrl(MSR_GS_BASE, n->gs);
+	rdmsrl(MSR_EFER, n->efer);
+	rdmsrl(MSR_IA32_CR_PAT, n->pat);
+	rdmsrl(MSR_IA32_DEBUGCTLMSR, n->debugctl);
+	rdmsrl(MSR_IA32_SYSENTER_CS, n->sysenter_cs);
+	rdmsrl(MSR_IA32_SYSENTER_ESP, n->sysenter_esp);
+	rdmsrl(MSR_IA32_SYSENTER_EIP, n->sysenter_eip);
+	n->dr7 = native_get_debugreg(7);
+}
+
 static int check_fixed_bits(const struct hv_caps *caps)
 {
 	unsigned long cr0 = native_read_cr0(), cr4 = __read_cr4() | X86_CR4_VMXE;
@@ -247,15 +266,24 @@ static int launch_this_cpu(struct hv_cpu *hc)
 		err = -EIO;
 		goto vmxoff;
 	}
+	hv_test_before_launch(hc);
+	native_save(&hc->native);
+	hc->ran = false;
 	hc->launched = true;
 	r = hv_launch();
 	if (r == 0)
 		return 0;	/* the guest from here on: hc is out of reach */
 	hc->launched = false;
-	pr_err("CPU %u: VMLAUNCH failed: %s %u\n", hc->cpu,
-	       r == 1 ? "VMfailInvalid" : "VM-instruction error",
-	       r == 1 ? 0 : vmcs_read32(VM_INSTRUCTION_ERROR));
 	err = -EIO;
+	if (r == HV_LAUNCH_ENTRY_FAILED) {
+		/* exit.c left VMX already. */
+		pr_err("CPU %u: VM entry failed: exit reason 0x%x, qualification 0x%llx (SDM 26.8: 33 is invalid guest state, 34 MSR loading, 41 a machine check); nothing launched\n",
+		       hc->cpu, hc->entry_failure, hc->entry_qual);
+		goto clear_vmxe;
+	}
+	pr_err("CPU %u: VMLAUNCH failed: %s %u\n", hc->cpu,
+	       r == HV_LAUNCH_FAIL_INVALID ? "VMfailInvalid" : "VM-instruction error",
+	       r == HV_LAUNCH_FAIL_INVALID ? 0 : vmcs_read32(VM_INSTRUCTION_ERROR));
 vmxoff:
 	vmx_off();
 clear_vmxe:
@@ -283,57 +311,84 @@ void hv_exit(void)
 }
 
 /*
- * HC_DEVIRTUALIZE, in host context: leave VMX operation on this CPU and put
- * back what a VM exit changed (SDM 27.5), so that entry.S can return to the
- * guest natively.
+ * After VMXOFF, in host context: put back what a VM exit changed (SDM
+ * 27.5), so that entry.S can return to the guest natively.
  */
-void hv_devirtualize(struct hv_cpu *hc, struct hv_regs *regs)
+static void native_restore(const struct hv_native *n)
 {
-	struct desc_ptr gdt = { .size = vmcs_read32(GUEST_GDTR_LIMIT),
-				.address = vmcs_readl(GUEST_GDTR_BASE) };
-	struct desc_ptr idt = { .size = vmcs_read32(GUEST_IDTR_LIMIT),
-				.address = vmcs_readl(GUEST_IDTR_BASE) };
-	u64 cr3 = vmcs_readl(GUEST_CR3), cr4 = vmcs_readl(GUEST_CR4);
-	u64 fs = vmcs_readl(GUEST_FS_BASE), gs = vmcs_readl(GUEST_GS_BASE);
-	u64 efer = vmcs_read64(GUEST_IA32_EFER), pat = vmcs_read64(GUEST_IA32_PAT);
-	u64 dbgctl = vmcs_read64(GUEST_IA32_DEBUGCTL), dr7 = vmcs_readl(GUEST_DR7);
-	u64 sy_cs = vmcs_read32(GUEST_SYSENTER_CS);
-	u64 sy_esp = vmcs_readl(GUEST_SYSENTER_ESP);
-	u64 sy_eip = vmcs_readl(GUEST_SYSENTER_EIP);
-	u16 ldt = vmcs_read16(GUEST_LDTR_SELECTOR);
+	hv_write_cr4(n->cr4 & ~X86_CR4_VMXE);
+	native_load_gdt(&n->gdt);
+	native_load_idt(&n->idt);
+	/* An exit leaves LDTR unusable; a process with an LDT needs it back. */
+	asm volatile("lldt %w0" : : "q"(n->ldt));
+	wrmsrl(MSR_FS_BASE, n->fs);
+	wrmsrl(MSR_GS_BASE, n->gs);
+	wrmsrl(MSR_IA32_CR_PAT, n->pat);
+	wrmsrl(MSR_EFER, n->efer);
+	wrmsrl(MSR_IA32_DEBUGCTLMSR, n->debugctl);
+	wrmsrl(MSR_IA32_SYSENTER_CS, n->sysenter_cs);
+	wrmsrl(MSR_IA32_SYSENTER_ESP, n->sysenter_esp);
+	wrmsrl(MSR_IA32_SYSENTER_EIP, n->sysenter_eip);
+	native_set_debugreg(7, n->dr7);
+	native_write_cr3(n->cr3);
+	/* Drop every translation made in VMX root or under our host CR3. */
+	if (n->cr4 & X86_CR4_PCIDE) {
+		invpcid_flush_all();
+	} else {
+		hv_write_cr4((n->cr4 & ~X86_CR4_VMXE) ^ X86_CR4_PGE);
+		hv_write_cr4(n->cr4 & ~X86_CR4_VMXE);
+	}
+}
 
-	hc->devirt.rip = vmcs_readl(GUEST_RIP) + vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
-	hc->devirt.rsp = vmcs_readl(GUEST_RSP);
-	hc->devirt.rflags = vmcs_readl(GUEST_RFLAGS);
-	hc->devirt.cs = vmcs_read16(GUEST_CS_SELECTOR);
-	hc->devirt.ss = vmcs_read16(GUEST_SS_SELECTOR);
-
+/* Leave VMX operation on this CPU, to @rip and @rsp natively (host context). */
+static void leave_vmx(struct hv_cpu *hc, const struct hv_native *n, u64 rip,
+		      u64 rsp, u64 rflags)
+{
+	hc->devirt.rip = rip;
+	hc->devirt.rsp = rsp;
+	hc->devirt.rflags = rflags;
+	hc->devirt.cs = __KERNEL_CS;
+	hc->devirt.ss = __KERNEL_DS;
 	vmcs_clear(hc->vmcs_pa);
 	vmx_off();
 	hc->launched = false;
+	native_restore(n);
+}
 
-	/* SDM 27.5: an exit left limits and MSRs at the host's values. */
-	hv_write_cr4(cr4 & ~X86_CR4_VMXE);
-	native_load_gdt(&gdt);
-	native_load_idt(&idt);
-	/* An exit leaves LDTR unusable; a process with an LDT needs it back. */
-	asm volatile("lldt %w0" : : "q"(ldt));
-	wrmsrl(MSR_FS_BASE, fs);
-	wrmsrl(MSR_GS_BASE, gs);
-	wrmsrl(MSR_IA32_CR_PAT, pat);
-	wrmsrl(MSR_EFER, efer);
-	wrmsrl(MSR_IA32_DEBUGCTLMSR, dbgctl);
-	wrmsrl(MSR_IA32_SYSENTER_CS, sy_cs);
-	wrmsrl(MSR_IA32_SYSENTER_ESP, sy_esp);
-	wrmsrl(MSR_IA32_SYSENTER_EIP, sy_eip);
-	native_set_debugreg(7, dr7);
-	native_write_cr3(cr3);
-	/* Drop every translation made in VMX root or under our host CR3. */
-	if (cr4 & X86_CR4_PCIDE) {
-		invpcid_flush_all();
-	} else {
-		hv_write_cr4((cr4 & ~X86_CR4_VMXE) ^ X86_CR4_PGE);
-		hv_write_cr4(cr4 & ~X86_CR4_VMXE);
-	}
+/* HC_DEVIRTUALIZE, in host context: the guest goes on natively. */
+void hv_devirtualize(struct hv_cpu *hc, struct hv_regs *regs)
+{
+	struct hv_native n = {
+		.gdt = { .size = vmcs_read32(GUEST_GDTR_LIMIT),
+			 .address = vmcs_readl(GUEST_GDTR_BASE) },
+		.idt = { .size = vmcs_read32(GUEST_IDTR_LIMIT),
+			 .address = vmcs_readl(GUEST_IDTR_BASE) },
+		.ldt = vmcs_read16(GUEST_LDTR_SELECTOR),
+		.cr3 = vmcs_readl(GUEST_CR3), .cr4 = vmcs_readl(GUEST_CR4),
+		.fs = vmcs_readl(GUEST_FS_BASE), .gs = vmcs_readl(GUEST_GS_BASE),
+		.efer = vmcs_read64(GUEST_IA32_EFER),
+		.pat = vmcs_read64(GUEST_IA32_PAT),
+		.debugctl = vmcs_read64(GUEST_IA32_DEBUGCTL),
+		.dr7 = vmcs_readl(GUEST_DR7),
+		.sysenter_cs = vmcs_read32(GUEST_SYSENTER_CS),
+		.sysenter_esp = vmcs_readl(GUEST_SYSENTER_ESP),
+		.sysenter_eip = vmcs_readl(GUEST_SYSENTER_EIP),
+	};
+
+	leave_vmx(hc, &n, vmcs_readl(GUEST_RIP) + vmcs_read32(VM_EXIT_INSTRUCTION_LEN),
+		  vmcs_readl(GUEST_RSP), vmcs_readl(GUEST_RFLAGS));
 	regs->rax = 0;
+}
+
+/*
+ * A VM entry failed at this CPU's first VMLAUNCH, after loading the host
+ * state (exit.c): no guest state was saved, and the state launch_this_cpu()
+ * had goes back from its copy.  hv_launch() then returns
+ * HV_LAUNCH_ENTRY_FAILED; interrupts stay off, as they were.
+ */
+void hv_launch_unwind(struct hv_cpu *hc, struct hv_regs *regs)
+{
+	leave_vmx(hc, &hc->native, vmcs_readl(GUEST_RIP), vmcs_readl(GUEST_RSP),
+		  X86_EFLAGS_FIXED);
+	regs->rax = HV_LAUNCH_ENTRY_FAILED;
 }

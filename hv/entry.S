@@ -83,8 +83,11 @@
  * int hv_launch(void)
  *
  * The VMCS is current and filled except for the guest RSP and RIP, which
- * point here.  Returns 0 when running as the guest, 1 for VMfailInvalid,
- * 2 for VMfailValid (VM_INSTRUCTION_ERROR says why).
+ * point here.  Returns 0 when running as the guest (RAX is 0 at VMLAUNCH
+ * and a VM entry keeps the GPRs), 1 for VMfailInvalid, 2 for VMfailValid
+ * (VM_INSTRUCTION_ERROR says why), and 3 when the entry failed after its
+ * checks of controls and host state (SDM 26.8): the exit entry then leaves
+ * VMX and comes back here natively with RAX = 3 (hv_launch_unwind()).
  */
 SYM_FUNC_START(hv_launch)
 	push %rbp
@@ -103,6 +106,7 @@ SYM_FUNC_START(hv_launch)
 	vmwrite %rdx, %rax
 	jbe .Lfail_invalid
 
+	xor %eax, %eax
 	UNWIND_HINT_SAVE
 	vmlaunch
 	/* Only reached when VMLAUNCH failed. */
@@ -113,9 +117,13 @@ SYM_FUNC_START(hv_launch)
 	jmp .Lout
 
 .Lguest_resume:
-	/* Now the guest: same stack, GPRs as at VMLAUNCH except RSP/RIP. */
+	/*
+	 * Now the guest: same stack, GPRs as at VMLAUNCH except RSP/RIP (RAX
+	 * 0); or native again with RAX 3.  The hint needs an instruction that
+	 * no jump reaches (objtool): a NOP.
+	 */
 	UNWIND_HINT_RESTORE
-	xor %eax, %eax
+	nop
 .Lout:
 	popf
 	pop %r15

@@ -496,13 +496,40 @@ static void reinject_vectoring_event(struct hv_cpu *hc)
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, vec & ~BIT(12));
 }
 
+/*
+ * A VM entry that failed after the checks of controls and host state (SDM
+ * 26.8): bit 31 of the exit reason, basic reason 33 (invalid guest state),
+ * 34 (MSR loading) or 41 (a machine check); the host state is loaded as by
+ * a VM exit and no guest state is saved.  If the guest never ran, this was
+ * the first VMLAUNCH: undo it (hv_launch() fails).  Otherwise the
+ * RootKernel gave the guest a state the CPU refuses and there is nothing to
+ * go back to: say so once and stop this CPU, never a #UD and a VMRESUME of
+ * the same state forever.
+ */
+static int exit_entry_failed(struct hv_cpu *hc, struct hv_regs *regs, u32 full)
+{
+	hc->entry_failure = full;
+	hc->entry_qual = vmcs_readl(EXIT_QUALIFICATION);
+	if (!hc->ran) {
+		hv_launch_unwind(hc, regs);
+		return EXIT_LEAVE_VMX;
+	}
+	pr_emerg("CPU %u: VM entry failed: exit reason 0x%x, qualification 0x%llx; CPU stopped\n",
+		 hc->cpu, full, hc->entry_qual);
+	hv_dump_vmcs(hc);
+	hv_stop_cpu();
+}
+
 /* Called by hv_exit_entry with the guest's GPRs. */
 int hv_handle_exit(struct hv_regs *regs, struct hv_cpu *hc)
 {
-	u32 reason = vmcs_read32(VM_EXIT_REASON) & 0xffff;
+	u32 full = vmcs_read32(VM_EXIT_REASON), reason = full & 0xffff;
 	u64 rsp = vmcs_readl(GUEST_RSP);
 	int ret;
 
+	if (unlikely(full & VMX_EXIT_REASONS_FAILED_VMENTRY))
+		return exit_entry_failed(hc, regs, full);
+	hc->ran = true;
 	regs->rsp = rsp;
 	hc->stats.exits_total++;
 	if (reason < HV_NR_EXIT_REASONS)

@@ -19,6 +19,7 @@
 #include <linux/spinlock.h>
 #include <linux/stddef.h>
 #include <linux/types.h>
+#include <asm/desc_defs.h>
 #include <asm/processor-flags.h>
 
 #include "hypercall.h"
@@ -65,6 +66,18 @@ struct hv_devirt_frame {
 	u64 rip, rsp, rflags, cs, ss;
 };
 
+/*
+ * The native state a VM exit (or a VM entry that fails after loading the
+ * host state) leaves changed and the host-state fields cannot bring back
+ * (SDM 27.5): core.c restores it when a CPU leaves VMX.
+ */
+struct hv_native {
+	struct desc_ptr gdt, idt;
+	u16 ldt;
+	u64 cr3, cr4, fs, gs, efer, pat, debugctl, dr7;
+	u64 sysenter_cs, sysenter_esp, sysenter_eip;
+};
+
 struct hv_global;
 
 /* Per-CPU RootKernel state; one page each, hidden from the guest. */
@@ -73,6 +86,10 @@ struct hv_cpu {
 	struct hv_global *g;
 	unsigned int cpu;
 	bool launched;
+	bool ran;			/* the guest ran since the last VMLAUNCH */
+	u32 entry_failure;		/* exit reason of a failed VM entry */
+	u64 entry_qual;			/* ... and its qualification */
+	struct hv_native native;	/* as it was at VMLAUNCH */
 	u64 vmxon_pa;
 	u64 vmcs_pa;
 	void *vmxon;
@@ -399,7 +416,10 @@ void hv_resume_failed(struct hv_cpu *hc) __noreturn;
 int hv_hypercall(struct hv_cpu *hc, struct hv_regs *regs);
 bool hv_direct_map_buffer(u64 va, u64 size);
 
-/* entry.S */
+/* entry.S: hv_launch() returns 0 as the guest, or one of these. */
+#define HV_LAUNCH_FAIL_INVALID	1	/* VMfailInvalid */
+#define HV_LAUNCH_FAIL_VALID	2	/* VMfailValid: VM_INSTRUCTION_ERROR */
+#define HV_LAUNCH_ENTRY_FAILED	3	/* entry failed after the checks (exit.c) */
 int hv_launch(void);
 void hv_exit_entry(void);
 void hv_devirt_return(struct hv_regs *regs, struct hv_devirt_frame *frame)
@@ -410,6 +430,7 @@ int hv_init(const struct hv_tramp *tramp, const struct hv_limits *limits);
 void hv_exit(void);
 int hv_cpu_launch(unsigned int cpu);
 void hv_devirtualize(struct hv_cpu *hc, struct hv_regs *regs);
+void hv_launch_unwind(struct hv_cpu *hc, struct hv_regs *regs);
 
 /*
  * What the RootKernel asks of its OS glue (kmod/rootkernel.c), from host
@@ -425,6 +446,7 @@ void hv_os_notify(enum hv_event event);
 #include "test/hvtest.h"
 #else
 #define HV_TEST_HYPERCALLS
+static inline void hv_test_before_launch(struct hv_cpu *hc) { }
 static inline bool hv_test_view_trap(struct hv_cpu *hc, struct hv_regs *regs,
 				     struct hv_view *v, unsigned int index)
 {

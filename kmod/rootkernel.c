@@ -132,6 +132,9 @@ static int sb_cpu_online(unsigned int cpu)
 	if (!err) {
 		this_cpu_write(sb_launch_ticks, rdtsc() - t0);
 		this_cpu_write(sb_hv_on, true);
+	} else {
+		/* A VM entry that failed loaded TR's limit as 0x67 (SDM 27.5.2). */
+		force_reload_TR();
 	}
 	local_irq_restore(flags);
 	return err;

@@ -29,6 +29,18 @@
 #define HC_TEST_HIDDEN		0x100f
 
 #ifndef __ASSEMBLY__
+/*
+ * The guest-state field the next launch breaks (testlaunch.c), chosen by
+ * the module parameter test_launch_corrupt; 0: none.
+ */
+enum hv_test_corrupt {
+	HV_TEST_CORRUPT_NONE, HV_TEST_CORRUPT_RFLAGS, HV_TEST_CORRUPT_ACTIVITY,
+	HV_TEST_CORRUPT_CR0, HV_TEST_CORRUPT_LINK, HV_TEST_CORRUPT_HOST_RIP,
+	HV_TEST_CORRUPT_MAX
+};
+extern int hv_test_launch_corrupt;
+void hv_test_before_launch(struct hv_cpu *hc);
+
 long hc_test_view_create(struct hv_cpu *hc, struct hv_regs *regs);
 long hc_test_view_resume(struct hv_cpu *hc, struct hv_regs *regs);
 long hc_test_view_query(struct hv_cpu *hc, struct hv_regs *regs);

@@ -24,8 +24,10 @@
  *                 guest kernel; expected: -EFAULT, and the RootKernel logs
  *                 the EPT violation.
  *
- * And the module parameter test_fail_launch_cpu: refuse to launch that CPU,
- * to exercise the rollback of a failed late launch.
+ * And the module parameters test_fail_launch_cpu: refuse to launch that
+ * CPU, to exercise the rollback of a failed late launch; and
+ * test_launch_corrupt: break one VMCS field before each VMLAUNCH
+ * (hv/test/testlaunch.c), so that the CPU itself refuses the entry.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -48,6 +50,26 @@ static int test_fail_cpu = -1;
 module_param_named(test_fail_launch_cpu, test_fail_cpu, int, 0444);
 MODULE_PARM_DESC(test_fail_launch_cpu,
 		 "test build: refuse to launch this CPU, to exercise the rollback (default: -1, none)");
+
+static int set_launch_corrupt(const char *val, const struct kernel_param *kp)
+{
+	int n, err = kstrtoint(val, 0, &n);
+
+	if (err)
+		return err;
+	if (n < HV_TEST_CORRUPT_NONE || n >= HV_TEST_CORRUPT_MAX)
+		return -EINVAL;
+	hv_test_launch_corrupt = n;
+	return 0;
+}
+
+static const struct kernel_param_ops launch_corrupt_ops = {
+	.set = set_launch_corrupt,
+	.get = param_get_int,
+};
+module_param_cb(test_launch_corrupt, &launch_corrupt_ops, &hv_test_launch_corrupt, 0444);
+MODULE_PARM_DESC(test_launch_corrupt,
+		 "test build: break one VMCS field before each VMLAUNCH (hv/test/testlaunch.c: 1 guest RFLAGS, 2 activity state, 3 CR0, 4 link pointer, 5 host RIP; default 0, none)");
 
 bool sb_test_refuse_launch(unsigned int cpu)
 {

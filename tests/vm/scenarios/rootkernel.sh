@@ -4,9 +4,11 @@
 # rootkernel: skyctl check (the preflight) before and after, late launch on
 # every CPU, what guest code can and cannot see, a workload under the
 # hypervisor, no exits on hot paths, hidden RootKernel memory, a second
-# hypervisor refused, CPU hotplug, NMIs, and 20 load/unload cycles.  dmesg is checked after every step.  The production module
-# ($MODULE) throughout, but for the two checks that need the test build's
-# hooks ($TEST_MODULE): the hidden-memory probe and the launch rollback.
+# hypervisor refused, CPU hotplug, NMIs, VM entries the CPU refuses at
+# launch, and 20 load/unload cycles.  dmesg is checked after every step.
+# The production module ($MODULE) throughout, but for the checks that need
+# the test build's hooks ($TEST_MODULE): the hidden-memory probe, the
+# launch rollback and the broken VMCS fields.
 #
 # Usage (guest): rootkernel.sh [WORKLOAD_SCALE]
 . /lab/lib.sh
@@ -204,6 +206,32 @@ skyctl stats exits | grep -q 'HIDDEN_MEMORY_VIOLATION [1-9]' && ok "hidden-memor
 check_dmesg "after the hidden-memory probe"
 
 check "rmmod (test build)" rmmod skybridge
+
+# A VM entry the CPU refuses: the test build breaks one VMCS field before
+# each VMLAUNCH (test_launch_corrupt, hv/test/testlaunch.c).  1-4 fail the
+# guest-state checks after the host state is loaded (exit reason 33 with
+# bit 31: the exit entry must undo the launch, not VMRESUME a VMCS that
+# never ran); 5 fails VMLAUNCH itself.  insmod fails naming it, every CPU
+# is native and works, nothing stays loaded.
+for n in 1 2 3 4 5; do
+	case $n in
+	1) what="guest RFLAGS bit 1 clear" want='VM entry failed: exit reason 0x80000021, qualification 0x0' ;;
+	2) what="guest activity state 4" want='VM entry failed: exit reason 0x80000021, qualification 0x0' ;;
+	3) what="guest CR0.PE clear" want='VM entry failed: exit reason 0x80000021, qualification 0x0' ;;
+	4) what="VMCS link pointer 0" want='VM entry failed: exit reason 0x80000021, qualification 0x4' ;;
+	5) what="host RIP not canonical" want='VMLAUNCH failed: VM-instruction error 8' ;;
+	esac
+	before=$(dmesg | grep -c "$want")
+	check_fails "insmod fails with $what" insmod "$TEST_MODULE" test_launch_corrupt=$n
+	after=$(dmesg | grep -c "$want")
+	[ "$after" -gt "$before" ] && ok "$what: the log says '$want'" ||
+		not_ok "$what: no '$want' in the log: $(dmesg | grep skybridge | tail -n 3 | tr '\n' '|')"
+	module_loaded && { not_ok "$what: module left loaded"; rmmod skybridge; }
+	for c in $(seq 0 $((ncpus - 1))); do
+		run_tap taskset -c "$c" sb-hvcheck off "$what, cpu $c: "
+	done
+	check_dmesg "after a launch with $what"
+done
 
 # A CPU that fails to launch rolls every CPU back and fails insmod.
 if [ "$ncpus" -ge 2 ]; then
