@@ -68,17 +68,12 @@ bool sb_cpu_virtualized(unsigned int cpu);
 u64 sb_cpu_launch_ticks(unsigned int cpu);
 int sb_hv_stats(struct hv_cpu_stats *out);
 
-/* The hypercall instruction (ABI: uapi/skybridge_hv.h, hv/hypercall.h). */
-static inline long sb_hypercall(u64 nr, u64 a0, u64 a1, u64 a2)
-{
-	long ret;
-
-	asm volatile("vmcall"
-		     : "=a"(ret)
-		     : "a"(nr), "D"(a0), "S"(a1), "d"(a2)
-		     : "memory");
-	return ret;
-}
+/*
+ * A hypercall (ABI: uapi/skybridge_hv.h, hv/hypercall.h), on this CPU;
+ * -ESHUTDOWN where the RootKernel does not run (after a reboot stopped it:
+ * rootkernel.c), never a VMCALL that would be #UD.
+ */
+long sb_hypercall(u64 nr, u64 a0, u64 a1, u64 a2);
 
 /* The lab's test build only (kmod/test/testhooks.c). */
 #ifdef SKYBRIDGE_TEST

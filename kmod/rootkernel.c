@@ -16,6 +16,8 @@
  *    HANDOFF: the handoff work takes it (kmod/handoff.c).  The work items
  *    live in module data: the guest runs them, and RootKernel memory is
  *    hidden from the guest.
+ *  - reboot, power-off, halt and kexec: the reboot notifier devirtualizes
+ *    every CPU before the machine leaves Linux's hands (below).
  *  - the per-CPU launch state and the exit counts, for debugfs.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -25,6 +27,7 @@
 #include <linux/irq_work.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
+#include <linux/reboot.h>
 #include <linux/workqueue.h>
 #include <asm/desc.h>
 #include <asm/msr.h>
@@ -36,6 +39,23 @@
 static DEFINE_PER_CPU(bool, sb_hv_on);
 static DEFINE_PER_CPU(u64, sb_launch_ticks);
 static enum cpuhp_state sb_cpuhp_state;
+static bool sb_shutting_down;	/* a reboot stopped the RootKernel for good */
+
+long sb_hypercall(u64 nr, u64 a0, u64 a1, u64 a2)
+{
+	unsigned long flags;
+	long ret = -ESHUTDOWN;
+
+	/* Interrupts off: no reboot IPI between the check and the VMCALL. */
+	local_irq_save(flags);
+	if (likely(this_cpu_read(sb_hv_on)))
+		asm volatile("vmcall"
+			     : "=a"(ret)
+			     : "a"(nr), "D"(a0), "S"(a1), "d"(a2)
+			     : "memory");
+	local_irq_restore(flags);
+	return ret;
+}
 
 static void flush_on_cpu(void *unused)
 {
@@ -124,7 +144,7 @@ static int sb_cpu_online(unsigned int cpu)
 		return -EINVAL;
 	if (sb_test_refuse_launch(cpu))
 		return -EIO;
-	if (this_cpu_read(sb_hv_on))
+	if (this_cpu_read(sb_hv_on) || READ_ONCE(sb_shutting_down))
 		return 0;
 	local_irq_save(flags);
 	t0 = rdtsc();
@@ -162,6 +182,37 @@ static int sb_cpu_offline(unsigned int cpu)
 	return ret ? -EIO : 0;
 }
 
+static void devirt_this_cpu(void *unused)
+{
+	sb_cpu_offline(smp_processor_id());
+}
+
+/*
+ * Reboot, power-off, halt, and kexec (kernel_kexec() calls the reboot
+ * notifiers too), in process context before the machine leaves Linux's
+ * hands: devirtualize every CPU.  Under the RootKernel an INIT is ignored
+ * and a triple fault stops the CPU, so a reset through the keyboard
+ * controller or a triple fault would hang the box, and a kexec'd kernel
+ * would run in non-root and could not start its other CPUs; Linux's own
+ * emergency VMXOFF reads CR4's shadow, sees no VMXE, and does nothing.
+ * From here no CPU launches again and every hypercall fails with
+ * -ESHUTDOWN: processes still running may still be torn down.
+ */
+static int sb_reboot(struct notifier_block *nb, unsigned long action,
+		     void *unused)
+{
+	WRITE_ONCE(sb_shutting_down, true);
+	cpus_read_lock();
+	on_each_cpu(devirt_this_cpu, NULL, 1);
+	cpus_read_unlock();
+	pr_info("RootKernel stopped on every CPU for %s\n",
+		action == SYS_RESTART ? "a restart or kexec" :
+		action == SYS_HALT ? "a halt" : "a power-off");
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block sb_reboot_nb = { .notifier_call = sb_reboot };
+
 /* Late-launch the RootKernel on every online CPU, and on each that comes. */
 int sb_rootkernel_start(void)
 {
@@ -173,6 +224,7 @@ int sb_rootkernel_start(void)
 		return ret;
 	}
 	sb_cpuhp_state = ret;
+	register_reboot_notifier(&sb_reboot_nb);
 	schedule_delayed_work(&stall_work, stall_period());
 	return 0;
 }
@@ -182,6 +234,7 @@ void sb_rootkernel_stop(void)
 {
 	unsigned int cpu;
 
+	unregister_reboot_notifier(&sb_reboot_nb);
 	cancel_delayed_work_sync(&stall_work);
 	/* After this no exit can queue anything. */
 	cpuhp_remove_state(sb_cpuhp_state);
