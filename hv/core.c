@@ -62,15 +62,20 @@ static int alloc_cpu(struct hv_global *g, unsigned int cpu)
 /*
  * The host's page table: a private top level holding the kernel half of
  * Linux's (the lower levels are shared).  It outlives any process, unlike
- * the CR3 of whoever ran insmod, and maps no user memory.
+ * the CR3 of whoever ran insmod, and maps no user memory.  It is the even
+ * page of an 8 KiB-aligned pair, as Linux's own are under PTI: an NMI,
+ * #MC or #DB in host context goes through Linux's paranoid entry, which
+ * takes a CR3 with bit 12 set for a user page table and clears the bit
+ * (PTI_USER_PGTABLE_MASK); on an odd page it would run on the page below.
  */
 static int alloc_host_page_table(struct hv_global *g)
 {
-	u64 *top = hv_alloc_pages(0);
+	u64 *pair = hv_alloc_pages(1), *top;
 	const u64 *cur = __va(read_cr3_pa());
 
-	if (!top)
+	if (!pair)
 		return -ENOMEM;
+	top = hv_test_host_pgd(pair);
 	memcpy(top + 256, cur + 256, 256 * sizeof(u64));
 	g->host_cr3 = __pa(top);
 	return 0;

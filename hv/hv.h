@@ -447,6 +447,7 @@ void hv_os_notify(enum hv_event event);
 #else
 #define HV_TEST_HYPERCALLS
 static inline void hv_test_before_launch(struct hv_cpu *hc) { }
+static inline u64 *hv_test_host_pgd(u64 *pair) { return pair; }
 static inline bool hv_test_view_trap(struct hv_cpu *hc, struct hv_regs *regs,
 				     struct hv_view *v, unsigned int index)
 {

@@ -13,7 +13,7 @@
 #include "../uapi/skybridge_hv.h"
 
 /*
- * Numbers 0x1002, 0x1003, 0x1007, 0x100a and 0x100f are the lab's test
+ * Numbers 0x1002, 0x1003, 0x1007, 0x100a, 0x100f and 0x1011 are the lab's test
  * build's (hv/test/hvtest.h); the production module answers -ENOSYS.
  */
 /* CPL 0: leave VMX operation on this CPU (VMXOFF) and return natively. */

@@ -27,6 +27,8 @@
 #define HV_PERM_EXEC		0x4
 /* RAX: an address of RootKernel memory; reading it from the guest must fault. */
 #define HC_TEST_HIDDEN		0x100f
+/* An NMI to this CPU in host context (testnmi.c): RAX = the host's CR3. */
+#define HC_TEST_NMI_SELF	0x1011
 
 #ifndef __ASSEMBLY__
 /*
@@ -40,6 +42,12 @@ enum hv_test_corrupt {
 };
 extern int hv_test_launch_corrupt;
 void hv_test_before_launch(struct hv_cpu *hc);
+/* testnmi.c: the host's top level on the odd page of its pair; NMIs seen. */
+extern int hv_test_host_cr3_odd;
+extern unsigned long hv_test_nmis;
+extern u64 hv_test_nmi_cr3;
+u64 *hv_test_host_pgd(u64 *pair);
+long hc_test_nmi_self(struct hv_cpu *hc, struct hv_regs *regs);
 
 long hc_test_view_create(struct hv_cpu *hc, struct hv_regs *regs);
 long hc_test_view_resume(struct hv_cpu *hc, struct hv_regs *regs);
@@ -52,7 +60,8 @@ bool hv_test_view_trap(struct hv_cpu *hc, struct hv_regs *regs,
 	HC(HC_TEST_VIEW_CREATE,	hc_test_view_create,	0, true),	\
 	HC(HC_TEST_VIEW_RESUME,	hc_test_view_resume,	0, true),	\
 	HC(HC_TEST_VIEW_QUERY,	hc_test_view_query,	0, true),	\
-	HC(HC_TEST_HIDDEN,	hc_test_hidden,		0, false),
+	HC(HC_TEST_HIDDEN,	hc_test_hidden,		0, false),	\
+	HC(HC_TEST_NMI_SELF,	hc_test_nmi_self,	0, false),
 #endif
 
 #endif /* SKYBRIDGE_HV_TEST_H */

@@ -20,6 +20,10 @@
  *                 must refuse the write (#GP, fixed up here) and leave the
  *                 gate and the page as they were, and the copy must be
  *                 writable again once it is unloaded.
+ *   nmi_host      reading it sends this CPU an NMI in host context (the
+ *                 RootKernel's HC_TEST_NMI_SELF) and prints the host's
+ *                 CR3, the CR3 Linux's NMI handler ran on (the same, or
+ *                 the PTI switch broke it) and the NMIs seen.
  *   probe_hidden  reading it tries to read RootKernel memory from the
  *                 guest kernel; expected: -EFAULT, and the RootKernel logs
  *                 the EPT violation.
@@ -42,6 +46,8 @@
 #include <asm/desc.h>
 #include <asm/io.h>
 #include <asm/msr.h>
+#include <asm/nmi.h>
+#include <asm/special_insns.h>
 
 #include "../../hv/hv.h"
 #include "../kmod.h"
@@ -50,6 +56,10 @@ static int test_fail_cpu = -1;
 module_param_named(test_fail_launch_cpu, test_fail_cpu, int, 0444);
 MODULE_PARM_DESC(test_fail_launch_cpu,
 		 "test build: refuse to launch this CPU, to exercise the rollback (default: -1, none)");
+
+module_param_named(test_host_cr3_odd, hv_test_host_cr3_odd, int, 0444);
+MODULE_PARM_DESC(test_host_cr3_odd,
+		 "test build: put the host's top-level page table on the odd page of its pair, where an NMI in host context under PTI would run on the wrong page (default 0)");
 
 static int set_launch_corrupt(const char *val, const struct kernel_param *kp)
 {
@@ -348,10 +358,50 @@ static const struct file_operations test_view_fops = {
 	.llseek	= noop_llseek,
 };
 
+/*
+ * nmi_host: an NMI in host context (hv/test/testnmi.c).  This handler
+ * claims the one HC_TEST_NMI_SELF sends and records the CR3 it runs on:
+ * the host's, unless the NMI entry's PTI switch changed it.
+ */
+static bool test_nmi_armed;
+
+static int test_nmi(unsigned int type, struct pt_regs *regs)
+{
+	if (!READ_ONCE(test_nmi_armed))
+		return NMI_DONE;
+	WRITE_ONCE(test_nmi_armed, false);
+	hv_test_nmi_cr3 = __native_read_cr3();
+	WRITE_ONCE(hv_test_nmis, hv_test_nmis + 1);
+	return NMI_HANDLED;
+}
+
+static int nmi_host_show(struct seq_file *m, void *v)
+{
+	long host_cr3;
+	int err;
+
+	err = register_nmi_handler(NMI_LOCAL, test_nmi, 0, "sb_test_nmi");
+	if (err)
+		return err;
+	hv_test_nmi_cr3 = 0;
+	WRITE_ONCE(test_nmi_armed, true);
+	host_cr3 = sb_hypercall(HC_TEST_NMI_SELF, 0, 0, 0);
+	WRITE_ONCE(test_nmi_armed, false);
+	unregister_nmi_handler(NMI_LOCAL, "sb_test_nmi");
+	if (host_cr3 < 0)
+		seq_printf(m, "error %ld\n", host_cr3);
+	else
+		seq_printf(m, "host_cr3 0x%lx nmi_cr3 0x%llx nmis %lu\n",
+			   host_cr3, hv_test_nmi_cr3, READ_ONCE(hv_test_nmis));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(nmi_host);
+
 void sb_test_debugfs(struct dentry *dir)
 {
 	debugfs_create_file("test_view", 0200, dir, NULL, &test_view_fops);
 	debugfs_create_file("probe_hidden", 0400, dir, NULL, &probe_hidden_fops);
+	debugfs_create_file("nmi_host", 0400, dir, NULL, &nmi_host_fops);
 }
 
 /* Before devirtualization: no view may outlive the module. */

@@ -205,6 +205,22 @@ skyctl stats exits | grep -q 'HIDDEN_MEMORY_VIOLATION [1-9]' && ok "hidden-memor
 	not_ok "hidden-memory violation not counted"
 check_dmesg "after the hidden-memory probe"
 
+# An NMI in host context runs Linux's NMI handler on the host's CR3 (PTI's
+# paranoid entry leaves a CR3 with bit 12 clear alone: the host's table is
+# the even page of its pair).  With the table on the odd page the same NMI
+# triple-faults the machine (test_host_cr3_odd=1: not run here).
+for c in $(seq 0 $((ncpus - 1))); do
+	r=$(taskset -c "$c" cat $D/nmi_host 2>&1)
+	host=$(echo "$r" | sed -n 's/^host_cr3 \(0x[0-9a-f]*\) .*/\1/p')
+	seen=$(echo "$r" | sed -n 's/.* nmi_cr3 \(0x[0-9a-f]*\) .*/\1/p')
+	if [ -n "$host" ] && [ "$host" = "$seen" ] && [ $((host & 0x1000)) = 0 ]; then
+		ok "cpu $c: an NMI in host context ran on the host's CR3 ($host, bit 12 clear)"
+	else
+		not_ok "cpu $c: NMI in host context: '$r'"
+	fi
+done
+check_dmesg "after NMIs in host context"
+
 check "rmmod (test build)" rmmod skybridge
 
 # A VM entry the CPU refuses: the test build breaks one VMCS field before
