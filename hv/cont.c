@@ -40,6 +40,7 @@
 #include <linux/siphash.h>
 #include <linux/string.h>
 #include <asm/desc.h>
+#include <asm/fpu/types.h>
 #include <asm/processor-flags.h>
 #include <asm/special_insns.h>
 #include <asm/vmx.h>
@@ -52,15 +53,24 @@ static void xsave_all(void *area)
 	asm volatile("xsave64 (%0)" : : "r"(area), "a"(-1), "d"(-1) : "memory");
 }
 
-static void xrstor_all(const void *area)
+/* XRSTOR the components in @mask (and XCR0) from @area. */
+static void xrstor(const void *area, u64 mask)
 {
-	asm volatile("xrstor64 (%0)" : : "r"(area), "a"(-1), "d"(-1) : "memory");
+	asm volatile("xrstor64 (%0)"
+		     : : "r"(area), "a"((u32)mask), "d"((u32)(mask >> 32))
+		     : "memory");
 }
 
-/* Load the init state of every XSAVE component (MXCSR 0x1f80). */
+/*
+ * Load the init state of every XSAVE component (MXCSR 0x1f80) but PKRU:
+ * its init value, 0, opens every protection key, and the thread keeps the
+ * PKRU it has (XRSTOR leaves a component outside its mask alone, SDM
+ * Vol. 1, 13.8).  Which PKRU a handler and its client run with is issue
+ * 22's PKRU deliverable; here the init state must not widen it.
+ */
 void hv_xrstor_init(struct hv_global *g)
 {
-	xrstor_all(g->xsave_init);
+	xrstor(g->xsave_init, ~XFEATURE_MASK_PKRU);
 }
 
 /* The IDT vector whose gate targets @rip, or -1 (host context). */
@@ -235,7 +245,10 @@ static void enter(struct hv_global *g, struct hv_regs *regs,
 	if (gs != ~0ULL)
 		vmcs_writel(GUEST_GS_BASE, gs);
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
-	xrstor_all(xsave ?: g->xsave_init);
+	if (xsave)
+		xrstor(xsave, ~0ULL);
+	else
+		hv_xrstor_init(g);
 	if (eptp)
 		vmcs_write64(EPT_POINTER, eptp);
 }
