@@ -382,7 +382,9 @@ void hv_devirtualize(struct hv_cpu *hc, struct hv_regs *regs)
 
 	leave_vmx(hc, &n, vmcs_readl(GUEST_RIP) + vmcs_read32(VM_EXIT_INSTRUCTION_LEN),
 		  vmcs_readl(GUEST_RSP), vmcs_readl(GUEST_RFLAGS));
-	regs->rax = 0;
+	/* An NMI still waiting for the guest's NMI window is the caller's. */
+	regs->rax = hc->nmi_pending ? HV_DEVIRT_NMI_PENDING : 0;
+	hc->nmi_pending = false;
 }
 
 /*

@@ -327,12 +327,18 @@ static void nmi_window(bool open)
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, ctl);
 }
 
-/* Deliver a pending NMI now, or ask for an exit when the guest can take it. */
+/*
+ * Deliver a pending NMI now, or ask for an exit when the guest can take it:
+ * not while NMIs are blocked, nor in the shadow of MOV SS or STI (a VM
+ * entry that injects an NMI there fails on some processors: SDM 26.3.1.5;
+ * the NMI window opens only once neither is left), nor over another event.
+ */
 static void nmi_deliver(struct hv_cpu *hc)
 {
 	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 
-	if ((intr & (GUEST_INTR_STATE_NMI | GUEST_INTR_STATE_MOV_SS)) ||
+	if ((intr & (GUEST_INTR_STATE_NMI | GUEST_INTR_STATE_MOV_SS |
+		     GUEST_INTR_STATE_STI)) ||
 	    (vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_VALID)) {
 		nmi_window(true);
 		return;

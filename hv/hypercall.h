@@ -13,11 +13,17 @@
 #include "../uapi/skybridge_hv.h"
 
 /*
- * Numbers 0x1002, 0x1003, 0x1007, 0x100a, 0x100f and 0x1011 are the lab's test
+ * Numbers 0x1002, 0x1003, 0x1007, 0x100a, 0x100f, 0x1011 and 0x1012 are the
+ * lab's test
  * build's (hv/test/hvtest.h); the production module answers -ENOSYS.
  */
-/* CPL 0: leave VMX operation on this CPU (VMXOFF) and return natively. */
+/*
+ * CPL 0: leave VMX operation on this CPU (VMXOFF) and return natively.
+ * Returns 0, or HV_DEVIRT_NMI_PENDING if an NMI was still waiting for the
+ * guest's NMI window: the caller sends it to this CPU again.
+ */
 #define HC_DEVIRTUALIZE		0x1000
+#define HV_DEVIRT_NMI_PENDING	1
 /* CPL 0: copy this CPU's struct hv_cpu_stats to RDI (a direct-map kernel
  * address), RSI = its size. */
 #define HC_GET_STATS		0x1001

@@ -29,7 +29,9 @@
 #include <linux/percpu.h>
 #include <linux/reboot.h>
 #include <linux/workqueue.h>
+#include <asm/apic.h>
 #include <asm/desc.h>
+#include <asm/irq_vectors.h>
 #include <asm/msr.h>
 #include <asm/tsc.h>
 
@@ -171,10 +173,14 @@ static int sb_cpu_offline(unsigned int cpu)
 		return 0;
 	local_irq_save(flags);
 	ret = sb_hypercall(HC_DEVIRTUALIZE, 0, 0, 0);
-	if (!ret) {
+	if (ret >= 0) {
 		/* A VM exit left the TSS limit at 0x67 (SDM 27.5.2). */
 		force_reload_TR();
 		this_cpu_write(sb_hv_on, false);
+		/* The RootKernel held an NMI for Linux: it comes natively now. */
+		if (ret == HV_DEVIRT_NMI_PENDING)
+			apic->send_IPI(cpu, NMI_VECTOR);
+		ret = 0;
 	}
 	local_irq_restore(flags);
 	if (ret)

@@ -29,6 +29,8 @@
 #define HC_TEST_HIDDEN		0x100f
 /* An NMI to this CPU in host context (testnmi.c): RAX = the host's CR3. */
 #define HC_TEST_NMI_SELF	0x1011
+/* Hold an NMI for this CPU's guest, as if its NMI window never opened. */
+#define HC_TEST_NMI_HOLD	0x1012
 
 #ifndef __ASSEMBLY__
 /*
@@ -48,6 +50,7 @@ extern unsigned long hv_test_nmis;
 extern u64 hv_test_nmi_cr3;
 u64 *hv_test_host_pgd(u64 *pair);
 long hc_test_nmi_self(struct hv_cpu *hc, struct hv_regs *regs);
+long hc_test_nmi_hold(struct hv_cpu *hc, struct hv_regs *regs);
 
 long hc_test_view_create(struct hv_cpu *hc, struct hv_regs *regs);
 long hc_test_view_resume(struct hv_cpu *hc, struct hv_regs *regs);
@@ -61,7 +64,8 @@ bool hv_test_view_trap(struct hv_cpu *hc, struct hv_regs *regs,
 	HC(HC_TEST_VIEW_RESUME,	hc_test_view_resume,	0, true),	\
 	HC(HC_TEST_VIEW_QUERY,	hc_test_view_query,	0, true),	\
 	HC(HC_TEST_HIDDEN,	hc_test_hidden,		0, false),	\
-	HC(HC_TEST_NMI_SELF,	hc_test_nmi_self,	0, false),
+	HC(HC_TEST_NMI_SELF,	hc_test_nmi_self,	0, false),	\
+	HC(HC_TEST_NMI_HOLD,	hc_test_nmi_hold,	0, false),
 #endif
 
 #endif /* SKYBRIDGE_HV_TEST_H */

@@ -9,6 +9,10 @@
  * host's top level on an odd page it would run on the page below.  The
  * test build can put it there (test_host_cr3_odd) to show that; the
  * module's NMI handler (kmod/test/testhooks.c) records the CR3 it ran on.
+ *
+ * HC_TEST_NMI_HOLD leaves an NMI pending for the guest, as one that waits
+ * for an NMI window that has not opened yet: HC_DEVIRTUALIZE must hand it
+ * to the module, which sends it again natively, or it is lost.
  */
 #include <linux/smp.h>
 #include <asm/apic.h>
@@ -39,4 +43,10 @@ long hc_test_nmi_self(struct hv_cpu *hc, struct hv_regs *regs)
 		cpu_relax();
 	}
 	return -ETIMEDOUT;
+}
+
+long hc_test_nmi_hold(struct hv_cpu *hc, struct hv_regs *regs)
+{
+	hc->nmi_pending = true;
+	return 0;
 }

@@ -24,6 +24,8 @@
  *                 RootKernel's HC_TEST_NMI_SELF) and prints the host's
  *                 CR3, the CR3 Linux's NMI handler ran on (the same, or
  *                 the PTI switch broke it) and the NMIs seen.
+ *   nmi_held      writing CPU holds an NMI for that CPU's guest; offlining
+ *                 the CPU must deliver it; reading prints "nmis N".
  *   probe_hidden  reading it tries to read RootKernel memory from the
  *                 guest kernel; expected: -EFAULT, and the RootKernel logs
  *                 the EPT violation.
@@ -397,11 +399,64 @@ static int nmi_host_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(nmi_host);
 
+/*
+ * nmi_held: writing CPU has the RootKernel hold an NMI for that CPU's
+ * guest (HC_TEST_NMI_HOLD) with the handler above armed; taking the CPU
+ * offline must deliver it (HC_DEVIRTUALIZE hands it back); reading prints
+ * "nmis N", the NMIs the handler claimed so far.
+ */
+static bool nmi_held_registered;
+
+static void nmi_hold_fn(void *ret)
+{
+	*(long *)ret = sb_hypercall(HC_TEST_NMI_HOLD, 0, 0, 0);
+}
+
+static ssize_t nmi_held_write(struct file *file, const char __user *buf,
+			      size_t len, loff_t *ppos)
+{
+	unsigned int cpu;
+	long ret = -ENODEV;
+	int err = kstrtouint_from_user(buf, len, 0, &cpu);
+
+	if (err)
+		return err;
+	if (cpu >= nr_cpu_ids || !cpu_online(cpu))
+		return -EINVAL;
+	mutex_lock(&test_lock);
+	if (!nmi_held_registered) {
+		err = register_nmi_handler(NMI_LOCAL, test_nmi, 0, "sb_test_nmi_held");
+		nmi_held_registered = !err;
+	}
+	if (!err) {
+		WRITE_ONCE(test_nmi_armed, true);
+		err = smp_call_function_single(cpu, nmi_hold_fn, &ret, 1) ?: ret;
+	}
+	mutex_unlock(&test_lock);
+	return err ?: len;
+}
+
+static ssize_t nmi_held_read(struct file *file, char __user *buf, size_t len,
+			     loff_t *ppos)
+{
+	char out[32];
+	int n = scnprintf(out, sizeof(out), "nmis %lu\n", READ_ONCE(hv_test_nmis));
+
+	return simple_read_from_buffer(buf, len, ppos, out, n);
+}
+
+static const struct file_operations nmi_held_fops = {
+	.owner = THIS_MODULE,
+	.write = nmi_held_write,
+	.read = nmi_held_read,
+};
+
 void sb_test_debugfs(struct dentry *dir)
 {
 	debugfs_create_file("test_view", 0200, dir, NULL, &test_view_fops);
 	debugfs_create_file("probe_hidden", 0400, dir, NULL, &probe_hidden_fops);
 	debugfs_create_file("nmi_host", 0400, dir, NULL, &nmi_host_fops);
+	debugfs_create_file("nmi_held", 0600, dir, NULL, &nmi_held_fops);
 }
 
 /* Before devirtualization: no view may outlive the module. */
@@ -419,6 +474,9 @@ void sb_test_views_exit(void)
 /* After devirtualization: the test's entry pages may go back. */
 void sb_test_free(void)
 {
+	if (nmi_held_registered)
+		unregister_nmi_handler(NMI_LOCAL, "sb_test_nmi_held");
+	nmi_held_registered = false;
 	while (test_entry_nr)
 		__free_page(test_entry_pages[--test_entry_nr]);
 }
