@@ -201,23 +201,26 @@ fail:
 	return err;
 }
 
+/* The MSRs of struct hv_native, in its msr[] order. */
+static const u32 native_msrs[HV_NATIVE_MSRS] = {
+	MSR_FS_BASE, MSR_GS_BASE, MSR_EFER, MSR_IA32_CR_PAT,
+	MSR_IA32_DEBUGCTLMSR, MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP,
+	MSR_IA32_SYSENTER_EIP,
+};
+
 /* The native state at VMLAUNCH, for a VM entry that fails (exit.c). */
 static void native_save(struct hv_native *n)
 {
+	unsigned int i;
+
 	native_store_gdt(&n->gdt);
 	store_idt(&n->idt);
 	asm volatile("sldt %0" : "=rm"(n->ldt));
 	n->cr3 = __native_read_cr3();
 	n->cr4 = __read_cr4();
-	rdmsrl(MSR_FS_BASE, n->fs);
-	rdmsrl(MSR_GS_BASE, n->gs);
-	rdmsrl(MSR_EFER, n->efer);
-	rdmsrl(MSR_IA32_CR_PAT, n->pat);
-	rdmsrl(MSR_IA32_DEBUGCTLMSR, n->debugctl);
-	rdmsrl(MSR_IA32_SYSENTER_CS, n->sysenter_cs);
-	rdmsrl(MSR_IA32_SYSENTER_ESP, n->sysenter_esp);
-	rdmsrl(MSR_IA32_SYSENTER_EIP, n->sysenter_eip);
 	n->dr7 = native_get_debugreg(7);
+	for (i = 0; i < HV_NATIVE_MSRS; i++)
+		rdmsrl(native_msrs[i], n->msr[i]);
 }
 
 static int check_fixed_bits(const struct hv_caps *caps)
@@ -321,19 +324,15 @@ void hv_exit(void)
  */
 static void native_restore(const struct hv_native *n)
 {
+	unsigned int i;
+
 	hv_write_cr4(n->cr4 & ~X86_CR4_VMXE);
 	native_load_gdt(&n->gdt);
 	native_load_idt(&n->idt);
 	/* An exit leaves LDTR unusable; a process with an LDT needs it back. */
 	asm volatile("lldt %w0" : : "q"(n->ldt));
-	wrmsrl(MSR_FS_BASE, n->fs);
-	wrmsrl(MSR_GS_BASE, n->gs);
-	wrmsrl(MSR_IA32_CR_PAT, n->pat);
-	wrmsrl(MSR_EFER, n->efer);
-	wrmsrl(MSR_IA32_DEBUGCTLMSR, n->debugctl);
-	wrmsrl(MSR_IA32_SYSENTER_CS, n->sysenter_cs);
-	wrmsrl(MSR_IA32_SYSENTER_ESP, n->sysenter_esp);
-	wrmsrl(MSR_IA32_SYSENTER_EIP, n->sysenter_eip);
+	for (i = 0; i < HV_NATIVE_MSRS; i++)
+		wrmsrl(native_msrs[i], n->msr[i]);
 	native_set_debugreg(7, n->dr7);
 	native_write_cr3(n->cr3);
 	/* Drop every translation made in VMX root or under our host CR3. */
@@ -370,14 +369,13 @@ void hv_devirtualize(struct hv_cpu *hc, struct hv_regs *regs)
 			 .address = vmcs_readl(GUEST_IDTR_BASE) },
 		.ldt = vmcs_read16(GUEST_LDTR_SELECTOR),
 		.cr3 = vmcs_readl(GUEST_CR3), .cr4 = vmcs_readl(GUEST_CR4),
-		.fs = vmcs_readl(GUEST_FS_BASE), .gs = vmcs_readl(GUEST_GS_BASE),
-		.efer = vmcs_read64(GUEST_IA32_EFER),
-		.pat = vmcs_read64(GUEST_IA32_PAT),
-		.debugctl = vmcs_read64(GUEST_IA32_DEBUGCTL),
 		.dr7 = vmcs_readl(GUEST_DR7),
-		.sysenter_cs = vmcs_read32(GUEST_SYSENTER_CS),
-		.sysenter_esp = vmcs_readl(GUEST_SYSENTER_ESP),
-		.sysenter_eip = vmcs_readl(GUEST_SYSENTER_EIP),
+		.msr = { vmcs_readl(GUEST_FS_BASE), vmcs_readl(GUEST_GS_BASE),
+			 vmcs_read64(GUEST_IA32_EFER), vmcs_read64(GUEST_IA32_PAT),
+			 vmcs_read64(GUEST_IA32_DEBUGCTL),
+			 vmcs_read32(GUEST_SYSENTER_CS),
+			 vmcs_readl(GUEST_SYSENTER_ESP),
+			 vmcs_readl(GUEST_SYSENTER_EIP) },
 	};
 
 	leave_vmx(hc, &n, vmcs_readl(GUEST_RIP) + vmcs_read32(VM_EXIT_INSTRUCTION_LEN),

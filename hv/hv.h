@@ -71,11 +71,12 @@ struct hv_devirt_frame {
  * host state) leaves changed and the host-state fields cannot bring back
  * (SDM 27.5): core.c restores it when a CPU leaves VMX.
  */
+#define HV_NATIVE_MSRS	8	/* FS and GS base, EFER, PAT, DEBUGCTL, SYSENTER */
 struct hv_native {
 	struct desc_ptr gdt, idt;
 	u16 ldt;
-	u64 cr3, cr4, fs, gs, efer, pat, debugctl, dr7;
-	u64 sysenter_cs, sysenter_esp, sysenter_eip;
+	u64 cr3, cr4, dr7;
+	u64 msr[HV_NATIVE_MSRS];	/* in core.c's native_msrs[] order */
 };
 
 struct hv_global;
