@@ -13,9 +13,9 @@
 #include "../uapi/skybridge_hv.h"
 
 /*
- * Numbers 0x1002, 0x1003, 0x1007, 0x100a, 0x100f, 0x1011 and 0x1012 are the
- * lab's test
- * build's (hv/test/hvtest.h); the production module answers -ENOSYS.
+ * Numbers 0x1002, 0x1003, 0x1007, 0x100a, 0x100f, 0x1011 and 0x1012 are
+ * the lab's test build's (hv/test/hvtest.h); the production module answers
+ * -ENOSYS.
  */
 /*
  * CPL 0: leave VMX operation on this CPU (VMXOFF) and return natively.

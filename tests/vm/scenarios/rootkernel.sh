@@ -19,6 +19,20 @@ scale=${1:-1}
 ncpus=$(grep -c ^processor /proc/cpuinfo)
 echo 1 >/proc/sys/kernel/sysrq
 
+# The guest kernel's own KVM, a competing user of VMX: kvm_intel_load
+# fails with the reason in /tmp/kvm.err; kvm_unload takes all of it out.
+K=/lib/modules/$(uname -r)/kernel
+kvm_intel_load() {
+	insmod $K/virt/lib/irqbypass.ko 2>/dev/null
+	insmod $K/arch/x86/kvm/kvm.ko 2>/dev/null
+	insmod $K/arch/x86/kvm/kvm-intel.ko 2>/tmp/kvm.err
+}
+kvm_unload() {
+	rmmod kvm_intel 2>/dev/null
+	rmmod kvm 2>/dev/null
+	rmmod irqbypass 2>/dev/null
+}
+
 run_tap sb-hvcheck off "before insmod: "
 for c in $(seq 0 $((ncpus - 1))); do
 	taskset -c "$c" sb-desctest dump >/tmp/desc.native.$c
@@ -56,10 +70,7 @@ if [ $rc = 0 ] && grep -q '^verdict: ready' /tmp/pf.out && ! grep -Eq '^(FAIL|SK
 else
 	not_ok "skyctl check as root: exit $rc: $(grep -Ev '^PASS' /tmp/pf.out | tr '\n' '|')"
 fi
-K=/lib/modules/$(uname -r)/kernel
-insmod $K/virt/lib/irqbypass.ko 2>/dev/null
-insmod $K/arch/x86/kvm/kvm.ko 2>/dev/null
-if insmod $K/arch/x86/kvm/kvm-intel.ko 2>/tmp/kvm.err; then
+if kvm_intel_load; then
 	skyctl check >/tmp/pf.out 2>&1
 	rc=$?
 	if [ "$(cat /sys/module/kvm/parameters/enable_virt_at_load 2>/dev/null)" = Y ]; then
@@ -80,11 +91,10 @@ if insmod $K/arch/x86/kvm/kvm-intel.ko 2>/tmp/kvm.err; then
 	else
 		not_ok "skyctl check with kvm_intel loaded: exit $rc: $(grep -v '^PASS' /tmp/pf.out | tr '\n' '|')"
 	fi
-	rmmod kvm_intel
 else
 	not_ok "kvm_intel does not load natively: $(cat /tmp/kvm.err)"
 fi
-rmmod kvm irqbypass 2>/dev/null
+kvm_unload
 check_dmesg "after skyctl check"
 
 check "insmod" insmod "$MODULE"
@@ -143,19 +153,15 @@ else
 fi
 dmesg | grep -q 'RootKernel is already running' && ok "the refusal names the running RootKernel" ||
 	not_ok "no clear reason for refusing the second copy"
-K=/lib/modules/$(uname -r)/kernel
-insmod $K/virt/lib/irqbypass.ko 2>/dev/null
-insmod $K/arch/x86/kvm/kvm.ko 2>/dev/null
-if insmod $K/arch/x86/kvm/kvm-intel.ko 2>/tmp/kvm.err; then
+if kvm_intel_load; then
 	not_ok "kvm_intel loaded under the RootKernel"
-	rmmod kvm_intel
 else
 	ok "kvm_intel is refused: $(cat /tmp/kvm.err)"
 fi
 dmesg | grep -Eiq 'kvm.*(no hardware support|VMX not supported|disabled by bios)' &&
 	ok "kvm_intel says why: $(dmesg | grep -Ei 'kvm.*(no hardware support|not supported|disabled)' | tail -n1)" ||
 	not_ok "kvm_intel gave no clear reason"
-rmmod kvm 2>/dev/null; rmmod irqbypass 2>/dev/null
+kvm_unload
 run_tap sb-hvcheck on "after the second-hypervisor attempts: "
 check_dmesg "after the second-hypervisor attempts"
 
